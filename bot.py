@@ -1,0 +1,196 @@
+"""Entry point: `python bot.py` runs the bot; `python bot.py --check` checks useapi.net."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import json
+import logging
+import os
+import signal
+import sys
+from datetime import UTC, datetime
+
+import aiohttp
+import discord
+from discord import app_commands
+from discord.ext import commands
+from dotenv import load_dotenv
+
+from core.accounts import AccountDirectory
+from core.logs import setup_logging
+from core.lookup import pick_account_problem
+from core.replies import send_problem
+from minimax_api import BadRequest, MiniMaxClient, UseapiError
+from render.problems import describe
+from render.report import account_report, problem_report
+from settings import Settings, SettingsError, load_settings
+from state import Database
+
+log = logging.getLogger("bot")
+
+EXTENSIONS = ("cogs.credits", "cogs.models")
+
+
+class Tree(app_commands.CommandTree["MiniMaxBot"]):
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        """The one place unexpected command failures end: log them, answer briefly."""
+        original = getattr(error, "original", error)
+        command = interaction.command.qualified_name if interaction.command else "?"
+        if isinstance(original, UseapiError):
+            log.warning("/%s: useapi.net error %r", command, original)
+        else:
+            log.error("/%s failed", command, exc_info=original)
+        try:
+            await send_problem(interaction, describe(original))
+        except discord.HTTPException:
+            log.warning("/%s: could not tell the user about the failure", command)
+
+
+class MiniMaxBot(commands.Bot):
+    def __init__(self, settings: Settings) -> None:
+        intents = discord.Intents.none()
+        intents.guilds = True
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            tree_cls=Tree,
+            allowed_mentions=discord.AllowedMentions.none(),
+            help_command=None,
+        )
+        self.settings = settings
+        self.session: aiohttp.ClientSession | None = None
+        self.db: Database | None = None
+        self.minimax: MiniMaxClient
+        self.accounts: AccountDirectory
+
+    async def setup_hook(self) -> None:
+        self.session = aiohttp.ClientSession()
+        self.db = await Database.open(self.settings.database_path)
+        self.minimax = make_client(self.session, self.settings)
+        self.accounts = AccountDirectory(self.minimax, self.settings.useapi_accounts)
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        await self.sync_commands()
+
+    async def sync_commands(self) -> None:
+        """Sync the command tree only when its definitions changed since the last sync."""
+        assert self.db is not None
+        guild = discord.Object(self.settings.guild_id) if self.settings.guild_id else None
+        if guild is not None:
+            self.tree.copy_global_to(guild=guild)
+        target = str(guild.id) if guild else "global"
+        definitions = sorted(
+            (c.to_dict(self.tree) for c in self.tree.get_commands(guild=guild)),
+            key=lambda d: d["name"],
+        )
+        digest = hashlib.sha256(
+            json.dumps([self.application_id, definitions], sort_keys=True).encode()
+        ).hexdigest()
+        key = f"command_sync:{target}"
+        if await self.db.get_meta(key) == digest:
+            log.info("slash commands unchanged since the last sync (%s): not syncing", target)
+            return
+        try:
+            synced = await self.tree.sync(guild=guild)
+        except discord.Forbidden:
+            log.error(
+                "Discord refused to register slash commands in server %s: invite the bot there "
+                "with the 'applications.commands' scope, or unset DISCORD_GUILD_ID",
+                target,
+            )
+            return
+        await self.db.set_meta(key, digest)
+        log.info("synced %d slash commands (%s)", len(synced), target)
+
+    async def on_ready(self) -> None:
+        log.info("ready as %s in %d servers", self.user, len(self.guilds))
+
+    async def close(self) -> None:
+        try:
+            await super().close()
+        finally:
+            if self.session is not None:
+                await self.session.close()
+            if self.db is not None:
+                await self.db.close()
+
+
+def make_client(session: aiohttp.ClientSession, settings: Settings) -> MiniMaxClient:
+    return MiniMaxClient(
+        session,
+        token=settings.useapi_token,
+        base_url=settings.useapi_base_url,
+        timeout=settings.useapi_timeout_seconds,
+    )
+
+
+async def run_bot(settings: Settings) -> int:
+    bot = MiniMaxBot(settings)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, lambda: asyncio.ensure_future(bot.close()))
+    async with bot:
+        try:
+            await bot.start(settings.discord_token)
+        except discord.LoginFailure:
+            print(
+                "error: DISCORD_TOKEN was refused by Discord: copy a fresh token from the "
+                "developer portal (Bot → Reset Token) into .env",
+                file=sys.stderr,
+            )
+            return 2
+        except discord.PrivilegedIntentsRequired:
+            print("error: Discord refused the requested gateway intents", file=sys.stderr)
+            return 2
+    return 0
+
+
+async def check(settings: Settings) -> int:
+    """Call the features endpoint for each configured account and print a report."""
+    now = datetime.now(UTC)
+    failed = False
+    async with aiohttp.ClientSession() as session:
+        client = make_client(session, settings)
+        accounts: tuple[str | None, ...] = settings.useapi_accounts or (None,)
+        for account in accounts:
+            try:
+                features = await client.features(account)
+            except UseapiError as exc:
+                failed = True
+                problem = describe(exc, account)
+                if isinstance(exc, BadRequest) and account is None:
+                    directory = AccountDirectory(client, ())
+                    problem = await pick_account_problem(directory, exc.detail)
+                print(problem_report(account, problem))
+                continue
+            print(account_report(account, features, now))
+    return 1 if failed else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="check the useapi.net token and accounts, print a credits report, and exit",
+    )
+    args = parser.parse_args(argv)
+    load_dotenv()
+    try:
+        settings = load_settings(os.environ, require_discord=not args.check)
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    secrets = (settings.discord_token, settings.useapi_token)
+    setup_logging(settings.log_level, secrets)
+    if args.check:
+        return asyncio.run(check(settings))
+    return asyncio.run(run_bot(settings))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

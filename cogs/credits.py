@@ -1,0 +1,70 @@
+"""`/credits`: balances, plan, credit batches and their expiry."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from core import replies
+from core.lookup import account_choices, fetch_features
+from minimax_api import UseapiError
+from render.credits import AccountResult, credits_embed, summary_embeds
+from render.problems import describe
+
+if TYPE_CHECKING:
+    from bot import MiniMaxBot
+
+SUMMARY_CONCURRENCY = 8
+
+
+class Credits(commands.Cog):
+    def __init__(self, bot: MiniMaxBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="credits")
+    @app_commands.autocomplete(account=account_choices)
+    @app_commands.describe(
+        account="useapi.net MiniMax account (default: the configured one, or a summary of all)",
+        public="Show the answer to everyone in the channel (default: only you)",
+    )
+    async def credits(
+        self, interaction: discord.Interaction, account: str | None = None, public: bool = False
+    ) -> None:
+        """Show MiniMax credits, plan and when each credit batch expires."""
+        await replies.defer(interaction, public=public)
+        account = (account or "").strip() or None
+        configured = self.bot.accounts.configured
+        if account is None and len(configured) > 1:
+            results = await self._summary(configured)
+            now = datetime.now(UTC)
+            await replies.send_embeds(interaction, summary_embeds(results, now=now), public=public)
+            return
+        if account is None and configured:
+            account = configured[0]
+        features = await fetch_features(self.bot, interaction, account)
+        if features is None:
+            return
+        info = await self.bot.accounts.info(account) if account else None
+        embed = credits_embed(features, account=account, now=datetime.now(UTC), account_info=info)
+        await replies.send_embeds(interaction, [embed], public=public)
+
+    async def _summary(self, accounts: tuple[str, ...]) -> list[AccountResult]:
+        gate = asyncio.Semaphore(SUMMARY_CONCURRENCY)
+
+        async def one(account: str) -> AccountResult:
+            async with gate:
+                try:
+                    return AccountResult(account, features=await self.bot.minimax.features(account))
+                except UseapiError as exc:
+                    return AccountResult(account, problem=describe(exc, account))
+
+        return list(await asyncio.gather(*(one(a) for a in accounts)))
+
+
+async def setup(bot: MiniMaxBot) -> None:
+    await bot.add_cog(Credits(bot))

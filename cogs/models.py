@@ -1,0 +1,49 @@
+"""`/models`: every model the account can use, with cost and limits."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from core import replies
+from core.lookup import account_choices, fetch_features, pick_account_problem
+from render.models import models_embeds
+
+if TYPE_CHECKING:
+    from bot import MiniMaxBot
+
+
+class Models(commands.Cog):
+    def __init__(self, bot: MiniMaxBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="models")
+    @app_commands.autocomplete(account=account_choices)
+    @app_commands.describe(
+        account="useapi.net MiniMax account (default: the configured one)",
+        public="Show the answer to everyone in the channel (default: only you)",
+    )
+    async def models(
+        self, interaction: discord.Interaction, account: str | None = None, public: bool = False
+    ) -> None:
+        """List the MiniMax models, what each generation costs, and their limits."""
+        await replies.defer(interaction, public=public)
+        account = (account or "").strip() or None
+        configured = self.bot.accounts.configured
+        if account is None and len(configured) > 1:
+            await replies.send_problem(interaction, await pick_account_problem(self.bot.accounts))
+            return
+        if account is None and configured:
+            account = configured[0]
+        features = await fetch_features(self.bot, interaction, account)
+        if features is None:
+            return
+        embeds = models_embeds(features.models, account=account, fetched_at=features.fetched_at)
+        await replies.send_embeds(interaction, embeds, public=public)
+
+
+async def setup(bot: MiniMaxBot) -> None:
+    await bot.add_cog(Models(bot))

@@ -1,0 +1,1 @@
+"""Discord-side glue shared by the cogs: account choice, replies, logging."""

@@ -1,0 +1,57 @@
+"""Which useapi.net accounts a command talks about: configured ones and the accounts listing."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+
+from minimax_api import AccountInfo, MiniMaxClient, UseapiError
+from render.limits import AUTOCOMPLETE_CHOICES, CHOICE_NAME, CHOICE_VALUE, clip
+
+log = logging.getLogger(__name__)
+
+# Autocomplete must answer within Discord's 3 seconds, whatever useapi.net does.
+LISTING_WAIT = 2.0
+
+
+class AccountDirectory:
+    def __init__(self, client: MiniMaxClient, configured: Sequence[str]) -> None:
+        self.client = client
+        self.configured = tuple(configured)
+
+    async def listing(self, *, wait: float | None = None) -> tuple[AccountInfo, ...]:
+        """The accounts listing, or () when useapi.net cannot give it (within `wait` seconds)."""
+        try:
+            if wait is None:
+                return await self.client.accounts()
+            return await asyncio.wait_for(self.client.accounts(), wait)
+        except (UseapiError, TimeoutError) as exc:
+            log.info("accounts listing unavailable: %s", exc.__class__.__name__)
+            return ()
+
+    async def info(self, account: str) -> AccountInfo | None:
+        """What the listing says of `account`, if anything (best effort)."""
+        for info in await self.listing(wait=LISTING_WAIT):
+            if info.account == account:
+                return info
+        return None
+
+    async def names(self, *, wait: float | None = LISTING_WAIT) -> list[str]:
+        """Configured accounts first, then any other account the listing knows."""
+        names = dict.fromkeys(self.configured)
+        for info in await self.listing(wait=wait):
+            names.setdefault(info.account, None)
+        return list(names)
+
+    async def suggest(self, typed: str) -> list[tuple[str, str]]:
+        """Up to 25 (label, value) pairs for autocomplete, best matches first."""
+        typed = typed.strip().casefold()
+        names = await self.names()
+        starts = [n for n in names if n.casefold().startswith(typed)]
+        contains = [n for n in names if typed in n.casefold() and n not in starts]
+        return [
+            (clip(n, CHOICE_NAME), n)
+            for n in (starts + contains)[:AUTOCOMPLETE_CHOICES]
+            if len(n) <= CHOICE_VALUE
+        ]

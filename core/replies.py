@@ -1,0 +1,57 @@
+"""Answering interactions within Discord's rules: defer first, then pages or a problem."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import discord
+
+from render.credits import problem_embed
+from render.limits import pack_messages
+from render.problems import Problem
+
+log = logging.getLogger(__name__)
+
+# Set in Interaction.extras while the deferred "thinking…" placeholder is all the user sees.
+PLACEHOLDER = "placeholder_public"
+
+
+async def defer(interaction: discord.Interaction, *, public: bool) -> None:
+    """Acknowledge at once so a slow upstream cannot break the 3-second deadline."""
+    await interaction.response.defer(ephemeral=not public, thinking=True)
+    interaction.extras[PLACEHOLDER] = public
+
+
+async def send_embeds(
+    interaction: discord.Interaction, embeds: Sequence[discord.Embed], *, public: bool
+) -> None:
+    """Send `embeds` in as many messages as Discord's limits need: the first replaces the
+    placeholder, the rest follow with the same visibility."""
+    messages = pack_messages(embeds)
+    first, rest = messages[0], messages[1:]
+    if interaction.response.is_done():
+        await interaction.edit_original_response(embeds=first)
+    else:
+        await interaction.response.send_message(embeds=first, ephemeral=not public)
+    interaction.extras.pop(PLACEHOLDER, None)
+    for message in rest:
+        await interaction.followup.send(embeds=message, ephemeral=not public)
+
+
+async def send_problem(interaction: discord.Interaction, problem: Problem) -> None:
+    """Tell only the user who asked what went wrong; a public placeholder is removed."""
+    embed = problem_embed(problem)
+    if not interaction.response.is_done():
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+        return
+    placeholder = interaction.extras.pop(PLACEHOLDER, None)
+    if placeholder is False:
+        await interaction.edit_original_response(embed=embed)
+        return
+    if placeholder is True:
+        try:
+            await interaction.delete_original_response()
+        except discord.HTTPException:
+            log.debug("could not delete the public placeholder", exc_info=True)
+    await interaction.followup.send(embed=embed, ephemeral=True)

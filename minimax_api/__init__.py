@@ -1,0 +1,52 @@
+"""Typed async client for useapi.net's MiniMax endpoints. Knows nothing of Discord."""
+
+from .client import DEFAULT_BASE_URL, MiniMaxClient, RetryPolicy
+from .errors import (
+    AccountNotFound,
+    AccountOnHold,
+    BadRequest,
+    OutOfCredits,
+    RateLimited,
+    SubscriptionExpired,
+    TokenRefused,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+    UseapiError,
+)
+from .model_names import MODEL_NAMES, model_name
+from .models import (
+    AccountInfo,
+    AudioCredits,
+    CreditBatch,
+    Features,
+    ModelInfo,
+    parse_account,
+    parse_accounts,
+    parse_features,
+)
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "MODEL_NAMES",
+    "AccountInfo",
+    "AccountNotFound",
+    "AccountOnHold",
+    "AudioCredits",
+    "BadRequest",
+    "CreditBatch",
+    "Features",
+    "MiniMaxClient",
+    "ModelInfo",
+    "OutOfCredits",
+    "RateLimited",
+    "RetryPolicy",
+    "SubscriptionExpired",
+    "TokenRefused",
+    "UpstreamTimeout",
+    "UpstreamUnavailable",
+    "UseapiError",
+    "model_name",
+    "parse_account",
+    "parse_accounts",
+    "parse_features",
+]

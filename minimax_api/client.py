@@ -1,0 +1,206 @@
+"""The async useapi.net MiniMax client: one shared aiohttp session, retries and a short cache."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import aiohttp
+from yarl import URL
+
+from . import errors
+from .models import AccountInfo, Features, parse_accounts, parse_features
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+DEFAULT_BASE_URL = "https://api.useapi.net/v1"
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Bounded retries for idempotent GETs; `deadline` caps the whole call including waits."""
+
+    attempts: int = 3
+    base_delay: float = 0.5
+    max_delay: float = 4.0
+    deadline: float = 45.0
+
+    def backoff(self, attempt: int) -> float:
+        delay = min(self.max_delay, self.base_delay * 2**attempt)
+        return delay * (0.5 + random.random() / 2)
+
+
+@dataclass
+class _Entry:
+    expires: float
+    value: Any
+
+
+class MiniMaxClient:
+    """Reads account features and the accounts listing from useapi.net.
+
+    The session belongs to the caller (the bot opens one for its whole life); this class
+    never closes it. Results are cached per account for `cache_ttl` seconds, and concurrent
+    requests for the same key share one upstream call.
+    """
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        *,
+        token: str,
+        base_url: str = DEFAULT_BASE_URL,
+        timeout: float = 20.0,
+        cache_ttl: float = 30.0,
+        retry: RetryPolicy | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._session = session
+        self._token = token
+        self._base = URL(base_url.rstrip("/"))
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._cache_ttl = cache_ttl
+        self._retry = retry or RetryPolicy()
+        self._clock = clock
+        self._cache: dict[tuple[str, str | None], _Entry] = {}
+        self._inflight: dict[tuple[str, str | None], asyncio.Task[Any]] = {}
+
+    def features_url(self, account: str | None) -> URL:
+        url = self._base / "minimax" / "features" / ""
+        return url.with_query({"account": account}) if account is not None else url
+
+    def accounts_url(self) -> URL:
+        return self._base / "minimax" / "accounts"
+
+    async def features(self, account: str | None = None, *, fresh: bool = False) -> Features:
+        """Features of `account` (None: let useapi.net pick its only account)."""
+
+        async def load() -> Features:
+            payload = await self._get_json(self.features_url(account))
+            return parse_features(payload, fetched_at=datetime.now(UTC))
+
+        return await self._cached(("features", account), load, fresh=fresh)
+
+    async def accounts(self, *, fresh: bool = False) -> tuple[AccountInfo, ...]:
+        async def load() -> tuple[AccountInfo, ...]:
+            return parse_accounts(await self._get_json(self.accounts_url()))
+
+        return await self._cached(("accounts", None), load, fresh=fresh)
+
+    def cached_accounts(self) -> tuple[AccountInfo, ...] | None:
+        """The accounts listing if a fresh copy is cached, without any I/O."""
+        entry = self._cache.get(("accounts", None))
+        return entry.value if entry and entry.expires > self._clock() else None
+
+    def forget(self, account: str | None = None) -> None:
+        self._cache.pop(("features", account), None)
+
+    async def _cached(
+        self, key: tuple[str, str | None], load: Callable[[], Awaitable[T]], *, fresh: bool
+    ) -> T:
+        entry = self._cache.get(key)
+        if not fresh and entry and entry.expires > self._clock():
+            return entry.value
+        task = self._inflight.get(key)
+        if task is None:
+            task = asyncio.ensure_future(load())
+            self._inflight[key] = task
+
+            def done(t: asyncio.Task[Any]) -> None:
+                self._inflight.pop(key, None)
+                if not t.cancelled() and t.exception() is None:
+                    self._cache[key] = _Entry(self._clock() + self._cache_ttl, t.result())
+
+            task.add_done_callback(done)
+        return await asyncio.shield(task)
+
+    async def _get_json(self, url: URL) -> Any:
+        policy = self._retry
+        started = self._clock()
+        attempt = 0
+        while True:
+            try:
+                return await self._get_once(url)
+            except (errors.RateLimited, errors.UpstreamUnavailable) as exc:
+                retryable = isinstance(exc, errors.RateLimited) or exc.status in (
+                    None,
+                    *RETRY_STATUSES,
+                )
+                attempt += 1
+                if not retryable or attempt >= policy.attempts:
+                    raise
+                retry_after = getattr(exc, "retry_after", None)
+                delay = retry_after if retry_after is not None else policy.backoff(attempt - 1)
+                if self._clock() - started + delay > policy.deadline:
+                    raise
+                log.info("useapi.net %s (%s); retry %d in %.1fs", url.path, exc, attempt, delay)
+                await asyncio.sleep(delay)
+
+    async def _get_once(self, url: URL) -> Any:
+        headers = {"Authorization": f"Bearer {self._token}", "Accept": "application/json"}
+        try:
+            async with self._session.get(
+                url, headers=headers, timeout=self._timeout, allow_redirects=False
+            ) as resp:
+                body = await resp.text(errors="replace")
+                return _interpret(resp.status, resp.headers, body)
+        except TimeoutError as exc:
+            raise errors.UpstreamTimeout("useapi.net did not answer in time") from exc
+        except aiohttp.ClientError as exc:
+            raise errors.UpstreamUnavailable(
+                f"could not reach useapi.net ({exc.__class__.__name__})"
+            ) from exc
+
+
+def _interpret(status: int, headers: Mapping[str, str], body: str) -> Any:
+    """Turn one HTTP answer into a payload or the matching exception."""
+    payload: Any = None
+    is_json = True
+    try:
+        payload = json.loads(body) if body.strip() else None
+    except ValueError:
+        is_json = False
+
+    if 200 <= status < 300:
+        if not is_json or payload is None:
+            raise errors.UpstreamUnavailable(
+                "useapi.net answered with something that is not JSON", status=status
+            )
+        return payload
+
+    detail = _error_text(payload) if is_json else ""
+    kind = errors.BY_STATUS.get(status)
+    if kind is errors.RateLimited:
+        raise errors.RateLimited(detail, retry_after=_retry_after(headers.get("Retry-After")))
+    if kind is not None:
+        raise kind(detail)
+    raise errors.UpstreamUnavailable(detail or f"useapi.net answered HTTP {status}", status=status)
+
+
+def _error_text(payload: Any) -> str:
+    if isinstance(payload, dict):
+        for key in ("error", "message", "detail"):
+            value = payload.get(key)
+            if isinstance(value, str) and value.strip():
+                return value.strip()[:500]
+    return ""
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        return None
+    return max(0.0, seconds) if seconds == seconds else None

@@ -1,0 +1,66 @@
+"""Failures of the useapi.net API, one type per thing a user must do differently."""
+
+from __future__ import annotations
+
+
+class UseapiError(Exception):
+    """Base of every failure the client raises; `detail` is upstream's own text, if any."""
+
+    status: int | None = None
+
+    def __init__(self, detail: str = "", *, status: int | None = None) -> None:
+        super().__init__(detail or self.__class__.__name__)
+        self.detail = detail
+        if status is not None:
+            self.status = status
+
+
+class BadRequest(UseapiError):
+    status = 400
+
+
+class TokenRefused(UseapiError):
+    status = 401
+
+
+class SubscriptionExpired(UseapiError):
+    status = 402
+
+
+class AccountNotFound(UseapiError):
+    status = 404
+
+
+class OutOfCredits(UseapiError):
+    status = 412
+
+
+class RateLimited(UseapiError):
+    status = 429
+
+    def __init__(self, detail: str = "", *, retry_after: float | None = None) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+class AccountOnHold(UseapiError):
+    status = 596
+
+
+class UpstreamUnavailable(UseapiError):
+    """5xx, an HTML page instead of JSON, unparsable JSON, or no connection at all."""
+
+
+class UpstreamTimeout(UseapiError):
+    """useapi.net did not answer within the client's timeout."""
+
+
+BY_STATUS: dict[int, type[UseapiError]] = {
+    400: BadRequest,
+    401: TokenRefused,
+    402: SubscriptionExpired,
+    404: AccountNotFound,
+    412: OutOfCredits,
+    429: RateLimited,
+    596: AccountOnHold,
+}

@@ -1,0 +1,157 @@
+"""The bot's settings: read once from the environment into one typed, validated object."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from yarl import URL
+
+from minimax_api import DEFAULT_BASE_URL
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+DEFAULT_DATABASE_URL = "sqlite:///data/bot.sqlite3"
+
+
+class SettingsError(Exception):
+    """One bad setting: the message names it and says how to fix it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    discord_token: str
+    useapi_token: str
+    useapi_base_url: str = DEFAULT_BASE_URL
+    useapi_accounts: tuple[str, ...] = ()
+    useapi_timeout_seconds: float = 20.0
+    guild_id: int | None = None
+    database_path: Path = Path("data/bot.sqlite3")
+    log_level: str = "INFO"
+    alert_channel_id: int | None = None
+    alert_mention_role_id: int | None = None
+    expiry_warning_hours: tuple[float, ...] = (72.0, 24.0, 1.0)
+    check_interval_minutes: float = 30.0
+
+
+def _get(env: Mapping[str, str], name: str) -> str:
+    return (env.get(name) or "").strip()
+
+
+def _required(env: Mapping[str, str], name: str, fix: str) -> str:
+    value = _get(env, name)
+    if not value:
+        raise SettingsError(f"{name} is not set: {fix}")
+    return value
+
+
+def _snowflake(env: Mapping[str, str], name: str, what: str) -> int | None:
+    raw = _get(env, name)
+    if not raw:
+        return None
+    if not raw.isdigit() or not 0 < int(raw) < 2**64:
+        raise SettingsError(
+            f"{name}={raw!r} is not a Discord id: use the number from 'Copy {what} ID' "
+            "(Discord developer mode), or leave it empty"
+        )
+    return int(raw)
+
+
+def _positive(env: Mapping[str, str], name: str, default: float, unit: str) -> float:
+    raw = _get(env, name)
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise SettingsError(f"{name}={raw!r} is not a positive number of {unit}: e.g. {default:g}")
+    return value
+
+
+def _hours(env: Mapping[str, str]) -> tuple[float, ...]:
+    name = "EXPIRY_WARNING_HOURS"
+    raw = _get(env, name)
+    if not raw:
+        return Settings.expiry_warning_hours
+    values: set[float] = set()
+    for part in raw.split(","):
+        try:
+            value = float(part.strip())
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value) or value <= 0:
+            raise SettingsError(
+                f"{name}={raw!r} must be a comma-separated list of positive hours, e.g. 72,24,1"
+            )
+        values.add(value)
+    return tuple(sorted(values, reverse=True))
+
+
+def _accounts(env: Mapping[str, str]) -> tuple[str, ...]:
+    seen: dict[str, None] = {}
+    for part in _get(env, "USEAPI_ACCOUNTS").split(","):
+        if part.strip():
+            seen.setdefault(part.strip(), None)
+    return tuple(seen)
+
+
+def _base_url(env: Mapping[str, str]) -> str:
+    raw = _get(env, "USEAPI_BASE_URL") or DEFAULT_BASE_URL
+    try:
+        url = URL(raw)
+    except ValueError:
+        url = URL()
+    if url.scheme not in ("http", "https") or not url.host:
+        raise SettingsError(
+            f"USEAPI_BASE_URL={raw!r} is not an http(s) URL: "
+            f"use {DEFAULT_BASE_URL} or leave it empty"
+        )
+    return raw.rstrip("/")
+
+
+def database_path(url: str) -> Path:
+    """`sqlite:///relative/path` or `sqlite:////absolute/path`, as in SQLAlchemy URLs."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or len(url) == len(prefix):
+        raise SettingsError(
+            f"DATABASE_URL={url!r} is not supported: use sqlite:///relative/path.sqlite3 "
+            "or sqlite:////absolute/path.sqlite3"
+        )
+    return Path(url[len(prefix) :])
+
+
+def load_settings(env: Mapping[str, str], *, require_discord: bool = True) -> Settings:
+    """Parse and validate every setting; raises SettingsError for the first bad one."""
+    discord_token = (
+        _required(
+            env,
+            "DISCORD_TOKEN",
+            "copy the bot token from the Discord developer portal (Bot → Reset Token) into .env",
+        )
+        if require_discord
+        else _get(env, "DISCORD_TOKEN")
+    )
+    useapi_token = _required(
+        env, "USEAPI_TOKEN", "copy your API token from useapi.net (Account → API token) into .env"
+    )
+    log_level = (_get(env, "LOG_LEVEL") or "INFO").upper()
+    if log_level not in LOG_LEVELS:
+        choices = ", ".join(LOG_LEVELS)
+        raise SettingsError(f"LOG_LEVEL={log_level!r} is not a log level: use one of {choices}")
+    return Settings(
+        discord_token=discord_token,
+        useapi_token=useapi_token,
+        useapi_base_url=_base_url(env),
+        useapi_accounts=_accounts(env),
+        useapi_timeout_seconds=_positive(env, "USEAPI_TIMEOUT_SECONDS", 20.0, "seconds"),
+        guild_id=_snowflake(env, "DISCORD_GUILD_ID", "Server"),
+        database_path=database_path(_get(env, "DATABASE_URL") or DEFAULT_DATABASE_URL),
+        log_level=log_level,
+        alert_channel_id=_snowflake(env, "ALERT_CHANNEL_ID", "Channel"),
+        alert_mention_role_id=_snowflake(env, "ALERT_MENTION_ROLE_ID", "Role"),
+        expiry_warning_hours=_hours(env),
+        check_interval_minutes=_positive(env, "CHECK_INTERVAL_MINUTES", 30.0, "minutes"),
+    )

@@ -1,0 +1,5 @@
+"""The bot's persistent state in SQLite."""
+
+from .database import Database
+
+__all__ = ["Database"]
