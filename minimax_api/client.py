@@ -153,7 +153,7 @@ class MiniMaxClient:
                 url, headers=headers, timeout=self._timeout, allow_redirects=False
             ) as resp:
                 body = await resp.text(errors="replace")
-                return _interpret(resp.status, resp.headers, body)
+                return _interpret(resp.status, resp.headers, body.replace(self._token, "***"))
         except TimeoutError as exc:
             raise errors.UpstreamTimeout("useapi.net did not answer in time") from exc
         except aiohttp.ClientError as exc:

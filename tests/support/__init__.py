@@ -1,0 +1,1 @@
+"""Real loopback servers standing in for useapi.net and Discord."""

@@ -1,0 +1,452 @@
+"""A loopback stand-in for Discord: the REST routes discord.py uses and a gateway websocket.
+
+It records every request with its time, answers like Discord does, and lets a test inject
+INTERACTION_CREATE events (slash commands and autocomplete) into the connected bot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+APP_ID = 900000000000000001
+BOT_USER_ID = 900000000000000001
+GUILD_ID = 900000000000000100
+CHANNEL_ID = 900000000000000200
+USER_ID = 900000000000000300
+API = "/api/v10"
+
+_ids = itertools.count(1_000_000_000_000_000_000)
+
+
+def snowflake() -> str:
+    return str(next(_ids))
+
+
+def _json(data: Any, status: int = 200) -> web.Response:
+    # discord.py only parses bodies whose Content-Type is exactly application/json.
+    return web.Response(
+        status=status, body=json.dumps(data).encode(), headers={"Content-Type": "application/json"}
+    )
+
+
+def user_payload(user_id: int = USER_ID, name: str = "tester", bot: bool = False) -> dict[str, Any]:
+    return {
+        "id": str(user_id),
+        "username": name,
+        "global_name": name,
+        "discriminator": "0",
+        "avatar": None,
+        "bot": bot,
+    }
+
+
+def channel_payload() -> dict[str, Any]:
+    return {
+        "id": str(CHANNEL_ID),
+        "type": 0,
+        "guild_id": str(GUILD_ID),
+        "name": "general",
+        "position": 0,
+        "permission_overwrites": [],
+        "nsfw": False,
+        "parent_id": None,
+    }
+
+
+def guild_payload() -> dict[str, Any]:
+    return {
+        "id": str(GUILD_ID),
+        "name": "Test server",
+        "icon": None,
+        "owner_id": str(USER_ID),
+        "roles": [
+            {
+                "id": str(GUILD_ID),
+                "name": "@everyone",
+                "permissions": "2248473465835073",
+                "position": 0,
+                "color": 0,
+                "hoist": False,
+                "managed": False,
+                "mentionable": False,
+                "flags": 0,
+            }
+        ],
+        "emojis": [],
+        "stickers": [],
+        "features": [],
+        "channels": [channel_payload()],
+        "threads": [],
+        "members": [],
+        "voice_states": [],
+        "presences": [],
+        "member_count": 2,
+        "large": False,
+        "unavailable": False,
+        "joined_at": "2026-01-01T00:00:00+00:00",
+        "verification_level": 0,
+        "default_message_notifications": 0,
+        "explicit_content_filter": 0,
+        "mfa_level": 0,
+        "system_channel_flags": 0,
+        "premium_tier": 0,
+        "nsfw_level": 0,
+        "preferred_locale": "en-US",
+    }
+
+
+@dataclass
+class Call:
+    """One request the bot made, with its JSON body (None when there was none)."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    body: Any
+    at: float
+    status: int = 200
+
+    @property
+    def interaction_token(self) -> str | None:
+        parts = self.path.split("/")
+        if "interactions" in parts:
+            return parts[parts.index("interactions") + 2]
+        if "webhooks" in parts:
+            return parts[parts.index("webhooks") + 2]
+        return None
+
+
+@dataclass
+class Injected:
+    id: str
+    token: str
+    at: float
+    calls: list[Call] = field(default_factory=list)
+
+
+class DiscordStub:
+    def __init__(self, token: str) -> None:
+        self.token = token
+        self.calls: list[Call] = []
+        self.injected: dict[str, Injected] = {}
+        self.commands: dict[str, list[dict[str, Any]]] = {}
+        self.sync_count = 0
+        self.channel_status: int = 200
+        self._changed = asyncio.Event()
+        self._sockets: list[web.WebSocketResponse] = []
+        self._seq = 0
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+        self.ready = asyncio.Event()
+
+    # -- lifecycle -------------------------------------------------------------
+    @property
+    def api_base(self) -> str:
+        return f"http://127.0.0.1:{self.port}{API}"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/gateway"
+
+    async def start(self) -> None:
+        app = web.Application(middlewares=[self._record])
+        r = app.router
+        r.add_get(f"{API}/users/@me", self._me)
+        r.add_get(f"{API}/oauth2/applications/@me", self._application)
+        r.add_get(f"{API}/applications/@me", self._application)
+        r.add_put(f"{API}/applications/{{app}}/commands", self._sync)
+        r.add_put(f"{API}/applications/{{app}}/guilds/{{guild}}/commands", self._sync)
+        r.add_get(f"{API}/applications/{{app}}/commands", self._list_commands)
+        r.add_get(f"{API}/applications/{{app}}/guilds/{{guild}}/commands", self._list_commands)
+        r.add_post(f"{API}/interactions/{{id}}/{{token}}/callback", self._callback)
+        r.add_patch(f"{API}/webhooks/{{app}}/{{token}}/messages/{{message}}", self._edit)
+        r.add_delete(f"{API}/webhooks/{{app}}/{{token}}/messages/{{message}}", self._delete)
+        r.add_post(f"{API}/webhooks/{{app}}/{{token}}", self._followup)
+        r.add_post(f"{API}/channels/{{channel}}/messages", self._channel_message)
+        r.add_get(f"{API}/channels/{{channel}}", self._channel)
+        r.add_get("/gateway", self._gateway)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def stop(self) -> None:
+        for ws in list(self._sockets):
+            await ws.close()
+        if self._runner:
+            await self._runner.cleanup()
+
+    # -- waiting -----------------------------------------------------------------
+    async def wait_for(self, predicate: Callable[[], Any], within: float = 15.0) -> Any:
+        """Wait until `predicate()` is truthy, re-checking on every recorded request."""
+        async with asyncio.timeout(within):
+            while not (result := predicate()):
+                self._changed.clear()
+                await self._changed.wait()
+        return result
+
+    def _notify(self) -> None:
+        self._changed.set()
+
+    # -- recording -----------------------------------------------------------------
+    @web.middleware
+    async def _record(
+        self, request: web.Request, handler: Callable[..., Any]
+    ) -> web.StreamResponse:
+        if request.path == "/gateway":
+            return await handler(request)
+        body = None
+        if request.can_read_body:
+            raw = await request.read()
+            try:
+                body = json.loads(raw) if raw else None
+            except ValueError:
+                body = raw.decode(errors="replace")
+        call = Call(request.method, request.path, dict(request.query), body, time.monotonic())
+        if request.path != f"{API}/users/@me" and request.headers.get("Authorization") not in (
+            f"Bot {self.token}",
+            None,
+        ):
+            call.status = 401
+            self.calls.append(call)
+            return _json({"message": "401: Unauthorized", "code": 0}, 401)
+        request["call"] = call
+        self.calls.append(call)
+        token = call.interaction_token
+        if token:
+            for item in self.injected.values():
+                if item.token == token:
+                    item.calls.append(call)
+        response = await handler(request)
+        call.status = response.status
+        self._notify()
+        return response
+
+    # -- REST --------------------------------------------------------------------------
+    async def _me(self, request: web.Request) -> web.Response:
+        if request.headers.get("Authorization") != f"Bot {self.token}":
+            return _json({"message": "401: Unauthorized", "code": 0}, 401)
+        return _json(user_payload(BOT_USER_ID, "minimax-bot", bot=True))
+
+    async def _application(self, request: web.Request) -> web.Response:
+        return _json(
+            {
+                "id": str(APP_ID),
+                "name": "minimax-bot",
+                "icon": None,
+                "description": "",
+                "bot_public": True,
+                "bot_require_code_grant": False,
+                "verify_key": "0" * 64,
+                "flags": 0,
+                "owner": user_payload(),
+                "team": None,
+                "summary": "",
+                "bot": user_payload(BOT_USER_ID, "minimax-bot", bot=True),
+            }
+        )
+
+    async def _sync(self, request: web.Request) -> web.Response:
+        body = request["call"].body or []
+        target = request.match_info.get("guild", "global")
+        self.sync_count += 1
+        stored = [
+            {
+                **cmd,
+                "id": snowflake(),
+                "application_id": str(APP_ID),
+                "version": snowflake(),
+                "default_member_permissions": cmd.get("default_member_permissions"),
+                **({"guild_id": target} if target != "global" else {}),
+            }
+            for cmd in body
+        ]
+        self.commands[target] = stored
+        return _json(stored)
+
+    async def _list_commands(self, request: web.Request) -> web.Response:
+        return _json(self.commands.get(request.match_info.get("guild", "global"), []))
+
+    def _message(
+        self, body: dict[str, Any] | None, *, flags: int = 0, interaction: bool = True
+    ) -> dict[str, Any]:
+        body = body or {}
+        return {
+            "id": snowflake(),
+            "channel_id": str(CHANNEL_ID),
+            "guild_id": str(GUILD_ID),
+            "type": 20 if interaction else 0,
+            "content": body.get("content") or "",
+            "author": user_payload(BOT_USER_ID, "minimax-bot", bot=True),
+            "embeds": body.get("embeds") or [],
+            "attachments": [],
+            "mentions": [],
+            "mention_roles": [],
+            "mention_everyone": False,
+            "pinned": False,
+            "tts": False,
+            "timestamp": "2026-01-01T00:00:00+00:00",
+            "edited_timestamp": None,
+            "flags": body.get("flags", flags) or 0,
+            "components": [],
+            "application_id": str(APP_ID),
+            "webhook_id": str(APP_ID),
+        }
+
+    async def _callback(self, request: web.Request) -> web.Response:
+        body = request["call"].body or {}
+        data = body.get("data") or {}
+        kind = body.get("type")
+        ephemeral = bool((data.get("flags") or 0) & 64)
+        response: dict[str, Any] = {
+            "interaction": {
+                "id": request.match_info["id"],
+                "type": 2,
+                "response_message_loading": kind == 5,
+                "response_message_ephemeral": ephemeral,
+            }
+        }
+        if kind in (4, 5):
+            message = self._message(data)
+            response["interaction"]["response_message_id"] = message["id"]
+            response["resource"] = {"type": kind, "message": message}
+        elif kind is not None:
+            response["resource"] = {"type": kind}
+        return _json(response)
+
+    async def _edit(self, request: web.Request) -> web.Response:
+        return _json(self._message(request["call"].body))
+
+    async def _delete(self, request: web.Request) -> web.Response:
+        return web.Response(status=204)
+
+    async def _followup(self, request: web.Request) -> web.Response:
+        return _json(self._message(request["call"].body))
+
+    async def _channel(self, request: web.Request) -> web.Response:
+        return _json(channel_payload())
+
+    async def _channel_message(self, request: web.Request) -> web.Response:
+        if self.channel_status != 200:
+            return _json({"message": "Missing Permissions", "code": 50013}, self.channel_status)
+        return _json(self._message(request["call"].body, interaction=False))
+
+    # -- gateway ------------------------------------------------------------------------
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self._sockets.append(ws)
+        await ws.send_str(
+            json.dumps({"op": 10, "d": {"heartbeat_interval": 41250}, "s": None, "t": None})
+        )
+        try:
+            async for msg in ws:
+                if msg.type != WSMsgType.TEXT:
+                    continue
+                data = json.loads(msg.data)
+                if data["op"] == 1:
+                    await ws.send_str(json.dumps({"op": 11, "d": None}))
+                elif data["op"] in (2, 6):
+                    await self._send_ready(ws)
+        finally:
+            self._sockets.remove(ws)
+        return ws
+
+    async def _dispatch(
+        self, ws: web.WebSocketResponse, event: str, payload: dict[str, Any]
+    ) -> None:
+        self._seq += 1
+        await ws.send_str(json.dumps({"op": 0, "t": event, "s": self._seq, "d": payload}))
+
+    async def _send_ready(self, ws: web.WebSocketResponse) -> None:
+        await self._dispatch(
+            ws,
+            "READY",
+            {
+                "v": 10,
+                "user": user_payload(BOT_USER_ID, "minimax-bot", bot=True),
+                "guilds": [{"id": str(GUILD_ID), "unavailable": True}],
+                "session_id": "stub-session",
+                "resume_gateway_url": self.gateway_url,
+                "application": {"id": str(APP_ID), "flags": 0},
+                "private_channels": [],
+                "relationships": [],
+            },
+        )
+        await self._dispatch(ws, "GUILD_CREATE", guild_payload())
+        self.ready.set()
+
+    # -- injecting interactions -------------------------------------------------------------
+    def interaction_payload(
+        self, name: str, options: dict[str, Any] | None = None, *, focused: str | None = None
+    ) -> dict[str, Any]:
+        kinds = {bool: 5, int: 4, float: 10, str: 3}
+        opts = [
+            {
+                "name": k,
+                "type": kinds[type(v)],
+                "value": v,
+                **({"focused": True} if k == focused else {}),
+            }
+            for k, v in (options or {}).items()
+        ]
+        command = next(
+            (c for cs in self.commands.values() for c in cs if c["name"] == name),
+            {"id": snowflake()},
+        )
+        return {
+            "id": snowflake(),
+            "application_id": str(APP_ID),
+            "type": 4 if focused else 2,
+            "token": f"itoken-{snowflake()}",
+            "version": 1,
+            "guild_id": str(GUILD_ID),
+            "channel_id": str(CHANNEL_ID),
+            "channel": channel_payload(),
+            "member": {
+                "user": user_payload(),
+                "roles": [],
+                "joined_at": "2026-01-01T00:00:00+00:00",
+                "deaf": False,
+                "mute": False,
+                "flags": 0,
+                "permissions": "2248473465835073",
+            },
+            "app_permissions": "2248473465835073",
+            "locale": "en-US",
+            "guild_locale": "en-US",
+            "entitlements": [],
+            "authorizing_integration_owners": {"0": str(GUILD_ID)},
+            "context": 0,
+            "data": {
+                "id": command["id"],
+                "name": name,
+                "type": 1,
+                "options": opts,
+                "guild_id": str(GUILD_ID),
+            },
+        }
+
+    def track(self, payload: dict[str, Any]) -> Injected:
+        item = Injected(payload["id"], payload["token"], time.monotonic())
+        self.injected[item.id] = item
+        return item
+
+    async def inject(
+        self, name: str, options: dict[str, Any] | None = None, *, focused: str | None = None
+    ) -> Injected:
+        """Send an INTERACTION_CREATE to every connected bot."""
+        payload = self.interaction_payload(name, options, focused=focused)
+        item = self.track(payload)
+        for ws in list(self._sockets):
+            await self._dispatch(ws, "INTERACTION_CREATE", payload)
+        return item

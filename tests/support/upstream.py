@@ -1,0 +1,217 @@
+"""A real aiohttp server on 127.0.0.1 that plays useapi.net, and misbehaves on demand."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+SAMPLE_PATH = Path(__file__).parent.parent / "fixtures" / "features_sample.json"
+TOKEN = "useapi-test-token-0123456789"
+
+HTML_502 = "<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>"
+
+
+def ms(when: datetime) -> int:
+    return int(when.timestamp() * 1000)
+
+
+def sample_features(
+    *,
+    batches_in_hours: Sequence[float] = (48.0,),
+    audio_in_hours: Sequence[float] | None = (100.0,),
+    total: int = 100,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """The documented sample with credit batches expiring the given hours from now."""
+    now = now or datetime.now(UTC)
+    payload = json.loads(SAMPLE_PATH.read_text())
+    payload["totalCredits"] = total
+    payload["totalCreditsStr"] = str(total)
+    payload["creditExpireText"] = [
+        {"credit": 10 * (i + 1), "endTime": ms(now + timedelta(hours=h))}
+        for i, h in enumerate(batches_in_hours)
+    ]
+    if audio_in_hours is None:
+        payload.pop("audio")
+    else:
+        payload["audio"]["sub_credits"] = [
+            {
+                "credit_type": 3,
+                "end_time": ms(now + timedelta(hours=h)),
+                "credit": 5,
+                "text": "",
+                "record": [{"credit": 5, "endTime": ms(now + timedelta(hours=h))}],
+                "coin_type": 0,
+            }
+            for h in audio_in_hours
+        ]
+    return payload
+
+
+def account_entry(account: str, *, session_in_days: float = 20.0) -> dict[str, Any]:
+    now = datetime.now(UTC)
+    exp = int((now + timedelta(days=session_in_days)).timestamp())
+    return {
+        "account": account,
+        "jwt": {
+            "token": "…masked…",
+            "user": {"id": account, "name": f"user {account}"},
+            "exp": exp,
+            "iat": exp - 30 * 86400,
+        },
+        "maxJobs": 3,
+        "supportMusic": True,
+        "supportVideo": True,
+    }
+
+
+@dataclass
+class Fault:
+    """One way to misbehave: `kind` is status, html, badjson, drop or slow."""
+
+    kind: str
+    status: int = 500
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    times: int | None = None  # None: every request until cleared
+
+
+@dataclass
+class Seen:
+    path: str
+    query: dict[str, str]
+    raw_query: str
+    authorization: str | None
+    at: float
+
+
+class FakeUseapi:
+    def __init__(self, token: str = TOKEN) -> None:
+        self.token = token
+        self.features: dict[str, dict[str, Any]] = {}
+        self.listing_extra: dict[str, dict[str, Any]] = {}
+        self.faults: dict[str | None, list[Fault]] = {}
+        self.listing_faults: list[Fault] = []
+        self.requests: list[Seen] = []
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def add_account(self, account: str, payload: dict[str, Any] | None = None) -> None:
+        self.features[account] = payload if payload is not None else sample_features()
+
+    def fail(self, account: str | None, fault: Fault) -> None:
+        self.faults.setdefault(account, []).append(fault)
+
+    def clear(self) -> None:
+        self.faults.clear()
+        self.listing_faults.clear()
+
+    def feature_calls(self, account: str | None = None) -> list[Seen]:
+        return [
+            r
+            for r in self.requests
+            if r.path.endswith("/features/") and r.query.get("account") == account
+        ]
+
+    async def start(self) -> str:
+        app = web.Application()
+        app.router.add_get("/v1/minimax/features/", self._features)
+        app.router.add_get("/v1/minimax/accounts", self._accounts)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return self.base_url
+
+    async def stop(self) -> None:
+        if self._runner:
+            await self._runner.cleanup()
+
+    def _record(self, request: web.Request) -> None:
+        self.requests.append(
+            Seen(
+                path=request.path,
+                query=dict(request.query),
+                raw_query=request.query_string,
+                authorization=request.headers.get("Authorization"),
+                at=asyncio.get_running_loop().time(),
+            )
+        )
+
+    async def _misbehave(
+        self, request: web.Request, faults: list[Fault]
+    ) -> web.StreamResponse | None:
+        if not faults:
+            return None
+        fault = faults[0]
+        if fault.times is not None:
+            fault.times -= 1
+            if fault.times <= 0:
+                faults.pop(0)
+        if fault.kind == "slow":
+            await asyncio.sleep(fault.delay)
+            return None
+        if fault.kind == "html":
+            return web.Response(status=fault.status, text=HTML_502, content_type="text/html")
+        if fault.kind == "badjson":
+            return web.Response(
+                status=200, text='{"totalCredits": 1,', content_type="application/json"
+            )
+        if fault.kind == "drop":
+            assert request.transport is not None
+            request.transport.close()
+            raise asyncio.CancelledError  # aiohttp drops the connection without an answer
+        body = (
+            fault.body
+            if fault.body is not None
+            else {"error": f"fault {fault.status}", "code": fault.status}
+        )
+        return web.json_response(body, status=fault.status, headers=fault.headers)
+
+    def _authorized(self, request: web.Request) -> bool:
+        return request.headers.get("Authorization") == f"Bearer {self.token}"
+
+    async def _features(self, request: web.Request) -> web.StreamResponse:
+        self._record(request)
+        account = request.query.get("account")
+        if (early := await self._misbehave(request, self.faults.get(account, []))) is not None:
+            return early
+        if not self._authorized(request):
+            return web.json_response({"error": "Unauthorized", "code": 401}, status=401)
+        if account is None:
+            if len(self.features) != 1:
+                return web.json_response(
+                    {"error": "Parameter account is required", "code": 400}, status=400
+                )
+            account = next(iter(self.features))
+        payload = self.features.get(account)
+        if payload is None:
+            return web.json_response(
+                {"error": f"Unable to find configuration for account {account}", "code": 404},
+                status=404,
+            )
+        return web.json_response(copy.deepcopy(payload))
+
+    async def _accounts(self, request: web.Request) -> web.StreamResponse:
+        self._record(request)
+        if (early := await self._misbehave(request, self.listing_faults)) is not None:
+            return early
+        if not self._authorized(request):
+            return web.json_response({"error": "Unauthorized", "code": 401}, status=401)
+        listing = {a: account_entry(a) for a in self.features}
+        listing.update(self.listing_extra)
+        return web.json_response(listing)

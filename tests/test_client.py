@@ -1,0 +1,236 @@
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+
+from minimax_api import (
+    AccountNotFound,
+    AccountOnHold,
+    BadRequest,
+    MiniMaxClient,
+    OutOfCredits,
+    RateLimited,
+    RetryPolicy,
+    SubscriptionExpired,
+    TokenRefused,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+)
+from tests.support.upstream import FakeUseapi, Fault, sample_features
+
+FAST = RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.02, deadline=5.0)
+
+
+@pytest.fixture
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as s:
+        yield s
+
+
+def make(session: aiohttp.ClientSession, upstream: FakeUseapi, **kw: object) -> MiniMaxClient:
+    options: dict = {"token": upstream.token, "base_url": upstream.base_url, "retry": FAST}
+    options.update(kw)
+    return MiniMaxClient(session, **options)
+
+
+async def test_features_are_fetched_with_the_bearer_token(session, upstream) -> None:
+    upstream.add_account("acc1", sample_features(total=77))
+    features = await make(session, upstream).features("acc1")
+    assert features.total_credits == 77
+    [seen] = upstream.requests
+    assert seen.path == "/v1/minimax/features/"
+    assert seen.query == {"account": "acc1"}
+    assert seen.authorization == f"Bearer {upstream.token}"
+
+
+@pytest.mark.parametrize("account", ["a&b=c", "../x", "x" * 500, "ünï cødé ✓", "a#b?c=d", "%41"])
+async def test_account_is_encoded_and_cannot_change_the_request(session, upstream, account) -> None:
+    upstream.add_account(account, sample_features(total=5))
+    features = await make(session, upstream).features(account)
+    assert features.total_credits == 5
+    [seen] = upstream.requests
+    assert seen.path == "/v1/minimax/features/"
+    assert seen.query == {"account": account}
+
+
+async def test_without_account_the_query_has_no_account(session, upstream) -> None:
+    upstream.add_account("only")
+    await make(session, upstream).features(None)
+    assert upstream.requests[0].raw_query == ""
+
+
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [
+        (400, BadRequest),
+        (401, TokenRefused),
+        (402, SubscriptionExpired),
+        (404, AccountNotFound),
+        (412, OutOfCredits),
+        (596, AccountOnHold),
+        (500, UpstreamUnavailable),
+        (403, UpstreamUnavailable),
+    ],
+)
+async def test_each_status_has_its_own_error(session, upstream, status, error) -> None:
+    upstream.add_account("a")
+    upstream.fail(
+        "a", Fault("status", status=status, body={"error": f"said {status}", "code": status})
+    )
+    with pytest.raises(error) as info:
+        await make(session, upstream).features("a")
+    assert type(info.value) is error
+    assert len(upstream.requests) == 1, "errors that need a person are not retried"
+    if status == 400:
+        assert info.value.detail == "said 400"
+
+
+async def test_wrong_token_is_refused(session, upstream) -> None:
+    upstream.add_account("a")
+    with pytest.raises(TokenRefused):
+        await make(session, upstream, token="wrong").features("a")
+
+
+async def test_unknown_account_is_404(session, upstream) -> None:
+    upstream.add_account("a")
+    with pytest.raises(AccountNotFound):
+        await make(session, upstream).features("b")
+
+
+@pytest.mark.parametrize("status", [429, 502, 503, 504])
+async def test_transient_failures_are_retried_then_succeed(session, upstream, status) -> None:
+    upstream.add_account("a")
+    upstream.fail("a", Fault("status", status=status, times=2))
+    assert (await make(session, upstream).features("a")).total_credits == 100
+    assert len(upstream.feature_calls("a")) == 3
+
+
+async def test_retries_are_bounded(session, upstream) -> None:
+    upstream.add_account("a")
+    upstream.fail("a", Fault("status", status=503))
+    with pytest.raises(UpstreamUnavailable):
+        await make(session, upstream).features("a")
+    assert len(upstream.feature_calls("a")) == FAST.attempts
+
+
+async def test_retry_after_is_honoured(session, upstream) -> None:
+    upstream.add_account("a")
+    upstream.fail("a", Fault("status", status=429, headers={"Retry-After": "0.3"}, times=1))
+    await make(session, upstream).features("a")
+    first, second = upstream.feature_calls("a")
+    assert second.at - first.at >= 0.3
+
+
+async def test_retry_after_beyond_the_deadline_gives_up_at_once(session, upstream) -> None:
+    upstream.add_account("a")
+    upstream.fail("a", Fault("status", status=429, headers={"Retry-After": "120"}))
+    with pytest.raises(RateLimited) as info:
+        await make(session, upstream).features("a")
+    assert info.value.retry_after == 120
+    assert len(upstream.feature_calls("a")) == 1
+
+
+async def test_html_error_page_is_unavailable(session, upstream) -> None:
+    upstream.add_account("a")
+    upstream.fail("a", Fault("html", status=502))
+    with pytest.raises(UpstreamUnavailable) as info:
+        await make(session, upstream).features("a")
+    assert "<html" not in str(info.value)
+
+
+async def test_html_with_200_is_unavailable(session, upstream) -> None:
+    upstream.add_account("a")
+    upstream.fail("a", Fault("html", status=200))
+    with pytest.raises(UpstreamUnavailable):
+        await make(session, upstream).features("a")
+
+
+async def test_malformed_json_is_unavailable(session, upstream) -> None:
+    upstream.add_account("a")
+    upstream.fail("a", Fault("badjson"))
+    with pytest.raises(UpstreamUnavailable):
+        await make(session, upstream).features("a")
+
+
+async def test_dropped_connection_is_retried(session, upstream) -> None:
+    upstream.add_account("a")
+    upstream.fail("a", Fault("drop", times=1))
+    assert (await make(session, upstream).features("a")).total_credits == 100
+    assert len(upstream.feature_calls("a")) == 2
+
+
+async def test_dropped_connection_every_time_is_unavailable(session, upstream) -> None:
+    upstream.add_account("a")
+    upstream.fail("a", Fault("drop"))
+    with pytest.raises(UpstreamUnavailable):
+        await make(session, upstream).features("a")
+
+
+async def test_slow_upstream_times_out(session, upstream) -> None:
+    upstream.add_account("a")
+    upstream.fail("a", Fault("slow", delay=2.0))
+    with pytest.raises(UpstreamTimeout):
+        await make(session, upstream, timeout=0.2).features("a")
+
+
+async def test_cache_serves_bursts_from_one_call(session, upstream) -> None:
+    upstream.add_account("a")
+    client = make(session, upstream)
+    await client.features("a")
+    await client.features("a")
+    assert len(upstream.feature_calls("a")) == 1
+    await client.features("a", fresh=True)
+    assert len(upstream.feature_calls("a")) == 2
+
+
+async def test_cache_expires(session, upstream) -> None:
+    upstream.add_account("a")
+    now = [0.0]
+    client = make(session, upstream, cache_ttl=30, clock=lambda: now[0])
+    await client.features("a")
+    now[0] = 29
+    await client.features("a")
+    now[0] = 31
+    await client.features("a")
+    assert len(upstream.feature_calls("a")) == 2
+
+
+async def test_concurrent_requests_share_one_call(session, upstream) -> None:
+    upstream.add_account("a")
+    upstream.fail("a", Fault("slow", delay=0.2, times=1))
+    client = make(session, upstream)
+    results = await asyncio.gather(*(client.features("a") for _ in range(10)))
+    assert len({id(r) for r in results}) == 1
+    assert len(upstream.feature_calls("a")) == 1
+
+
+async def test_failures_are_not_cached(session, upstream) -> None:
+    upstream.add_account("a")
+    upstream.fail("a", Fault("status", status=412, times=1))
+    client = make(session, upstream)
+    with pytest.raises(OutOfCredits):
+        await client.features("a")
+    assert (await client.features("a")).total_credits == 100
+
+
+async def test_accounts_listing(session, upstream) -> None:
+    upstream.add_account("111")
+    upstream.add_account("222")
+    client = make(session, upstream)
+    accounts = await client.accounts()
+    assert [a.account for a in accounts] == ["111", "222"]
+    assert client.cached_accounts() == accounts
+    assert upstream.requests[0].path == "/v1/minimax/accounts"
+
+
+async def test_error_text_never_contains_the_token(session, upstream) -> None:
+    upstream.add_account("a")
+    upstream.fail("a", Fault("status", status=400, body={"error": f"bad {upstream.token}"}))
+    with pytest.raises(BadRequest) as info:
+        await make(session, upstream).features("a")
+    assert info.value.detail.startswith("bad ")
+    assert upstream.token not in info.value.detail
+    assert upstream.token not in str(info.value)
