@@ -9,6 +9,7 @@ import json
 import logging
 import os
 import signal
+import sqlite3
 import sys
 from datetime import UTC, datetime
 
@@ -16,7 +17,7 @@ import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
-from dotenv import load_dotenv
+from dotenv import find_dotenv, load_dotenv
 
 from core.accounts import AccountDirectory
 from core.logs import setup_logging
@@ -31,6 +32,10 @@ from state import Database
 log = logging.getLogger("bot")
 
 EXTENSIONS = ("cogs.credits", "cogs.models")
+
+
+class StartupError(Exception):
+    """Start-up cannot go on; the message names the setting and the fix."""
 
 
 class Tree(app_commands.CommandTree["MiniMaxBot"]):
@@ -52,6 +57,9 @@ class Tree(app_commands.CommandTree["MiniMaxBot"]):
 
 class MiniMaxBot(commands.Bot):
     def __init__(self, settings: Settings) -> None:
+        # The bot never joins voice: the warnings about voice libraries would only confuse.
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
         intents = discord.Intents.none()
         intents.guilds = True
         super().__init__(
@@ -69,7 +77,13 @@ class MiniMaxBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         self.session = aiohttp.ClientSession()
-        self.db = await Database.open(self.settings.database_path)
+        try:
+            self.db = await Database.open(self.settings.database_path)
+        except (OSError, sqlite3.Error, RuntimeError) as exc:
+            raise StartupError(
+                f"DATABASE_URL: cannot open {self.settings.database_path} ({exc}): "
+                "point DATABASE_URL at a writable file"
+            ) from exc
         self.minimax = make_client(self.session, self.settings)
         self.accounts = AccountDirectory(self.minimax, self.settings.useapi_accounts)
         for extension in EXTENSIONS:
@@ -143,9 +157,15 @@ async def run_bot(settings: Settings) -> int:
                 file=sys.stderr,
             )
             return 2
-        except discord.PrivilegedIntentsRequired:
-            print("error: Discord refused the requested gateway intents", file=sys.stderr)
+        except StartupError as exc:
+            print(f"error: {exc}", file=sys.stderr)
             return 2
+        except (aiohttp.ClientError, OSError) as exc:
+            print(
+                f"error: cannot reach Discord ({exc.__class__.__name__}): check the network",
+                file=sys.stderr,
+            )
+            return 1
     return 0
 
 
@@ -179,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
         help="check the useapi.net token and accounts, print a credits report, and exit",
     )
     args = parser.parse_args(argv)
-    load_dotenv()
+    load_dotenv(find_dotenv(usecwd=True))
     try:
         settings = load_settings(os.environ, require_discord=not args.check)
     except SettingsError as exc:

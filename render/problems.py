@@ -51,7 +51,7 @@ def describe(exc: BaseException, account: str | None = None) -> Problem:
                 f"MiniMax says {which} is out of credits",
                 "Top up the account at hailuoai.video, or use another account.",
             )
-        case errors.RateLimited(retry_after=float() as wait) if wait > 0:
+        case errors.RateLimited(retry_after=wait) if wait:
             return Problem(
                 "useapi.net is rate limiting requests",
                 f"Try again in about {max(1, round(wait))} seconds.",

@@ -60,8 +60,14 @@ def test_nulls_and_wrong_types_become_none() -> None:
         "queueLength": 2.5,
         "imageQueueLength": True,
         "expireText": ["x"],
-        "creditExpireText": [None, "x", {"credit": None, "endTime": None}, {"credit": 3, "endTime": "soon"}],
-        "modelControl": [None, {"modelId": None}, {"modelId": 23000, "videoCost": "30", "durations": [6, {"name": "10s"}, None]}],
+        "creditExpireText": [
+            None, "x", {"credit": None, "endTime": None}, {"credit": 3, "endTime": "soon"},
+        ],
+        "modelControl": [
+            None,
+            {"modelId": None},
+            {"modelId": 23000, "videoCost": "30", "durations": [6, {"name": "10s"}, None]},
+        ],
         "audio": {"total_credit": None, "sub_credits": [None, {"record": "x", "end_time": 0}]},
     }  # fmt: skip
     f = parse_features(payload, fetched_at=NOW)

@@ -124,6 +124,9 @@ class Call:
         return None
 
 
+CALL = web.RequestKey("call", Call)
+
+
 @dataclass
 class Injected:
     id: str
@@ -219,7 +222,7 @@ class DiscordStub:
             call.status = 401
             self.calls.append(call)
             return _json({"message": "401: Unauthorized", "code": 0}, 401)
-        request["call"] = call
+        request[CALL] = call
         self.calls.append(call)
         token = call.interaction_token
         if token:
@@ -256,7 +259,7 @@ class DiscordStub:
         )
 
     async def _sync(self, request: web.Request) -> web.Response:
-        body = request["call"].body or []
+        body = request[CALL].body or []
         target = request.match_info.get("guild", "global")
         self.sync_count += 1
         stored = [
@@ -303,7 +306,7 @@ class DiscordStub:
         }
 
     async def _callback(self, request: web.Request) -> web.Response:
-        body = request["call"].body or {}
+        body = request[CALL].body or {}
         data = body.get("data") or {}
         kind = body.get("type")
         ephemeral = bool((data.get("flags") or 0) & 64)
@@ -324,13 +327,13 @@ class DiscordStub:
         return _json(response)
 
     async def _edit(self, request: web.Request) -> web.Response:
-        return _json(self._message(request["call"].body))
+        return _json(self._message(request[CALL].body))
 
     async def _delete(self, request: web.Request) -> web.Response:
         return web.Response(status=204)
 
     async def _followup(self, request: web.Request) -> web.Response:
-        return _json(self._message(request["call"].body))
+        return _json(self._message(request[CALL].body))
 
     async def _channel(self, request: web.Request) -> web.Response:
         return _json(channel_payload())
@@ -338,7 +341,7 @@ class DiscordStub:
     async def _channel_message(self, request: web.Request) -> web.Response:
         if self.channel_status != 200:
             return _json({"message": "Missing Permissions", "code": 50013}, self.channel_status)
-        return _json(self._message(request["call"].body, interaction=False))
+        return _json(self._message(request[CALL].body, interaction=False))
 
     # -- gateway ------------------------------------------------------------------------
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
@@ -425,6 +428,7 @@ class DiscordStub:
             "locale": "en-US",
             "guild_locale": "en-US",
             "entitlements": [],
+            "attachment_size_limit": 26214400,
             "authorizing_integration_owners": {"0": str(GUILD_ID)},
             "context": 0,
             "data": {

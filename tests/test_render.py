@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import discord
+
+from minimax_api import AccountInfo, ModelInfo, parse_features
+from minimax_api.errors import RateLimited, TokenRefused
+from render import limits
+from render.credits import AccountResult, credits_embed, problem_embed, summary_embeds
+from render.models import models_embeds
+from render.problems import describe
+from tests.support.checks import message_problems
+from tests.support.upstream import sample_features
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+HOSTILE = "@everyone <@&123> **bold** `code` " + "x" * 5000
+
+
+def assert_sendable(embeds: list[discord.Embed]) -> None:
+    for message in limits.pack_messages(embeds):
+        payload = {
+            "embeds": [e.to_dict() for e in message],
+            "allowed_mentions": discord.AllowedMentions.none().to_dict(),
+        }
+        assert message_problems(payload) == []
+
+
+def test_credits_embed_shows_balance_plan_batches_audio_queues() -> None:
+    f = parse_features(sample_features(batches_in_hours=[30, 2], now=NOW), fetched_at=NOW)
+    session = AccountInfo("acc", session_expires_at=NOW + timedelta(days=10))
+    embed = credits_embed(f, account="acc", now=NOW, account_info=session)
+    text = str(embed.to_dict())
+    assert embed.title == "Credits · acc"
+    assert "**100** video/image credits" in embed.description
+    assert "Plan: **Free** (not paid)" in embed.description
+    assert "100 points will expire within 24 hours" in embed.description
+    batches = embed.fields[0].value.splitlines()
+    two_h = int((NOW + timedelta(hours=2)).timestamp())
+    assert batches[0] == f"**20** credits · expires <t:{two_h}:R> (<t:{two_h}:f>)"
+    assert "**10** credits" in batches[1]
+    assert "**100** audio credits" in text
+    assert "Video: **3** · Image: **5**" in text
+    assert "MiniMax session" in text
+    assert embed.colour == discord.Colour.red()
+    assert embed.timestamp == NOW
+    assert_sendable([embed])
+
+
+def test_colour_says_how_urgent_the_soonest_expiry_is() -> None:
+    def colour(hours: list[float]) -> discord.Colour | None:
+        f = parse_features(sample_features(batches_in_hours=hours, audio_in_hours=None, now=NOW))
+        return credits_embed(f, account=None, now=NOW).colour
+
+    assert colour([200]) == discord.Colour.green()
+    assert colour([48, 200]) == discord.Colour.orange()
+    assert colour([5]) == discord.Colour.red()
+    assert colour([]) == discord.Colour.light_grey()
+
+
+def test_forty_batches_and_hostile_text_stay_within_limits() -> None:
+    payload = sample_features(
+        batches_in_hours=[1 + i for i in range(40)], audio_in_hours=list(range(1, 41)), now=NOW
+    )
+    payload["expireText"] = HOSTILE
+    payload["memberName"] = HOSTILE
+    embed = credits_embed(parse_features(payload), account="a" * 500, now=NOW)
+    assert "@everyone" not in embed.description
+    assert "…and 25 more batches" in str(embed.to_dict())
+    assert_sendable([embed])
+
+
+def test_sixty_models_with_long_strings_split_within_limits() -> None:
+    models = [
+        ModelInfo(
+            model_id=f"model-{i}-" + "y" * 300,
+            cost=i,
+            members_only=i % 2 == 0,
+            free_count=i % 3,
+            durations=tuple(str(d) for d in range(50)),
+            resolutions=(HOSTILE,),
+            modes=("fast", "@here"),
+        )
+        for i in range(60)
+    ]
+    embeds = models_embeds(models, account="acc", fetched_at=NOW)
+    shown = [f for e in embeds for f in e.fields]
+    assert len(shown) == 60
+    assert all("@everyone" not in f.value and "@here" not in f.value for f in shown)
+    assert len(limits.pack_messages(embeds)) > 1
+    assert_sendable(embeds)
+
+
+def test_known_model_shows_name_and_id() -> None:
+    f = parse_features(sample_features(now=NOW))
+    embed = models_embeds(f.models, account=None)[0]
+    assert embed.fields[1].name == "T2V-01 (Hailuo 1.0 text to video) · 23000"
+    assert embed.fields[1].value == "**30** credits per generation"
+    assert embed.description.startswith("7 models")
+
+
+def test_no_models() -> None:
+    [embed] = models_embeds((), account="a")
+    assert "no models" in embed.description
+
+
+def test_summary_of_thirty_accounts() -> None:
+    good = parse_features(sample_features(batches_in_hours=[5], now=NOW))
+    results = [AccountResult(f"acc{i}", features=good) for i in range(29)]
+    results.append(AccountResult("bad", problem=describe(TokenRefused())))
+    embeds = summary_embeds(results, now=NOW)
+    fields = [f for e in embeds for f in e.fields]
+    assert len(fields) == 30 and len(embeds) == 2
+    assert "**100** credits" in fields[0].value and "<t:" in fields[0].value
+    assert "refused the API token" in fields[-1].value
+    assert_sendable(embeds)
+
+
+def test_problem_embed_escapes_upstream_text() -> None:
+    embed = problem_embed(describe(RateLimited("@everyone " + "z" * 5000, retry_after=20)))
+    assert "20 seconds" in embed.description
+    assert_sendable([embed])
+
+
+def test_pack_messages_respects_ten_embeds_and_6000_characters() -> None:
+    small = [discord.Embed(title="t", description="d") for _ in range(25)]
+    assert [len(m) for m in limits.pack_messages(small)] == [10, 10, 5]
+    big = [discord.Embed(description="x" * 4000) for _ in range(3)]
+    assert [len(m) for m in limits.pack_messages(big)] == [1, 1, 1]
+
+
+def test_pack_lines_never_exceeds_the_limit() -> None:
+    blocks = limits.pack_lines(["a" * 600, "b" * 600, "c" * 2000])
+    assert [len(b) for b in blocks] == [600, 600, 1024]

@@ -1,0 +1,154 @@
+"""Settings and the command line, run as the operator runs them: `python bot.py` in a shell."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from settings import SettingsError, load_settings
+from tests.support.upstream import FakeUseapi, Fault, sample_features
+
+ROOT = Path(__file__).resolve().parent.parent
+GOOD = {"DISCORD_TOKEN": "d" * 30, "USEAPI_TOKEN": "u" * 30}
+
+
+async def run_bot_py(
+    *args: str, env: dict[str, str], cwd: Path, wait: float = 30
+) -> tuple[int, str, str]:
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "USEAPI_", "ALERT_"))
+    }
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(ROOT / "bot.py"),
+        *args,
+        cwd=cwd,
+        env={**clean, **env},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), wait)
+    return proc.returncode or 0, out.decode(), err.decode()
+
+
+def test_defaults() -> None:
+    s = load_settings(GOOD)
+    assert s.useapi_base_url == "https://api.useapi.net/v1"
+    assert s.useapi_accounts == ()
+    assert s.database_path == Path("data/bot.sqlite3")
+    assert s.expiry_warning_hours == (72, 24, 1)
+    assert s.check_interval_minutes == 30
+    assert s.guild_id is None and s.alert_channel_id is None
+
+
+def test_values_are_parsed() -> None:
+    s = load_settings(
+        {
+            **GOOD,
+            "USEAPI_ACCOUNTS": " a, b ,,a ",
+            "DATABASE_URL": "sqlite:////var/lib/bot/state.db",
+            "DISCORD_GUILD_ID": "123456789012345678",
+            "EXPIRY_WARNING_HOURS": "1, 72,24",
+            "CHECK_INTERVAL_MINUTES": "0.5",
+            "LOG_LEVEL": "debug",
+        }
+    )
+    assert s.useapi_accounts == ("a", "b")
+    assert s.database_path == Path("/var/lib/bot/state.db")
+    assert s.guild_id == 123456789012345678
+    assert s.expiry_warning_hours == (72, 24, 1)
+    assert s.check_interval_minutes == 0.5
+    assert s.log_level == "DEBUG"
+
+
+BAD = [
+    ({"DISCORD_TOKEN": ""}, "DISCORD_TOKEN is not set"),
+    ({"USEAPI_TOKEN": " "}, "USEAPI_TOKEN is not set"),
+    ({"ALERT_CHANNEL_ID": "general"}, "ALERT_CHANNEL_ID='general' is not a Discord id"),
+    ({"DISCORD_GUILD_ID": "-5"}, "DISCORD_GUILD_ID='-5' is not a Discord id"),
+    ({"ALERT_MENTION_ROLE_ID": "<@&1>"}, "ALERT_MENTION_ROLE_ID"),
+    ({"CHECK_INTERVAL_MINUTES": "soon"}, "CHECK_INTERVAL_MINUTES='soon' is not a positive number"),
+    ({"CHECK_INTERVAL_MINUTES": "0"}, "CHECK_INTERVAL_MINUTES='0'"),
+    ({"EXPIRY_WARNING_HOURS": "72,tomorrow"}, "EXPIRY_WARNING_HOURS='72,tomorrow' must be"),
+    ({"USEAPI_TIMEOUT_SECONDS": "nan"}, "USEAPI_TIMEOUT_SECONDS"),
+    (
+        {"USEAPI_BASE_URL": "api.useapi.net"},
+        "USEAPI_BASE_URL='api.useapi.net' is not an http(s) URL",
+    ),
+    ({"DATABASE_URL": "postgres://x"}, "DATABASE_URL='postgres://x' is not supported"),
+    ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL='LOUD' is not a log level"),
+]
+
+
+@pytest.mark.parametrize(("change", "message"), BAD)
+def test_bad_settings_name_the_setting(change: dict[str, str], message: str) -> None:
+    with pytest.raises(SettingsError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        load_settings({**GOOD, **change})
+
+
+@pytest.mark.parametrize(("change", "message"), [BAD[0], BAD[2], BAD[5], BAD[7]])
+async def test_bot_py_prints_one_line_and_exits_2(
+    tmp_path: Path, change: dict[str, str], message: str
+) -> None:
+    code, out, err = await run_bot_py(env={**GOOD, **change}, cwd=tmp_path)
+    assert code == 2
+    assert err.startswith("error: ") and message in err
+    assert err.count("\n") == 1, err
+    assert "Traceback" not in err + out
+
+
+async def test_empty_env_file_names_the_first_missing_setting(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("# nothing yet\n")
+    code, _, err = await run_bot_py(env={}, cwd=tmp_path)
+    assert (code, err.split(":")[0:2]) == (2, ["error", " DISCORD_TOKEN is not set"])
+
+
+async def test_env_file_is_read(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(
+        "DISCORD_TOKEN=x\nUSEAPI_TOKEN=y\nCHECK_INTERVAL_MINUTES=later\n"
+    )
+    code, _, err = await run_bot_py(env={}, cwd=tmp_path)
+    assert code == 2 and "CHECK_INTERVAL_MINUTES='later'" in err
+
+
+async def test_check_prints_a_report_without_discord(tmp_path: Path, upstream: FakeUseapi) -> None:
+    upstream.add_account("acc1", sample_features(batches_in_hours=[5], total=321))
+    env = {
+        "USEAPI_TOKEN": upstream.token,
+        "USEAPI_BASE_URL": upstream.base_url,
+        "USEAPI_ACCOUNTS": "acc1",
+    }
+    code, out, err = await run_bot_py("--check", env=env, cwd=tmp_path)
+    assert code == 0, err
+    assert "[ok] acc1" in out and "video/image credits: 321" in out
+    assert "10 credits expire" in out and "(in 5.0 h)" in out
+    assert upstream.token not in out + err
+
+
+async def test_check_fails_with_the_human_reason(tmp_path: Path, upstream: FakeUseapi) -> None:
+    upstream.add_account("acc1")
+    upstream.fail("acc2", Fault("status", status=596))
+    env = {
+        "USEAPI_TOKEN": "wrong-token",
+        "USEAPI_BASE_URL": upstream.base_url,
+        "USEAPI_ACCOUNTS": "acc1",
+    }
+    code, out, _ = await run_bot_py("--check", env=env, cwd=tmp_path)
+    assert code == 1
+    assert "[FAILED] acc1: useapi.net refused the API token" in out
+    assert "check USEAPI_TOKEN" in out
+
+
+async def test_check_lists_accounts_when_one_is_required(
+    tmp_path: Path, upstream: FakeUseapi
+) -> None:
+    upstream.add_account("111")
+    upstream.add_account("222")
+    env = {"USEAPI_TOKEN": upstream.token, "USEAPI_BASE_URL": upstream.base_url}
+    code, out, _ = await run_bot_py("--check", env=env, cwd=tmp_path)
+    assert code == 1
+    assert "Pick an account" in out and "111, 222" in out
