@@ -11,7 +11,9 @@ import os
 import signal
 import sqlite3
 import sys
+from collections.abc import Coroutine
 from datetime import UTC, datetime
+from typing import Any
 
 import aiohttp
 import discord
@@ -124,13 +126,16 @@ class MiniMaxBot(commands.Bot):
         log.info("ready as %s in %d servers", self.user, len(self.guilds))
 
     async def close(self) -> None:
+        """Close Discord first, then the session and the database, each exactly once."""
         try:
             await super().close()
         finally:
-            if self.session is not None:
-                await self.session.close()
-            if self.db is not None:
-                await self.db.close()
+            session, self.session = self.session, None
+            db, self.db = self.db, None
+            if session is not None:
+                await session.close()
+            if db is not None:
+                await db.close()
 
 
 def make_client(session: aiohttp.ClientSession, settings: Settings) -> MiniMaxClient:
@@ -144,12 +149,13 @@ def make_client(session: aiohttp.ClientSession, settings: Settings) -> MiniMaxCl
 
 async def run_bot(settings: Settings) -> int:
     bot = MiniMaxBot(settings)
+    stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, lambda: asyncio.ensure_future(bot.close()))
+        loop.add_signal_handler(sig, stop.set)
     async with bot:
         try:
-            await bot.start(settings.discord_token)
+            await _run_until(bot.start(settings.discord_token), stop)
         except discord.LoginFailure:
             print(
                 "error: DISCORD_TOKEN was refused by Discord: copy a fresh token from the "
@@ -167,6 +173,22 @@ async def run_bot(settings: Settings) -> int:
             )
             return 1
     return 0
+
+
+async def _run_until(main: Coroutine[Any, Any, None], stop: asyncio.Event) -> None:
+    """Run `main` until it ends or `stop` is set; its exceptions propagate."""
+    task = asyncio.ensure_future(main)
+    stopper = asyncio.ensure_future(stop.wait())
+    await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    stopper.cancel()
+    if not task.done():
+        log.info("stopping on signal")
+        task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        if not stop.is_set():
+            raise
 
 
 async def check(settings: Settings) -> int:
