@@ -89,12 +89,15 @@ async def test_sixty_models(
          "resolutions": ["720P", "1080P"], "modes": ["x" * 300]}
         for i in range(60)
     ]  # fmt: skip
-    upstream.add_account("a", payload)
-    await start_bot(USEAPI_ACCOUNTS="a")
-    item = await discord_stub.inject("models", {})
-    await discord_stub.wait_for(lambda: sum(len(e["fields"]) for e in embeds_of(item)) >= 60)
-    assert len(final_messages(item)) > 1
-    assert sum(len(e["fields"]) for e in embeds_of(item)) == 60
+    upstream.add_account("long", payload)
+    upstream.add_account("short", {"modelControl": [{"modelId": str(i)} for i in range(60)]})
+    await start_bot()
+    for account in ("long", "short"):
+        item = await discord_stub.inject("models", {"account": account})
+        await discord_stub.wait_for(lambda: sum(len(e["fields"]) for e in embeds_of(item)) >= 60)
+        assert sum(len(e["fields"]) for e in embeds_of(item)) == 60
+    assert len(final_messages(item)) == 1, "short fields fit one message of three embeds"
+    assert [len(e["fields"]) for e in embeds_of(item)] == [25, 25, 10]
 
 
 FAULTS = [
