@@ -37,15 +37,12 @@ class Credits(commands.Cog):
     ) -> None:
         """Show MiniMax credits, plan and when each credit batch expires."""
         await replies.defer(interaction, public=public)
-        account = (account or "").strip() or None
-        configured = self.bot.accounts.configured
-        if account is None and len(configured) > 1:
-            results = await self._summary(configured)
+        account, several = self.bot.accounts.target(account)
+        if several:
+            results = await self._summary(several)
             now = datetime.now(UTC)
             await replies.send_embeds(interaction, summary_embeds(results, now=now), public=public)
             return
-        if account is None and configured:
-            account = configured[0]
         features = await fetch_features(self.bot, interaction, account)
         if features is None:
             return

@@ -31,13 +31,10 @@ class Models(commands.Cog):
     ) -> None:
         """List the MiniMax models, what each generation costs, and their limits."""
         await replies.defer(interaction, public=public)
-        account = (account or "").strip() or None
-        configured = self.bot.accounts.configured
-        if account is None and len(configured) > 1:
+        account, several = self.bot.accounts.target(account)
+        if several:
             await replies.send_problem(interaction, await pick_account_problem(self.bot.accounts))
             return
-        if account is None and configured:
-            account = configured[0]
         features = await fetch_features(self.bot, interaction, account)
         if features is None:
             return

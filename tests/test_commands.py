@@ -14,21 +14,17 @@ EPHEMERAL = 64
 
 
 def callback(item: Injected) -> dict[str, Any]:
-    [call] = [c for c in item.calls if c.path.endswith("/callback")]
-    return call.body
+    body = item.callback()
+    assert body is not None
+    return body
 
 
 def final_messages(item: Injected) -> list[dict[str, Any]]:
-    """What the user ends up seeing: the edited original and any follow-ups."""
-    return [
-        c.body
-        for c in item.calls
-        if c.method in ("PATCH", "POST") and "/webhooks/" in c.path and isinstance(c.body, dict)
-    ]
+    return item.final_messages()
 
 
 def embeds_of(item: Injected) -> list[dict[str, Any]]:
-    return [e for m in final_messages(item) for e in m.get("embeds", [])]
+    return item.embeds()
 
 
 def text_of(item: Injected) -> str:

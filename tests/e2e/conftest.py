@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import DISCORD_TOKEN
+from tests.conftest import DISCORD_TOKEN, base_env
 from tests.support.checks import all_problems
 from tests.support.discord_stub import DiscordStub, Injected
 from tests.support.upstream import FakeUseapi
@@ -90,14 +90,7 @@ async def start_bot(
     extra_roles: list[int] = []
 
     async def factory(**env: str) -> BotProcess:
-        full = {
-            "DISCORD_TOKEN": DISCORD_TOKEN,
-            "USEAPI_TOKEN": upstream.token,
-            "USEAPI_BASE_URL": upstream.base_url,
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.sqlite3'}",
-            "LOG_LEVEL": "DEBUG",
-            **env,
-        }
+        full = {**base_env(upstream, tmp_path), "LOG_LEVEL": "DEBUG", **env}
         if env.get("ALERT_MENTION_ROLE_ID"):
             extra_roles.append(int(env["ALERT_MENTION_ROLE_ID"]))
         bot = BotProcess(discord_stub, full, tmp_path / "bot.log")
@@ -122,15 +115,11 @@ async def start_bot(
 
 
 def final_messages(item: Injected) -> list[dict[str, Any]]:
-    return [
-        c.body
-        for c in item.calls
-        if c.method in ("PATCH", "POST") and "/webhooks/" in c.path and isinstance(c.body, dict)
-    ]
+    return item.final_messages()
 
 
 def embeds_of(item: Injected) -> list[dict[str, Any]]:
-    return [e for m in final_messages(item) for e in m.get("embeds", [])]
+    return item.embeds()
 
 
 async def command(

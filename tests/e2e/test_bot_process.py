@@ -8,13 +8,13 @@ import signal
 import pytest
 
 from tests.e2e.conftest import StartBot, autocomplete, command, embeds_of, final_messages
-from tests.support.discord_stub import DiscordStub
+from tests.support.discord_stub import DiscordStub, Injected
 from tests.support.upstream import FakeUseapi, Fault, sample_features
 
 EPHEMERAL = 64
 
 
-def text(item) -> str:
+def text(item: Injected) -> str:
     return str(embeds_of(item))
 
 
@@ -94,7 +94,9 @@ async def test_sixty_models(
     await start_bot()
     for account in ("long", "short"):
         item = await discord_stub.inject("models", {"account": account})
-        await discord_stub.wait_for(lambda: sum(len(e["fields"]) for e in embeds_of(item)) >= 60)
+        await discord_stub.wait_for(
+            lambda i=item: sum(len(e["fields"]) for e in embeds_of(i)) >= 60
+        )
         assert sum(len(e["fields"]) for e in embeds_of(item)) == 60
     assert len(final_messages(item)) == 1, "short fields fit one message of three embeds"
     assert [len(e["fields"]) for e in embeds_of(item)] == [25, 25, 10]

@@ -129,10 +129,27 @@ CALL = web.RequestKey("call", Call)
 
 @dataclass
 class Injected:
+    """An interaction the test sent, and every request the bot made with its token."""
+
     id: str
     token: str
     at: float
     calls: list[Call] = field(default_factory=list)
+
+    def callback(self) -> dict[str, Any] | None:
+        found = [c.body for c in self.calls if c.path.endswith("/callback")]
+        return found[0] if found else None
+
+    def final_messages(self) -> list[dict[str, Any]]:
+        """What the user ends up seeing: the edited original and any follow-ups."""
+        return [
+            c.body
+            for c in self.calls
+            if c.method in ("PATCH", "POST") and "/webhooks/" in c.path and isinstance(c.body, dict)
+        ]
+
+    def embeds(self) -> list[dict[str, Any]]:
+        return [e for m in self.final_messages() for e in m.get("embeds", [])]
 
 
 class DiscordStub:
