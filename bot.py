@@ -33,7 +33,7 @@ from state import Database
 
 log = logging.getLogger("bot")
 
-EXTENSIONS = ("cogs.credits", "cogs.models")
+EXTENSIONS = ("cogs.credits", "cogs.models", "cogs.alerts")
 
 
 class StartupError(Exception):

@@ -33,6 +33,7 @@ class Settings:
     alert_mention_role_id: int | None = None
     expiry_warning_hours: tuple[float, ...] = (72.0, 24.0, 1.0)
     check_interval_minutes: float = 30.0
+    poll_concurrency: int = 8
 
 
 def _get(env: Mapping[str, str], name: str) -> str:
@@ -69,6 +70,15 @@ def _positive(env: Mapping[str, str], name: str, default: float, unit: str) -> f
     if not math.isfinite(value) or value <= 0:
         raise SettingsError(f"{name}={raw!r} is not a positive number of {unit}: e.g. {default:g}")
     return value
+
+
+def _count(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = _get(env, name)
+    if not raw:
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= 1000:
+        raise SettingsError(f"{name}={raw!r} is not a whole number from 1 to 1000: e.g. {default}")
+    return int(raw)
 
 
 def _hours(env: Mapping[str, str]) -> tuple[float, ...]:
@@ -154,4 +164,5 @@ def load_settings(env: Mapping[str, str], *, require_discord: bool = True) -> Se
         alert_mention_role_id=_snowflake(env, "ALERT_MENTION_ROLE_ID", "Role"),
         expiry_warning_hours=_hours(env),
         check_interval_minutes=_positive(env, "CHECK_INTERVAL_MINUTES", 30.0, "minutes"),
+        poll_concurrency=_count(env, "POLL_CONCURRENCY", 8),
     )

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiosqlite
@@ -17,17 +20,63 @@ MIGRATIONS: tuple[str, ...] = (
         value TEXT NOT NULL
     );
     """,
+    """
+    CREATE TABLE alert_keys (
+        account    TEXT NOT NULL,
+        kind       TEXT NOT NULL,
+        ends_at    INTEGER NOT NULL,
+        threshold  REAL NOT NULL,
+        nonce      TEXT,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (account, kind, ends_at, threshold)
+    );
+    CREATE TABLE outbox (
+        nonce      TEXT PRIMARY KEY,
+        account    TEXT NOT NULL,
+        kind       TEXT NOT NULL,
+        payload    TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        sent_at    TEXT,
+        message_id TEXT,
+        attempts   INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT
+    );
+    CREATE INDEX outbox_pending ON outbox(created_at) WHERE sent_at IS NULL;
+    CREATE TABLE account_health (
+        account       TEXT PRIMARY KEY,
+        failures      INTEGER NOT NULL DEFAULT 0,
+        failing_since TEXT,
+        notified      INTEGER NOT NULL DEFAULT 0,
+        last_success  TEXT,
+        last_error    TEXT,
+        last_error_at TEXT,
+        soonest       TEXT
+    );
+    """,
 )
 
 
 class Database:
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self.conn = conn
+        self._write = asyncio.Lock()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """One atomic write: other coroutines' writes wait, so none lands half-done."""
+        async with self._write:
+            await self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                await self.conn.rollback()
+                raise
+            await self.conn.commit()
 
     @classmethod
     async def open(cls, path: Path) -> Database:
         path.parent.mkdir(parents=True, exist_ok=True)
-        conn = await aiosqlite.connect(path)
+        conn = await aiosqlite.connect(path, isolation_level=None)
         try:
             await conn.execute("PRAGMA journal_mode=WAL")
             await conn.execute("PRAGMA busy_timeout=5000")
@@ -47,12 +96,12 @@ class Database:
         return row[0] if row else None
 
     async def set_meta(self, key: str, value: str) -> None:
-        await self.conn.execute(
-            "INSERT INTO meta(key, value) VALUES (?, ?) "
-            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            (key, value),
-        )
-        await self.conn.commit()
+        async with self.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO meta(key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
 
 
 async def _migrate(conn: aiosqlite.Connection) -> None:

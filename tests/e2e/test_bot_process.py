@@ -23,7 +23,7 @@ async def test_startup_syncs_once_and_not_again_after_a_restart(
 ) -> None:
     bot = await start_bot()
     assert discord_stub.sync_count == 1
-    assert {c["name"] for c in discord_stub.commands["global"]} == {"credits", "models"}
+    assert {c["name"] for c in discord_stub.commands["global"]} == {"alerts", "credits", "models"}
     assert await bot.stop() == 0
     await bot.start()
     assert discord_stub.sync_count == 1, "an unchanged command tree is not synced again"

@@ -1,0 +1,163 @@
+"""One check of every watched account: read, decide, and queue notices in the store."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from minimax_api import (
+    AccountInfo,
+    MiniMaxClient,
+    SubscriptionExpired,
+    TokenRefused,
+    UseapiError,
+)
+from render.problems import Problem, describe
+
+from .rules import Due, plan, subjects
+from .store import KEEP, TOKEN_SUBJECT, AlertStore, Claim, Notice, NoticeKind, make_nonce
+
+log = logging.getLogger(__name__)
+
+FAILURES_BEFORE_NOTICE = 3
+TOKEN_ERRORS = (TokenRefused, SubscriptionExpired)
+
+
+@dataclass
+class CheckReport:
+    accounts: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    queued: int = 0
+    sent: int = 0
+
+
+def _due_payload(due: Sequence[Due]) -> dict[str, object]:
+    return {
+        "items": [
+            {
+                "kind": str(d.subject.kind),
+                "credit": d.subject.credit,
+                "ends_at": int(d.subject.ends_at.timestamp()),
+                "threshold": d.threshold,
+            }
+            for d in due
+        ]
+    }
+
+
+def _problem_payload(problem: Problem) -> dict[str, object]:
+    return {"title": problem.title, "advice": problem.advice}
+
+
+class Watcher:
+    def __init__(
+        self,
+        client: MiniMaxClient,
+        store: AlertStore,
+        *,
+        accounts: Sequence[str],
+        thresholds: Sequence[float],
+        concurrency: int = 8,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.client = client
+        self.store = store
+        self.configured = tuple(accounts)
+        self.thresholds = tuple(thresholds)
+        self.gate = asyncio.Semaphore(concurrency)
+        self.clock = clock
+        self.lock = asyncio.Lock()
+
+    async def check(self) -> CheckReport:
+        """Check every watched account once; one account's failure never stops the others."""
+        async with self.lock:
+            now = self.clock()
+            report = CheckReport()
+            listing: dict[str, AccountInfo] | None = None
+            try:
+                listing = {a.account: a for a in await self.client.accounts(fresh=True)}
+            except UseapiError as exc:
+                if not self.configured:
+                    report.failed[TOKEN_SUBJECT] = describe(exc).title
+                    await self._failed(TOKEN_SUBJECT, exc, now, report)
+                    return report
+                log.info("accounts listing unavailable (%s): no session alerts now", exc)
+            report.accounts = list(self.configured or (listing or {}))
+            results = await asyncio.gather(
+                *(self._guarded(a, (listing or {}).get(a), now, report) for a in report.accounts)
+            )
+            token_errors = [r for r in results if isinstance(r, TOKEN_ERRORS)]
+            if token_errors:
+                await self._failed(TOKEN_SUBJECT, token_errors[0], now, report)
+            elif any(r is None for r in results):
+                await self._recovered(TOKEN_SUBJECT, None, now, report)
+            await self.store.forget_before(now - KEEP)
+            return report
+
+    async def _guarded(
+        self, account: str, info: AccountInfo | None, now: datetime, report: CheckReport
+    ) -> BaseException | None:
+        async with self.gate:
+            try:
+                return await self._check_account(account, info, now, report)
+            except Exception as exc:
+                log.exception("checking account %r failed", account)
+                report.failed[account] = "internal error"
+                return exc
+
+    async def _check_account(
+        self, account: str, info: AccountInfo | None, now: datetime, report: CheckReport
+    ) -> BaseException | None:
+        """None on success; the error otherwise (token-wide errors are counted by the caller)."""
+        error: UseapiError | None = None
+        try:
+            features = await self.client.features(account, fresh=True)
+        except UseapiError as exc:
+            features, error = None, exc
+            report.failed[account] = describe(exc, account).title
+            if not isinstance(exc, TOKEN_ERRORS):
+                await self._failed(account, exc, now, report)
+        else:
+            await self._recovered(account, features.soonest_expiry(now), now, report)
+        post, silence = plan(
+            subjects(account, features, info),
+            self.thresholds,
+            now,
+            await self.store.done_keys(account),
+        )
+        if post or silence:
+            notice = None
+            if post:
+                keys = sorted(d.key for d in post)
+                notice = Notice(
+                    make_nonce("expiry", *keys), account, NoticeKind.EXPIRY, _due_payload(post), now
+                )
+                report.queued += 1
+            await self.store.claim(Claim(notice, [d.key for d in post], silence))
+        return error
+
+    async def _failed(
+        self, account: str, exc: BaseException, now: datetime, report: CheckReport
+    ) -> None:
+        problem = describe(exc, None if account == TOKEN_SUBJECT else account)
+        health = await self.store.record_failure(account, problem.title, now)
+        log.warning("%s: check failed (%d in a row): %s", account, health.failures, problem.title)
+        if health.failures >= FAILURES_BEFORE_NOTICE and not health.notified:
+            nonce = make_nonce("unreadable", account, health.failing_since)
+            notice = Notice(nonce, account, NoticeKind.UNREADABLE, _problem_payload(problem), now)
+            await self.store.queue(notice, notified=True)
+            report.queued += 1
+
+    async def _recovered(
+        self, account: str, soonest: datetime | None, now: datetime, report: CheckReport
+    ) -> None:
+        before = await self.store.record_success(account, soonest, now)
+        if before.notified:
+            nonce = make_nonce("readable", account, before.failing_since)
+            await self.store.queue(
+                Notice(nonce, account, NoticeKind.READABLE, {}, now), notified=False
+            )
+            report.queued += 1

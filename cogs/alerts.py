@@ -1,0 +1,185 @@
+"""Expiry alerts: the background check, the alert channel, and `/alerts status|test|check`."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands, tasks
+
+from alerts.store import Notice, SqliteAlertStore
+from alerts.watcher import CheckReport, Watcher
+from core import replies
+from render.alerts import AlertMessage, alert_message, sample_notice
+from render.alerts_status import report_embed, status_embed, status_off
+
+if TYPE_CHECKING:
+    from bot import MiniMaxBot
+
+log = logging.getLogger(__name__)
+
+
+class ChannelProblem(Exception):
+    """The alert channel cannot be used; the message says how to fix it."""
+
+
+class Alerts(commands.Cog):
+    alerts = app_commands.Group(
+        name="alerts",
+        description="Expiry alerts for MiniMax credits and sessions",
+        default_permissions=discord.Permissions(manage_guild=True),
+        guild_only=True,
+    )
+
+    def __init__(self, bot: MiniMaxBot) -> None:
+        self.bot = bot
+        settings = bot.settings
+        assert bot.db is not None
+        self.store = SqliteAlertStore(bot.db)
+        self.watcher = Watcher(
+            bot.minimax,
+            self.store,
+            accounts=settings.useapi_accounts,
+            thresholds=settings.expiry_warning_hours,
+            concurrency=settings.poll_concurrency,
+        )
+        self.channel_id = settings.alert_channel_id
+        self.role_id = settings.alert_mention_role_id
+        self.last_run: datetime | None = None
+        self._send_error: str | None = None
+        self.loop.change_interval(minutes=settings.check_interval_minutes)
+
+    async def cog_load(self) -> None:
+        if self.channel_id is None:
+            log.info("ALERT_CHANNEL_ID is not set: expiry alerts are off")
+            return
+        self.loop.start()
+
+    async def cog_unload(self) -> None:
+        self.loop.cancel()
+
+    @tasks.loop(minutes=30)
+    async def loop(self) -> None:
+        try:
+            await self.run_check()
+        except Exception:
+            log.exception("expiry check failed; trying again next time")
+
+    @loop.before_loop
+    async def _wait_ready(self) -> None:
+        await self.bot.wait_until_ready()
+
+    async def run_check(self) -> CheckReport:
+        report = await self.watcher.check()
+        self.last_run = datetime.now(UTC)
+        report.sent = await self.flush()
+        return report
+
+    async def flush(self) -> int:
+        """Send every pending notice; a failed one stays pending for the next tick."""
+        sent = 0
+        for notice in await self.store.pending():
+            try:
+                message = await self._send(notice)
+            except ChannelProblem as exc:
+                await self.store.mark_failed(notice.nonce, str(exc))
+                if str(exc) != self._send_error:
+                    log.error("cannot post alerts: %s", exc)
+                    self._send_error = str(exc)
+                break
+            await self.store.mark_sent(notice.nonce, message.id, datetime.now(UTC))
+            sent += 1
+            if self._send_error:
+                log.info("the alert channel works again")
+                self._send_error = None
+        return sent
+
+    async def _channel(self) -> discord.abc.Messageable:
+        assert self.channel_id is not None
+        channel = self.bot.get_channel(self.channel_id)
+        if channel is None:
+            try:
+                channel = await self.bot.fetch_channel(self.channel_id)
+            except discord.NotFound as exc:
+                raise ChannelProblem(
+                    f"ALERT_CHANNEL_ID={self.channel_id} does not exist or the bot cannot see "
+                    "it: check the id and that the bot is in that server"
+                ) from exc
+            except discord.HTTPException as exc:
+                raise ChannelProblem(
+                    f"Discord answered {exc.status} for the alert channel"
+                ) from exc
+        if not isinstance(channel, discord.abc.Messageable):
+            raise ChannelProblem(f"ALERT_CHANNEL_ID={self.channel_id} is not a text channel")
+        return channel
+
+    async def _send(self, notice: Notice) -> discord.Message:
+        return await self._post(alert_message(notice, self.role_id), nonce=notice.nonce)
+
+    async def _post(self, rendered: AlertMessage, *, nonce: str | None) -> discord.Message:
+        """Post to the alert channel; every failure becomes a ChannelProblem saying the fix."""
+        channel = await self._channel()
+        try:
+            return await channel.send(
+                content=rendered.content,
+                embed=rendered.embed,
+                allowed_mentions=rendered.allowed_mentions,
+                nonce=nonce,
+            )
+        except discord.Forbidden as exc:
+            raise ChannelProblem(
+                f"missing permission in the alert channel {self.channel_id}: give the bot "
+                "View Channel, Send Messages and Embed Links there"
+            ) from exc
+        except (discord.HTTPException, OSError) as exc:
+            raise ChannelProblem(
+                f"Discord did not take the alert ({exc.__class__.__name__})"
+            ) from exc
+
+    @alerts.command(name="status")
+    async def status(self, interaction: discord.Interaction) -> None:
+        """Show the alert channel, thresholds and each watched account's state."""
+        health = await self.store.health()
+        embed = status_embed(
+            self.bot.settings,
+            health,
+            running=self.loop.is_running(),
+            last_run=self.last_run,
+            send_error=self._send_error,
+        )
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    @alerts.command(name="test")
+    async def test(self, interaction: discord.Interaction) -> None:
+        """Post a sample alert to the alert channel to check the bot may post there."""
+        if self.channel_id is None:
+            await interaction.response.send_message(embed=status_off(), ephemeral=True)
+            return
+        await replies.defer(interaction, public=False)
+        notice = sample_notice(datetime.now(UTC))
+        rendered = alert_message(notice, None)
+        rendered.embed.set_footer(text="This is a test: nothing is expiring.")
+        try:
+            await self._post(rendered, nonce=None)
+        except ChannelProblem as exc:
+            text = f"The test alert could not be posted: {exc}."
+        else:
+            text = f"Posted a test alert in <#{self.channel_id}>."
+        await interaction.edit_original_response(embed=discord.Embed(description=text))
+
+    @alerts.command(name="check")
+    async def check(self, interaction: discord.Interaction) -> None:
+        """Check every watched account now and post any due alerts."""
+        if self.channel_id is None:
+            await interaction.response.send_message(embed=status_off(), ephemeral=True)
+            return
+        await replies.defer(interaction, public=False)
+        report = await self.run_check()
+        await interaction.edit_original_response(embed=report_embed(report))
+
+
+async def setup(bot: MiniMaxBot) -> None:
+    await bot.add_cog(Alerts(bot))

@@ -1,0 +1,91 @@
+"""`/alerts` answers: the current set-up and state, and what a check did."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import discord
+
+from alerts.store import TOKEN_SUBJECT, Health
+from alerts.watcher import CheckReport
+from settings import Settings
+
+from . import limits
+from .fmt import stamp
+from .limits import safe
+
+
+def status_off() -> discord.Embed:
+    return discord.Embed(
+        title="Expiry alerts are off",
+        description="Set ALERT_CHANNEL_ID in the bot's .env to a channel id and restart the bot.",
+        colour=discord.Colour.light_grey(),
+    )
+
+
+def _health_line(h: Health) -> str:
+    parts = []
+    parts.append(f"soonest expiry {stamp(h.soonest)}" if h.soonest else "nothing expiring")
+    parts.append(f"last read {stamp(h.last_success)}" if h.last_success else "never read")
+    if h.failures:
+        when = stamp(h.last_error_at) if h.last_error_at else ""
+        parts.append(
+            f"⚠️ {h.failures} failed checks in a row, last {when}: {safe(h.last_error or '', 200)}"
+        )
+    return " · ".join(parts)
+
+
+def status_embed(
+    settings: Settings,
+    health: Sequence[Health],
+    *,
+    running: bool,
+    last_run: datetime | None,
+    send_error: str | None,
+) -> discord.Embed:
+    if settings.alert_channel_id is None:
+        return status_off()
+    hours = ", ".join(f"{h:g} h" for h in settings.expiry_warning_hours)
+    watched = (
+        ", ".join(safe(a, 60) for a in settings.useapi_accounts)
+        if settings.useapi_accounts
+        else "every account in the useapi.net listing"
+    )
+    lines = [
+        f"Channel: <#{settings.alert_channel_id}>",
+        f"Warns at: {hours} before expiry",
+        f"Checks every {settings.check_interval_minutes:g} minutes "
+        + ("(running)" if running else "(**not running**)"),
+        f"Last check: {stamp(last_run) if last_run else 'not yet'}",
+        f"Watching: {watched}",
+    ]
+    if settings.alert_mention_role_id:
+        lines.append(f"Pings: <@&{settings.alert_mention_role_id}>")
+    if send_error:
+        lines.append(f"⚠️ Cannot post alerts: {safe(send_error, 300)}")
+    template = discord.Embed(
+        title="Expiry alerts",
+        description="\n".join(lines),
+        colour=discord.Colour.red() if send_error else discord.Colour.blurple(),
+    )
+    fields = [
+        (
+            "useapi.net API token" if h.account == TOKEN_SUBJECT else safe(h.account, 100),
+            _health_line(h),
+        )
+        for h in health
+    ]
+    return limits.paginate(template, fields[: limits.FIELDS])[0]
+
+
+def report_embed(report: CheckReport) -> discord.Embed:
+    lines = [f"Checked {len(report.accounts)} accounts; posted {report.sent} alert messages."]
+    for account, reason in list(report.failed.items())[:20]:
+        name = "the API token" if account == TOKEN_SUBJECT else safe(account, 60)
+        lines.append(f"⚠️ {name}: {safe(reason, 200)}")
+    return discord.Embed(
+        title="Expiry check done",
+        description=limits.clip("\n".join(lines), limits.DESCRIPTION),
+        colour=discord.Colour.orange() if report.failed else discord.Colour.green(),
+    )
