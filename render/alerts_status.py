@@ -75,6 +75,7 @@ def status_embed(
             _health_line(h),
         )
         for h in health
+        if h.account != TOKEN_SUBJECT or h.failures
     ]
     return limits.paginate(template, fields[: limits.FIELDS])[0]
 

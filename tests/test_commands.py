@@ -274,4 +274,8 @@ async def test_commands_are_synced_once_and_not_again_when_unchanged(
     assert discord_stub.sync_count == 1
     await make_bot(DISCORD_GUILD_ID="900000000000000100")
     assert discord_stub.sync_count == 2
-    assert {c["name"] for c in discord_stub.commands["900000000000000100"]} == {"alerts", "credits", "models"}
+    assert {c["name"] for c in discord_stub.commands["900000000000000100"]} == {
+        "alerts",
+        "credits",
+        "models",
+    }

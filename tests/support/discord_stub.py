@@ -160,6 +160,9 @@ class DiscordStub:
         self.commands: dict[str, list[dict[str, Any]]] = {}
         self.sync_count = 0
         self.channel_status: int = 200
+        self.posted: list[dict[str, Any]] = []  # channel messages Discord created
+        self.by_nonce: dict[str, dict[str, Any]] = {}
+        self.hold_after_post: float = 0.0  # answer late, after the message exists
         self._changed = asyncio.Event()
         self._sockets: list[web.WebSocketResponse] = []
         self._seq = 0
@@ -193,7 +196,7 @@ class DiscordStub:
         r.add_post(f"{API}/channels/{{channel}}/messages", self._channel_message)
         r.add_get(f"{API}/channels/{{channel}}", self._channel)
         r.add_get("/gateway", self._gateway)
-        self._runner = web.AppRunner(app, access_log=None)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.2)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
@@ -358,7 +361,19 @@ class DiscordStub:
     async def _channel_message(self, request: web.Request) -> web.Response:
         if self.channel_status != 200:
             return _json({"message": "Missing Permissions", "code": 50013}, self.channel_status)
-        return _json(self._message(request[CALL].body, interaction=False))
+        body = request[CALL].body or {}
+        nonce = body.get("nonce")
+        if nonce and body.get("enforce_nonce") and nonce in self.by_nonce:
+            return _json(self.by_nonce[nonce])  # Discord returns the first message again
+        message = self._message(body, interaction=False)
+        message["nonce"] = nonce
+        self.posted.append({**body, "id": message["id"]})
+        if nonce:
+            self.by_nonce[nonce] = message
+        self._notify()
+        if self.hold_after_post:
+            await asyncio.sleep(self.hold_after_post)
+        return _json(message)
 
     # -- gateway ------------------------------------------------------------------------
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
@@ -407,7 +422,12 @@ class DiscordStub:
 
     # -- injecting interactions -------------------------------------------------------------
     def interaction_payload(
-        self, name: str, options: dict[str, Any] | None = None, *, focused: str | None = None
+        self,
+        name: str,
+        options: dict[str, Any] | None = None,
+        *,
+        focused: str | None = None,
+        subcommand: str | None = None,
     ) -> dict[str, Any]:
         kinds = {bool: 5, int: 4, float: 10, str: 3}
         opts = [
@@ -419,6 +439,8 @@ class DiscordStub:
             }
             for k, v in (options or {}).items()
         ]
+        if subcommand:
+            opts = [{"name": subcommand, "type": 1, "options": opts}]
         command = next(
             (c for cs in self.commands.values() for c in cs if c["name"] == name),
             {"id": snowflake()},
@@ -463,10 +485,15 @@ class DiscordStub:
         return item
 
     async def inject(
-        self, name: str, options: dict[str, Any] | None = None, *, focused: str | None = None
+        self,
+        name: str,
+        options: dict[str, Any] | None = None,
+        *,
+        focused: str | None = None,
+        subcommand: str | None = None,
     ) -> Injected:
         """Send an INTERACTION_CREATE to every connected bot."""
-        payload = self.interaction_payload(name, options, focused=focused)
+        payload = self.interaction_payload(name, options, focused=focused, subcommand=subcommand)
         item = self.track(payload)
         for ws in list(self._sockets):
             await self._dispatch(ws, "INTERACTION_CREATE", payload)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -104,6 +104,15 @@ class FakeUseapi:
         self.requests: list[Seen] = []
         self._runner: web.AppRunner | None = None
         self.port = 0
+        self._changed = asyncio.Event()
+
+    async def wait_for(self, predicate: Callable[[], Any], within: float = 20.0) -> Any:
+        """Wait until `predicate()` is truthy, re-checking on every request served."""
+        async with asyncio.timeout(within):
+            while not (result := predicate()):
+                self._changed.clear()
+                await self._changed.wait()
+        return result
 
     @property
     def base_url(self) -> str:
@@ -130,7 +139,7 @@ class FakeUseapi:
         app = web.Application()
         app.router.add_get("/v1/minimax/features/", self._features)
         app.router.add_get("/v1/minimax/accounts", self._accounts)
-        self._runner = web.AppRunner(app, access_log=None)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.2)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
@@ -151,6 +160,7 @@ class FakeUseapi:
                 at=asyncio.get_running_loop().time(),
             )
         )
+        self._changed.set()
 
     async def _misbehave(
         self, request: web.Request, faults: list[Fault]

@@ -1,0 +1,186 @@
+"""Expiry alerts from the real bot process, ticking every ~1 s, into the loopback Discord."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from tests.e2e.conftest import BotProcess, StartBot, embeds_of
+from tests.support.discord_stub import CHANNEL_ID, DiscordStub
+from tests.support.upstream import FakeUseapi, Fault, account_entry, sample_features
+
+ROLE_ID = 900000000000000777
+FAST = {"ALERT_CHANNEL_ID": str(CHANNEL_ID), "CHECK_INTERVAL_MINUTES": "0.005"}
+
+
+async def ticks(upstream: FakeUseapi, account: str, n: int) -> None:
+    """Wait until the bot has checked `account` n more times."""
+    start = len(upstream.feature_calls(account))
+    await upstream.wait_for(lambda: len(upstream.feature_calls(account)) >= start + n)
+
+
+def titles(stub: DiscordStub) -> list[str]:
+    return [m["embeds"][0]["title"] for m in stub.posted]
+
+
+async def test_a_batch_two_hours_away_alerts_once_even_across_a_restart(
+    start_bot: StartBot, discord_stub: DiscordStub, upstream: FakeUseapi
+) -> None:
+    upstream.add_account("a", sample_features(batches_in_hours=[2], audio_in_hours=None))
+    bot = await start_bot(USEAPI_ACCOUNTS="a", **FAST)
+    await ticks(upstream, "a", 4)
+    [message] = discord_stub.posted
+    assert message["embeds"][0]["title"] == "Expiring soon on account a"
+    assert "**10** video/image credits expire <t:" in message["embeds"][0]["description"]
+    assert "(within 24 hours)" in message["embeds"][0]["description"]
+    assert message["allowed_mentions"]["parse"] == []
+    assert await bot.stop() == 0
+    await bot.start()
+    await ticks(upstream, "a", 3)
+    assert len(discord_stub.posted) == 1, "a restart never reposts what was sent"
+
+
+async def test_only_the_most_severe_threshold_after_downtime(
+    start_bot: StartBot, discord_stub: DiscordStub, upstream: FakeUseapi
+) -> None:
+    upstream.add_account("a", sample_features(batches_in_hours=[0.5], audio_in_hours=None))
+    await start_bot(USEAPI_ACCOUNTS="a", EXPIRY_WARNING_HOURS="72,24,1", **FAST)
+    await ticks(upstream, "a", 3)
+    [message] = discord_stub.posted
+    assert "(within 1 hour)" in message["embeds"][0]["description"]
+
+
+async def test_a_renewed_batch_alerts_again(
+    start_bot: StartBot, discord_stub: DiscordStub, upstream: FakeUseapi
+) -> None:
+    upstream.add_account("a", sample_features(batches_in_hours=[2], audio_in_hours=None))
+    await start_bot(USEAPI_ACCOUNTS="a", **FAST)
+    await discord_stub.wait_for(lambda: discord_stub.posted)
+    upstream.add_account("a", sample_features(batches_in_hours=[3], audio_in_hours=None))
+    await discord_stub.wait_for(lambda: len(discord_stub.posted) >= 2)
+    await ticks(upstream, "a", 2)
+    assert len(discord_stub.posted) == 2
+
+
+async def test_a_refused_channel_delivers_once_when_it_recovers(
+    start_bot: StartBot, discord_stub: DiscordStub, upstream: FakeUseapi
+) -> None:
+    discord_stub.channel_status = 403
+    upstream.add_account("a", sample_features(batches_in_hours=[2], audio_in_hours=None))
+    bot = await start_bot(USEAPI_ACCOUNTS="a", **FAST)
+    await ticks(upstream, "a", 4)
+    assert discord_stub.posted == []
+    assert bot.log().count("cannot post alerts: missing permission") == 1, "logged once"
+    discord_stub.channel_status = 200
+    await discord_stub.wait_for(lambda: discord_stub.posted)
+    await ticks(upstream, "a", 3)
+    assert len(discord_stub.posted) == 1
+    assert "the alert channel works again" in bot.log()
+
+
+async def test_a_crash_between_send_and_mark_does_not_double_post(
+    start_bot: StartBot, discord_stub: DiscordStub, upstream: FakeUseapi, tmp_path: Path
+) -> None:
+    discord_stub.hold_after_post = 30  # the message exists, but the bot never hears so
+    upstream.add_account("a", sample_features(batches_in_hours=[2], audio_in_hours=None))
+    bot: BotProcess = await start_bot(USEAPI_ACCOUNTS="a", **FAST)
+    await discord_stub.wait_for(lambda: discord_stub.posted)
+    await bot.kill()
+    discord_stub.hold_after_post = 0
+    await bot.start()
+    await ticks(upstream, "a", 3)
+    sends = [c for c in discord_stub.calls if c.path.endswith(f"/channels/{CHANNEL_ID}/messages")]
+    assert len(sends) >= 2, "the pending alert was sent again after the restart"
+    assert len({c.body["nonce"] for c in sends}) == 1
+    assert len(discord_stub.posted) == 1, "Discord's nonce check kept it to one message"
+    with sqlite3.connect(tmp_path / "bot.sqlite3") as db:
+        assert db.execute("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL").fetchone() == (0,)
+
+
+async def test_one_failing_account_while_another_alerts(
+    start_bot: StartBot, discord_stub: DiscordStub, upstream: FakeUseapi
+) -> None:
+    upstream.add_account("a")
+    upstream.fail("a", Fault("slow", delay=30))
+    upstream.add_account("b", sample_features(batches_in_hours=[2], audio_in_hours=None))
+    await start_bot(USEAPI_ACCOUNTS="a,b", USEAPI_TIMEOUT_SECONDS="0.5", **FAST)
+    await discord_stub.wait_for(lambda: discord_stub.posted)
+    assert titles(discord_stub) == ["Expiring soon on account b"]
+
+
+async def test_three_failures_then_recovery(
+    start_bot: StartBot, discord_stub: DiscordStub, upstream: FakeUseapi
+) -> None:
+    upstream.add_account("a", sample_features(batches_in_hours=[300]))
+    upstream.fail("a", Fault("status", status=596))
+    await start_bot(USEAPI_ACCOUNTS="a", **FAST)
+    await discord_stub.wait_for(lambda: discord_stub.posted)
+    await ticks(upstream, "a", 2)
+    assert titles(discord_stub) == ["Can't read account a"]
+    assert "Re-add the account at useapi.net" in discord_stub.posted[0]["embeds"][0]["description"]
+    upstream.clear()
+    await discord_stub.wait_for(lambda: len(discord_stub.posted) == 2)
+    await ticks(upstream, "a", 2)
+    assert titles(discord_stub) == ["Can't read account a", "Account a is readable again"]
+
+
+async def test_session_expiry_from_the_accounts_listing(
+    start_bot: StartBot, discord_stub: DiscordStub, upstream: FakeUseapi
+) -> None:
+    upstream.add_account("a", sample_features(batches_in_hours=[500], audio_in_hours=None))
+    upstream.listing_extra["a"] = account_entry("a", session_in_days=0.5)
+    await start_bot(USEAPI_ACCOUNTS="a", **FAST)
+    await discord_stub.wait_for(lambda: discord_stub.posted)
+    [embed] = discord_stub.posted[0]["embeds"]
+    assert "MiniMax session expires" in embed["description"]
+    assert "re-add the account at useapi.net" in embed["description"]
+
+
+async def test_the_role_is_pinged_and_nothing_else(
+    start_bot: StartBot, discord_stub: DiscordStub, upstream: FakeUseapi
+) -> None:
+    upstream.add_account("@everyone", sample_features(batches_in_hours=[2], audio_in_hours=None))
+    await start_bot(USEAPI_ACCOUNTS="@everyone", ALERT_MENTION_ROLE_ID=str(ROLE_ID), **FAST)
+    await discord_stub.wait_for(lambda: discord_stub.posted)
+    [message] = discord_stub.posted
+    assert message["content"].startswith(f"<@&{ROLE_ID}> ")
+    assert "@everyone" not in message["content"].replace("@\u200beveryone", "")
+    mentions = message["allowed_mentions"]
+    assert mentions["parse"] == [] and [str(r) for r in mentions["roles"]] == [str(ROLE_ID)]
+    assert not mentions.get("users")
+
+
+async def test_alerts_commands(
+    start_bot: StartBot, discord_stub: DiscordStub, upstream: FakeUseapi
+) -> None:
+    upstream.add_account("a", sample_features(batches_in_hours=[50]))
+    await start_bot(
+        USEAPI_ACCOUNTS="a", ALERT_CHANNEL_ID=str(CHANNEL_ID), CHECK_INTERVAL_MINUTES="60"
+    )
+    [alerts] = [c for c in discord_stub.commands["global"] if c["name"] == "alerts"]
+    assert int(alerts["default_member_permissions"]) == 32, "server managers only"
+    await discord_stub.wait_for(lambda: discord_stub.posted)  # the first check runs at once
+    status = await discord_stub.inject("alerts", subcommand="status")
+    await discord_stub.wait_for(status.callback)
+    [embed] = status.callback()["data"]["embeds"]
+    assert f"<#{CHANNEL_ID}>" in embed["description"] and "72 h, 24 h, 1 h" in embed["description"]
+    assert embed["fields"][0]["name"] == "a" and "soonest expiry <t:" in embed["fields"][0]["value"]
+    test = await discord_stub.inject("alerts", subcommand="test")
+    await discord_stub.wait_for(lambda: embeds_of(test))
+    assert "Posted a test alert" in embeds_of(test)[0]["description"]
+    assert discord_stub.posted[-1]["embeds"][0]["footer"]["text"].startswith("This is a test")
+    check = await discord_stub.inject("alerts", subcommand="check")
+    await discord_stub.wait_for(lambda: embeds_of(check))
+    assert "Checked 1 accounts" in embeds_of(check)[0]["description"]
+
+
+async def test_alerts_off_without_a_channel(
+    start_bot: StartBot, discord_stub: DiscordStub, upstream: FakeUseapi
+) -> None:
+    upstream.add_account("a", sample_features(batches_in_hours=[2]))
+    bot = await start_bot(USEAPI_ACCOUNTS="a", CHECK_INTERVAL_MINUTES="0.005")
+    status = await discord_stub.inject("alerts", subcommand="status")
+    await discord_stub.wait_for(status.callback)
+    assert status.callback()["data"]["embeds"][0]["title"] == "Expiry alerts are off"
+    assert "ALERT_CHANNEL_ID is not set" in bot.log()
+    assert upstream.feature_calls("a") == [] and discord_stub.posted == []
