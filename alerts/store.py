@@ -73,6 +73,7 @@ class AlertStore(Protocol):
     async def queue(self, notice: Notice, *, notified: bool) -> None: ...
     async def pending(self) -> list[Notice]: ...
     async def mark_sent(self, nonce: str, message_id: int | None, at: datetime) -> None: ...
+    async def mark_attempt(self, nonce: str) -> None: ...
     async def mark_failed(self, nonce: str, error: str) -> None: ...
     async def record_success(
         self, account: str, soonest: datetime | None, at: datetime
@@ -155,16 +156,21 @@ class SqliteAlertStore:
     async def mark_sent(self, nonce: str, message_id: int | None, at: datetime) -> None:
         async with self.db.transaction() as conn:
             await conn.execute(
-                "UPDATE outbox SET sent_at = ?, message_id = ?, attempts = attempts + 1, "
-                "last_error = NULL WHERE nonce = ?",
+                "UPDATE outbox SET sent_at = ?, message_id = ?, last_error = NULL WHERE nonce = ?",
                 (_iso(at), str(message_id) if message_id else None, nonce),
+            )
+
+    async def mark_attempt(self, nonce: str) -> None:
+        """Recorded before each send: after a crash, attempts > 0 means "maybe posted"."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE outbox SET attempts = attempts + 1 WHERE nonce = ?", (nonce,)
             )
 
     async def mark_failed(self, nonce: str, error: str) -> None:
         async with self.db.transaction() as conn:
             await conn.execute(
-                "UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE nonce = ?",
-                (error[:500], nonce),
+                "UPDATE outbox SET last_error = ? WHERE nonce = ?", (error[:500], nonce)
             )
 
     async def record_success(self, account: str, soonest: datetime | None, at: datetime) -> Health:

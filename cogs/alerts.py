@@ -13,13 +13,15 @@ from discord.ext import commands, tasks
 from alerts.store import Notice, SqliteAlertStore
 from alerts.watcher import CheckReport, Watcher
 from core import replies
-from render.alerts import AlertMessage, alert_message, sample_notice
+from render.alerts import REF, AlertMessage, alert_message, sample_notice
 from render.alerts_status import report_embed, status_embed, status_off
 
 if TYPE_CHECKING:
     from bot import MiniMaxBot
 
 log = logging.getLogger(__name__)
+
+HISTORY_LOOKBACK = 50
 
 
 class ChannelProblem(Exception):
@@ -83,7 +85,10 @@ class Alerts(commands.Cog):
         sent = 0
         for notice in await self.store.pending():
             try:
-                message = await self._send(notice)
+                message = await self._find_posted(notice) if notice.attempts else None
+                if message is None:
+                    await self.store.mark_attempt(notice.nonce)
+                    message = await self._send(notice)
             except ChannelProblem as exc:
                 await self.store.mark_failed(notice.nonce, str(exc))
                 if str(exc) != self._send_error:
@@ -115,6 +120,28 @@ class Alerts(commands.Cog):
         if not isinstance(channel, discord.abc.Messageable):
             raise ChannelProblem(f"ALERT_CHANNEL_ID={self.channel_id} is not a text channel")
         return channel
+
+    async def _find_posted(self, notice: Notice) -> discord.Message | None:
+        """A message of ours carrying this notice's ref, if an earlier attempt got through.
+
+        Discord's nonce check catches a resend within minutes; this catches later ones
+        (it needs Read Message History; without it the nonce is the only guard).
+        """
+        channel = await self._channel()
+        if self.bot.user is None:
+            return None
+        ref = f"{REF} {notice.nonce}"
+        try:
+            async for message in channel.history(limit=HISTORY_LOOKBACK):
+                mine = message.author.id == self.bot.user.id
+                if mine and any(e.footer.text == ref for e in message.embeds):
+                    log.info("alert %s was already posted; not posting it again", notice.nonce)
+                    return message
+        except discord.HTTPException as exc:
+            log.info(
+                "cannot read the alert channel's history (%s); relying on the nonce", exc.status
+            )
+        return None
 
     async def _send(self, notice: Notice) -> discord.Message:
         return await self._post(alert_message(notice, self.role_id), nonce=notice.nonce)

@@ -17,6 +17,7 @@ from .limits import safe
 
 WHAT = {"video": "video/image credits", "audio": "audio credits"}
 MAX_ITEMS = 20
+REF = "Alert ref"
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,7 @@ def notice_embed(notice: Notice) -> discord.Embed:
 def alert_message(notice: Notice, role_id: int | None) -> AlertMessage:
     """The message for `notice`: pings `role_id` and nothing else, when configured."""
     embed = notice_embed(notice)
+    embed.set_footer(text=f"{REF} {notice.nonce}")
     summary = embed.title or "MiniMax alert"
     if role_id:
         return AlertMessage(

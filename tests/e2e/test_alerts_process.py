@@ -78,23 +78,51 @@ async def test_a_refused_channel_delivers_once_when_it_recovers(
     assert "the alert channel works again" in bot.log()
 
 
-async def test_a_crash_between_send_and_mark_does_not_double_post(
-    start_bot: StartBot, discord_stub: DiscordStub, upstream: FakeUseapi, tmp_path: Path
-) -> None:
-    discord_stub.hold_after_post = 30  # the message exists, but the bot never hears so
+async def crash_after_discord_took_the_alert(
+    start_bot: StartBot, discord_stub: DiscordStub, upstream: FakeUseapi
+) -> BotProcess:
+    """SIGKILL the bot after Discord created its alert message but before it heard back."""
+    discord_stub.hold_after_post = 30
     upstream.add_account("a", sample_features(batches_in_hours=[2], audio_in_hours=None))
-    bot: BotProcess = await start_bot(USEAPI_ACCOUNTS="a", **FAST)
+    bot = await start_bot(USEAPI_ACCOUNTS="a", **FAST)
     await discord_stub.wait_for(lambda: discord_stub.posted)
     await bot.kill()
     discord_stub.hold_after_post = 0
-    await bot.start()
-    await ticks(upstream, "a", 3)
-    sends = [c for c in discord_stub.calls if c.path.endswith(f"/channels/{CHANNEL_ID}/messages")]
-    assert len(sends) >= 2, "the pending alert was sent again after the restart"
-    assert len({c.body["nonce"] for c in sends}) == 1
-    assert len(discord_stub.posted) == 1, "Discord's nonce check kept it to one message"
+    return bot
+
+
+def assert_delivered_once(stub: DiscordStub, tmp_path: Path) -> None:
+    assert len(stub.posted) == 1
     with sqlite3.connect(tmp_path / "bot.sqlite3") as db:
         assert db.execute("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL").fetchone() == (0,)
+
+
+async def test_a_crash_between_send_and_mark_resends_with_the_same_nonce(
+    start_bot: StartBot, discord_stub: DiscordStub, upstream: FakeUseapi, tmp_path: Path
+) -> None:
+    bot = await crash_after_discord_took_the_alert(start_bot, discord_stub, upstream)
+    discord_stub.history_status = 403  # no Read Message History: only the nonce guards
+    await bot.start()
+    await ticks(upstream, "a", 3)
+    sends = [
+        c
+        for c in discord_stub.calls
+        if c.path.endswith(f"/channels/{CHANNEL_ID}/messages") and c.method == "POST"
+    ]
+    assert len(sends) == 2, "the pending alert was sent again after the restart"
+    assert len({c.body["nonce"] for c in sends}) == 1
+    assert_delivered_once(discord_stub, tmp_path)
+
+
+async def test_a_crash_long_ago_is_caught_by_the_channel_history(
+    start_bot: StartBot, discord_stub: DiscordStub, upstream: FakeUseapi, tmp_path: Path
+) -> None:
+    bot = await crash_after_discord_took_the_alert(start_bot, discord_stub, upstream)
+    discord_stub.by_nonce.clear()  # Discord forgets nonces after a few minutes
+    await bot.start()
+    await ticks(upstream, "a", 3)
+    assert "was already posted; not posting it again" in bot.log()
+    assert_delivered_once(discord_stub, tmp_path)
 
 
 async def test_one_failing_account_while_another_alerts(

@@ -163,6 +163,8 @@ class DiscordStub:
         self.posted: list[dict[str, Any]] = []  # channel messages Discord created
         self.by_nonce: dict[str, dict[str, Any]] = {}
         self.hold_after_post: float = 0.0  # answer late, after the message exists
+        self.history_status: int = 200
+        self._created: list[dict[str, Any]] = []
         self._changed = asyncio.Event()
         self._sockets: list[web.WebSocketResponse] = []
         self._seq = 0
@@ -195,6 +197,7 @@ class DiscordStub:
         r.add_post(f"{API}/webhooks/{{app}}/{{token}}", self._followup)
         r.add_post(f"{API}/channels/{{channel}}/messages", self._channel_message)
         r.add_get(f"{API}/channels/{{channel}}", self._channel)
+        r.add_get(f"{API}/channels/{{channel}}/messages", self._history)
         r.add_get("/gateway", self._gateway)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.2)
         await self._runner.setup()
@@ -355,6 +358,14 @@ class DiscordStub:
     async def _followup(self, request: web.Request) -> web.Response:
         return _json(self._message(request[CALL].body))
 
+    async def _history(self, request: web.Request) -> web.Response:
+        if self.history_status != 200:
+            return _json({"message": "Missing Access", "code": 50001}, self.history_status)
+        limit = int(request.query.get("limit", 50))
+        return _json(
+            [{k: v for k, v in m.items() if k != "nonce"} for m in self._created[::-1][:limit]]
+        )
+
     async def _channel(self, request: web.Request) -> web.Response:
         return _json(channel_payload())
 
@@ -368,6 +379,7 @@ class DiscordStub:
         message = self._message(body, interaction=False)
         message["nonce"] = nonce
         self.posted.append({**body, "id": message["id"]})
+        self._created.append(message)
         if nonce:
             self.by_nonce[nonce] = message
         self._notify()
