@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -52,6 +53,7 @@ class Alerts(commands.Cog):
         self.role_id = settings.alert_mention_role_id
         self.last_run: datetime | None = None
         self._send_error: str | None = None
+        self._flushing = asyncio.Lock()  # a tick and /alerts check must not send the same notice
         self.loop.change_interval(minutes=settings.check_interval_minutes)
 
     async def cog_load(self) -> None:
@@ -82,6 +84,10 @@ class Alerts(commands.Cog):
 
     async def flush(self) -> int:
         """Send every pending notice; a failed one stays pending for the next tick."""
+        async with self._flushing:
+            return await self._flush()
+
+    async def _flush(self) -> int:
         sent = 0
         for notice in await self.store.pending():
             try:

@@ -81,6 +81,7 @@ BAD = [
     ),
     ({"DATABASE_URL": "postgres://x"}, "DATABASE_URL='postgres://x' is not supported"),
     ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL='LOUD' is not a log level"),
+    ({"POLL_CONCURRENCY": "0"}, "POLL_CONCURRENCY='0' is not a whole number from 1 to 1000"),
 ]
 
 
