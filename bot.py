@@ -11,7 +11,7 @@ import os
 import signal
 import sqlite3
 import sys
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,10 +22,12 @@ from discord.ext import commands
 from dotenv import find_dotenv, load_dotenv
 
 from core.accounts import AccountDirectory
+from core.health import HealthServer
 from core.logs import setup_logging
 from core.lookup import pick_account_problem
+from core.metrics import Metrics
 from core.replies import send_problem
-from minimax_api import BadRequest, MiniMaxClient, UseapiError
+from minimax_api import BadRequest, MiniMaxClient, RateLimiter, UseapiError
 from render.problems import describe
 from render.report import account_report, problem_report
 from settings import Settings, SettingsError, load_settings
@@ -47,6 +49,7 @@ class Tree(app_commands.CommandTree["MiniMaxBot"]):
         """The one place unexpected command failures end: log them, answer briefly."""
         original = getattr(error, "original", error)
         command = interaction.command.qualified_name if interaction.command else "?"
+        interaction.client.metrics.commands.labels(command=command, outcome="error").inc()
         if isinstance(original, UseapiError):
             log.warning("/%s: useapi.net error %r", command, original)
         else:
@@ -76,6 +79,10 @@ class MiniMaxBot(commands.Bot):
         self.db: Database | None = None
         self.minimax: MiniMaxClient
         self.accounts: AccountDirectory
+        self.metrics = Metrics()
+        self.health: HealthServer | None = None
+        self.gateway_connected = False
+        self.limiter = RateLimiter(settings.useapi_max_rps, burst=settings.useapi_max_rps)
 
     async def setup_hook(self) -> None:
         self.session = aiohttp.ClientSession()
@@ -86,11 +93,60 @@ class MiniMaxBot(commands.Bot):
                 f"DATABASE_URL: cannot open {self.settings.database_path} ({exc}): "
                 "point DATABASE_URL at a writable file"
             ) from exc
-        self.minimax = make_client(self.session, self.settings)
+        self.minimax = make_client(
+            self.session, self.settings, self.metrics.observe_upstream, self.limiter
+        )
         self.accounts = AccountDirectory(self.minimax, self.settings.useapi_accounts)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
+        if self.settings.health_port is not None:
+            self.health = HealthServer(
+                self.settings.health_host,
+                self.settings.health_port,
+                self.metrics,
+                self.health_state,
+            )
+            try:
+                await self.health.start()
+            except OSError as exc:
+                raise StartupError(
+                    f"HEALTH_PORT={self.settings.health_port}: cannot listen ({exc.strerror}): "
+                    "pick a free port or leave it empty"
+                ) from exc
         await self.sync_commands()
+
+    def health_state(self) -> tuple[bool, dict[str, Any]]:
+        """Healthy: the gateway is connected and, with alerts on, the last check read useapi.net."""
+        connected = self.gateway_connected and not self.is_closed()
+        details: dict[str, Any] = {"gateway": "connected" if connected else "disconnected"}
+        alerts = self.get_cog("Alerts")
+        check = getattr(alerts, "last_check", None) if alerts else None
+        if self.settings.alert_channel_id is None:
+            details["last_check"] = "alerts off"
+            return connected, details
+        if check is None:
+            details["last_check"] = "not yet"
+            return False, details
+        details["last_check"] = check.as_dict()
+        return connected and check.ok, details
+
+    async def on_connect(self) -> None:
+        self._set_gateway(True)
+
+    async def on_resumed(self) -> None:
+        self._set_gateway(True)
+
+    async def on_disconnect(self) -> None:
+        self._set_gateway(False)
+
+    def _set_gateway(self, connected: bool) -> None:
+        self.gateway_connected = connected
+        self.metrics.gateway.set(int(connected))
+
+    async def on_app_command_completion(
+        self, interaction: discord.Interaction, command: app_commands.Command[Any, ..., Any]
+    ) -> None:
+        self.metrics.commands.labels(command=command.qualified_name, outcome="ok").inc()
 
     async def sync_commands(self) -> None:
         """Sync the command tree only when its definitions changed since the last sync."""
@@ -132,18 +188,28 @@ class MiniMaxBot(commands.Bot):
         finally:
             session, self.session = self.session, None
             db, self.db = self.db, None
+            health, self.health = self.health, None
+            if health is not None:
+                await health.stop()
             if session is not None:
                 await session.close()
             if db is not None:
                 await db.close()
 
 
-def make_client(session: aiohttp.ClientSession, settings: Settings) -> MiniMaxClient:
+def make_client(
+    session: aiohttp.ClientSession,
+    settings: Settings,
+    observe: Callable[[str, str], None] | None = None,
+    limiter: RateLimiter | None = None,
+) -> MiniMaxClient:
     return MiniMaxClient(
         session,
         token=settings.useapi_token,
         base_url=settings.useapi_base_url,
         timeout=settings.useapi_timeout_seconds,
+        limiter=limiter or RateLimiter(settings.useapi_max_rps, burst=settings.useapi_max_rps),
+        observe=observe,
     )
 
 
@@ -228,7 +294,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     secrets = (settings.discord_token, settings.useapi_token)
-    setup_logging(settings.log_level, secrets)
+    setup_logging(settings.log_level, secrets, settings.log_format)
     if args.check:
         return asyncio.run(check(settings))
     return asyncio.run(run_bot(settings))

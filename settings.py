@@ -34,6 +34,10 @@ class Settings:
     expiry_warning_hours: tuple[float, ...] = (72.0, 24.0, 1.0)
     check_interval_minutes: float = 30.0
     poll_concurrency: int = 8
+    useapi_max_rps: float = 5.0
+    health_port: int | None = None
+    health_host: str = "0.0.0.0"
+    log_format: str = "text"
 
 
 def _get(env: Mapping[str, str], name: str) -> str:
@@ -79,6 +83,22 @@ def _count(env: Mapping[str, str], name: str, default: int) -> int:
     if not raw.isdigit() or not 1 <= int(raw) <= 1000:
         raise SettingsError(f"{name}={raw!r} is not a whole number from 1 to 1000: e.g. {default}")
     return int(raw)
+
+
+def _port(env: Mapping[str, str]) -> int | None:
+    raw = _get(env, "HEALTH_PORT")
+    if not raw:
+        return None
+    if not raw.isdigit() or not 1 <= int(raw) <= 65535:
+        raise SettingsError(f"HEALTH_PORT={raw!r} is not a TCP port (1-65535), e.g. 8080")
+    return int(raw)
+
+
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
+    raw = (_get(env, name) or choices[0]).lower()
+    if raw not in choices:
+        raise SettingsError(f"{name}={raw!r} must be one of: " + ", ".join(choices))
+    return raw
 
 
 def _hours(env: Mapping[str, str]) -> tuple[float, ...]:
@@ -165,4 +185,8 @@ def load_settings(env: Mapping[str, str], *, require_discord: bool = True) -> Se
         expiry_warning_hours=_hours(env),
         check_interval_minutes=_positive(env, "CHECK_INTERVAL_MINUTES", 30.0, "minutes"),
         poll_concurrency=_count(env, "POLL_CONCURRENCY", 8),
+        useapi_max_rps=_positive(env, "USEAPI_MAX_RPS", 5.0, "requests per second"),
+        health_port=_port(env),
+        health_host=_get(env, "HEALTH_HOST") or "0.0.0.0",
+        log_format=_choice(env, "LOG_FORMAT", ("text", "json")),
     )

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from minimax_api import (
     AccountInfo,
     MiniMaxClient,
+    Priority,
     SubscriptionExpired,
     TokenRefused,
     UseapiError,
@@ -32,6 +33,24 @@ class CheckReport:
     failed: dict[str, str] = field(default_factory=dict)
     queued: int = 0
     sent: int = 0
+    finished_at: datetime | None = None
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """useapi.net could be read: no token-wide failure, and not every account failed."""
+        if TOKEN_SUBJECT in self.failed:
+            return False
+        return not self.accounts or len(self.failed) < len(self.accounts)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "ok": self.ok,
+            "at": self.finished_at.isoformat() if self.finished_at else None,
+            "seconds": round(self.seconds, 3),
+            "accounts": len(self.accounts),
+            "failed": len(self.failed),
+        }
 
 
 def _due_payload(due: Sequence[Due]) -> dict[str, object]:
@@ -78,7 +97,8 @@ class Watcher:
             report = CheckReport()
             listing: dict[str, AccountInfo] | None = None
             try:
-                listing = {a.account: a for a in await self.client.accounts(fresh=True)}
+                found = await self.client.accounts(fresh=True, priority=Priority.BACKGROUND)
+                listing = {a.account: a for a in found}
             except UseapiError as exc:
                 if not self.configured:
                     report.failed[TOKEN_SUBJECT] = describe(exc).title
@@ -114,7 +134,7 @@ class Watcher:
         """None on success; the error otherwise (token-wide errors are counted by the caller)."""
         error: UseapiError | None = None
         try:
-            features = await self.client.features(account, fresh=True)
+            features = await self.client.features(account, fresh=True, priority=Priority.BACKGROUND)
         except UseapiError as exc:
             features, error = None, exc
             report.failed[account] = describe(exc, account).title

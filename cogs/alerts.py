@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -51,7 +52,7 @@ class Alerts(commands.Cog):
         )
         self.channel_id = settings.alert_channel_id
         self.role_id = settings.alert_mention_role_id
-        self.last_run: datetime | None = None
+        self.last_check: CheckReport | None = None
         self._send_error: str | None = None
         self._flushing = asyncio.Lock()  # a tick and /alerts check must not send the same notice
         self.loop.change_interval(minutes=settings.check_interval_minutes)
@@ -77,8 +78,19 @@ class Alerts(commands.Cog):
         await self.bot.wait_until_ready()
 
     async def run_check(self) -> CheckReport:
+        started = time.perf_counter()
         report = await self.watcher.check()
-        self.last_run = datetime.now(UTC)
+        report.seconds = time.perf_counter() - started
+        report.finished_at = datetime.now(UTC)
+        self.bot.metrics.check_duration.observe(report.seconds)
+        log.info(
+            "expiry check: %d accounts in %.3fs, %d failed, %d notices queued",
+            len(report.accounts),
+            report.seconds,
+            len(report.failed),
+            report.queued,
+        )
+        self.last_check = report
         report.sent = await self.flush()
         return report
 
@@ -102,6 +114,7 @@ class Alerts(commands.Cog):
                     self._send_error = str(exc)
                 break
             await self.store.mark_sent(notice.nonce, message.id, datetime.now(UTC))
+            self.bot.metrics.alerts.labels(kind=str(notice.kind)).inc()
             sent += 1
             if self._send_error:
                 log.info("the alert channel works again")
@@ -180,7 +193,7 @@ class Alerts(commands.Cog):
             self.bot.settings,
             health,
             running=self.loop.is_running(),
-            last_run=self.last_run,
+            last_run=self.last_check.finished_at if self.last_check else None,
             send_error=self._send_error,
         )
         await interaction.response.send_message(embed=embed, ephemeral=True)

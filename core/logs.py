@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable
+from datetime import UTC, datetime
 
 import discord
 
@@ -30,8 +32,26 @@ class RedactSecrets(logging.Filter):
         return True
 
 
-def setup_logging(level: str, secrets: Iterable[str]) -> None:
-    discord.utils.setup_logging(level=getattr(logging, level), root=True)
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line, for log shippers."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            entry["exception"] = record.exc_text
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def setup_logging(level: str, secrets: Iterable[str], fmt: str = "text") -> None:
+    formatter = JsonFormatter() if fmt == "json" else discord.utils.MISSING
+    discord.utils.setup_logging(formatter=formatter, level=getattr(logging, level), root=True)
     logging.getLogger("discord.http").setLevel(max(logging.WARNING, getattr(logging, level)))
     redact = RedactSecrets(secrets)
     for handler in logging.getLogger().handlers:

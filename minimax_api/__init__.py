@@ -24,6 +24,7 @@ from .models import (
     parse_accounts,
     parse_features,
 )
+from .ratelimit import Priority, RateLimiter
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -38,7 +39,9 @@ __all__ = [
     "MiniMaxClient",
     "ModelInfo",
     "OutOfCredits",
+    "Priority",
     "RateLimited",
+    "RateLimiter",
     "RetryPolicy",
     "SubscriptionExpired",
     "TokenRefused",

@@ -17,6 +17,7 @@ from yarl import URL
 
 from . import errors
 from .models import AccountInfo, Features, parse_accounts, parse_features
+from .ratelimit import Priority, RateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -63,17 +64,23 @@ class MiniMaxClient:
         timeout: float = 20.0,
         cache_ttl: float = 30.0,
         retry: RetryPolicy | None = None,
+        limiter: RateLimiter | None = None,
+        observe: Callable[[str, str], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """`limiter` is shared by everything that uses the token; `observe(endpoint, outcome)`
+        hears of every HTTP attempt (outcome: the status code, "timeout" or "error")."""
         self._session = session
         self._token = token
         self._base = URL(base_url.rstrip("/"))
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._cache_ttl = cache_ttl
         self._retry = retry or RetryPolicy()
+        self._limiter = limiter
+        self._observe = observe
         self._clock = clock
         self._cache: dict[tuple[str, str | None], _Entry] = {}
-        self._inflight: dict[tuple[str, str | None], asyncio.Task[Any]] = {}
+        self._inflight: dict[tuple[str, str | None, Priority], asyncio.Task[Any]] = {}
 
     def features_url(self, account: str | None) -> URL:
         url = self._base / "minimax" / "features" / ""
@@ -82,20 +89,28 @@ class MiniMaxClient:
     def accounts_url(self) -> URL:
         return self._base / "minimax" / "accounts"
 
-    async def features(self, account: str | None = None, *, fresh: bool = False) -> Features:
+    async def features(
+        self,
+        account: str | None = None,
+        *,
+        fresh: bool = False,
+        priority: Priority = Priority.INTERACTIVE,
+    ) -> Features:
         """Features of `account` (None: let useapi.net pick its only account)."""
 
         async def load() -> Features:
-            payload = await self._get_json(self.features_url(account))
+            payload = await self._get_json(self.features_url(account), "features", priority)
             return parse_features(payload, fetched_at=datetime.now(UTC))
 
-        return await self._cached(("features", account), load, fresh=fresh)
+        return await self._cached(("features", account), load, fresh=fresh, priority=priority)
 
-    async def accounts(self, *, fresh: bool = False) -> tuple[AccountInfo, ...]:
+    async def accounts(
+        self, *, fresh: bool = False, priority: Priority = Priority.INTERACTIVE
+    ) -> tuple[AccountInfo, ...]:
         async def load() -> tuple[AccountInfo, ...]:
-            return parse_accounts(await self._get_json(self.accounts_url()))
+            return parse_accounts(await self._get_json(self.accounts_url(), "accounts", priority))
 
-        return await self._cached(("accounts", None), load, fresh=fresh)
+        return await self._cached(("accounts", None), load, fresh=fresh, priority=priority)
 
     def cached_accounts(self) -> tuple[AccountInfo, ...] | None:
         """The accounts listing if a fresh copy is cached, without any I/O."""
@@ -106,31 +121,41 @@ class MiniMaxClient:
         self._cache.pop(("features", account), None)
 
     async def _cached(
-        self, key: tuple[str, str | None], load: Callable[[], Awaitable[T]], *, fresh: bool
+        self,
+        key: tuple[str, str | None],
+        load: Callable[[], Awaitable[T]],
+        *,
+        fresh: bool,
+        priority: Priority,
     ) -> T:
+        """Serve from the cache, or share a call already under way at the same priority
+        (a command never queues behind a sweep's request)."""
         entry = self._cache.get(key)
         if not fresh and entry and entry.expires > self._clock():
             return entry.value
-        task = self._inflight.get(key)
+        flight = (*key, priority)
+        task = self._inflight.get(flight)
         if task is None:
             task = asyncio.ensure_future(load())
-            self._inflight[key] = task
+            self._inflight[flight] = task
 
             def done(t: asyncio.Task[Any]) -> None:
-                self._inflight.pop(key, None)
+                self._inflight.pop(flight, None)
                 if not t.cancelled() and t.exception() is None:
                     self._cache[key] = _Entry(self._clock() + self._cache_ttl, t.result())
 
             task.add_done_callback(done)
         return await asyncio.shield(task)
 
-    async def _get_json(self, url: URL) -> Any:
+    async def _get_json(self, url: URL, endpoint: str, priority: Priority) -> Any:
         policy = self._retry
         started = self._clock()
         attempt = 0
         while True:
             try:
-                return await self._get_once(url)
+                if self._limiter is not None:
+                    await self._limiter.acquire(priority)
+                return await self._get_once(url, endpoint)
             except (errors.RateLimited, errors.UpstreamUnavailable) as exc:
                 retryable = isinstance(exc, errors.RateLimited) or exc.status in (
                     None,
@@ -146,20 +171,27 @@ class MiniMaxClient:
                 log.info("useapi.net %s (%s); retry %d in %.1fs", url.path, exc, attempt, delay)
                 await asyncio.sleep(delay)
 
-    async def _get_once(self, url: URL) -> Any:
+    async def _get_once(self, url: URL, endpoint: str) -> Any:
         headers = {"Authorization": f"Bearer {self._token}", "Accept": "application/json"}
         try:
             async with self._session.get(
                 url, headers=headers, timeout=self._timeout, allow_redirects=False
             ) as resp:
                 body = await resp.text(errors="replace")
+                self._tell(endpoint, str(resp.status))
                 return _interpret(resp.status, resp.headers, body.replace(self._token, "***"))
         except TimeoutError as exc:
+            self._tell(endpoint, "timeout")
             raise errors.UpstreamTimeout("useapi.net did not answer in time") from exc
         except aiohttp.ClientError as exc:
+            self._tell(endpoint, "error")
             raise errors.UpstreamUnavailable(
                 f"could not reach useapi.net ({exc.__class__.__name__})"
             ) from exc
+
+    def _tell(self, endpoint: str, outcome: str) -> None:
+        if self._observe is not None:
+            self._observe(endpoint, outcome)
 
 
 def _interpret(status: int, headers: Mapping[str, str], body: str) -> Any:

@@ -40,6 +40,7 @@ def base_env(upstream: FakeUseapi, tmp_path: Path) -> dict[str, str]:
         "USEAPI_TOKEN": upstream.token,
         "USEAPI_BASE_URL": upstream.base_url,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.sqlite3'}",
+        "USEAPI_MAX_RPS": "1000",  # the rate limiter has tests of its own
     }
 
 

@@ -81,6 +81,10 @@ BAD = [
     ),
     ({"DATABASE_URL": "postgres://x"}, "DATABASE_URL='postgres://x' is not supported"),
     ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL='LOUD' is not a log level"),
+    ({"USEAPI_MAX_RPS": "-1"}, "USEAPI_MAX_RPS='-1' is not a positive number"),
+    ({"HEALTH_PORT": "http"}, "HEALTH_PORT='http' is not a TCP port"),
+    ({"HEALTH_PORT": "70000"}, "HEALTH_PORT='70000' is not a TCP port"),
+    ({"LOG_FORMAT": "xml"}, "LOG_FORMAT='xml' must be one of: text, json"),
     ({"POLL_CONCURRENCY": "0"}, "POLL_CONCURRENCY='0' is not a whole number from 1 to 1000"),
 ]
 

@@ -1,0 +1,86 @@
+"""The health endpoint, Prometheus metrics and JSON logs of the real bot process."""
+
+from __future__ import annotations
+
+import json
+import socket
+
+import aiohttp
+
+from tests.conftest import DISCORD_TOKEN
+from tests.e2e.conftest import StartBot, command
+from tests.support.discord_stub import CHANNEL_ID, DiscordStub
+from tests.support.upstream import FakeUseapi, Fault, sample_features
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def get(url: str) -> tuple[int, str]:
+    async with aiohttp.ClientSession() as session, session.get(url) as resp:
+        return resp.status, await resp.text()
+
+
+async def test_healthz_and_metrics(
+    start_bot: StartBot, discord_stub: DiscordStub, upstream: FakeUseapi
+) -> None:
+    upstream.add_account("a", sample_features(batches_in_hours=[2]))
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    await start_bot(
+        USEAPI_ACCOUNTS="a",
+        ALERT_CHANNEL_ID=str(CHANNEL_ID),
+        CHECK_INTERVAL_MINUTES="0.005",
+        HEALTH_PORT=str(port),
+        HEALTH_HOST="127.0.0.1",
+    )
+    await discord_stub.wait_for(lambda: discord_stub.posted)
+    await command(discord_stub, "credits")
+    status, body = await get(f"{base}/healthz")
+    assert status == 200, body
+    health = json.loads(body)
+    assert health["status"] == "ok" and health["gateway"] == "connected"
+    assert health["last_check"]["ok"] is True and health["last_check"]["accounts"] == 1
+    status, metrics = await get(f"{base}/metrics")
+    assert status == 200
+    assert 'minimax_bot_commands_total{command="credits",outcome="ok"} 1.0' in metrics
+    assert 'minimax_bot_upstream_requests_total{endpoint="features",status="200"}' in metrics
+    assert 'minimax_bot_alerts_sent_total{kind="expiry"} 1.0' in metrics
+    assert "minimax_bot_check_duration_seconds_count" in metrics
+    assert "minimax_bot_gateway_connected 1.0" in metrics
+
+    upstream.fail("a", Fault("status", status=401))
+    upstream.listing_faults.append(Fault("status", status=401))
+    await upstream.wait_for(lambda: len(upstream.feature_calls("a")) >= 6)
+    status, body = await get(f"{base}/healthz")
+    assert status == 503 and json.loads(body)["last_check"]["ok"] is False
+
+
+async def test_healthz_without_alerts_follows_the_gateway(
+    start_bot: StartBot, upstream: FakeUseapi
+) -> None:
+    port = free_port()
+    bot = await start_bot(HEALTH_PORT=str(port), HEALTH_HOST="127.0.0.1")
+    status, body = await get(f"http://127.0.0.1:{port}/healthz")
+    assert status == 200 and json.loads(body)["last_check"] == "alerts off"
+    assert await bot.stop() == 0
+
+
+async def test_json_logs_are_one_object_per_line_without_tokens(
+    start_bot: StartBot, discord_stub: DiscordStub, upstream: FakeUseapi
+) -> None:
+    upstream.add_account("a")
+    upstream.fail("a", Fault("status", status=500, body={"error": f"echo {upstream.token}"}))
+    bot = await start_bot(USEAPI_ACCOUNTS="a", LOG_FORMAT="json", LOG_LEVEL="INFO")
+    await command(discord_stub, "credits")
+    assert await bot.stop() == 0
+    lines = [line for line in bot.log().splitlines() if line.strip()]
+    entries = [json.loads(line) for line in lines if line.startswith("{")]
+    assert entries and len(entries) == len(
+        [x for x in lines if "DeprecationWarning" not in x and "import audioop" not in x]
+    )
+    assert {"ts", "level", "logger", "message"} <= set(entries[0])
+    assert DISCORD_TOKEN not in bot.log() and upstream.token not in bot.log()
