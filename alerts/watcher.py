@@ -95,19 +95,17 @@ class Watcher:
         async with self.lock:
             now = self.clock()
             report = CheckReport()
-            listing: dict[str, AccountInfo] | None = None
-            try:
-                found = await self.client.accounts(fresh=True, priority=Priority.BACKGROUND)
-                listing = {a.account: a for a in found}
-            except UseapiError as exc:
-                if not self.configured:
-                    report.failed[TOKEN_SUBJECT] = describe(exc).title
-                    await self._failed(TOKEN_SUBJECT, exc, now, report)
+            # With configured accounts the listing (for session expiry) is read alongside them.
+            listing = asyncio.ensure_future(self._listing())
+            if not self.configured:
+                found = await listing
+                if isinstance(found, UseapiError):
+                    report.failed[TOKEN_SUBJECT] = describe(found).title
+                    await self._failed(TOKEN_SUBJECT, found, now, report)
                     return report
-                log.info("accounts listing unavailable (%s): no session alerts now", exc)
-            report.accounts = list(self.configured or (listing or {}))
+            report.accounts = list(self.configured) or list(listing.result())
             results = await asyncio.gather(
-                *(self._guarded(a, (listing or {}).get(a), now, report) for a in report.accounts)
+                *(self._guarded(a, listing, now, report) for a in report.accounts)
             )
             token_errors = [r for r in results if isinstance(r, TOKEN_ERRORS)]
             if token_errors:
@@ -117,24 +115,46 @@ class Watcher:
             await self.store.forget_before(now - KEEP)
             return report
 
+    async def _listing(self) -> dict[str, AccountInfo] | UseapiError:
+        try:
+            found = await self.client.accounts(fresh=True, priority=Priority.BACKGROUND)
+        except UseapiError as exc:
+            if self.configured:
+                log.info("accounts listing unavailable (%s): no session alerts now", exc)
+            return exc
+        return {a.account: a for a in found}
+
     async def _guarded(
-        self, account: str, info: AccountInfo | None, now: datetime, report: CheckReport
+        self,
+        account: str,
+        listing: asyncio.Future[dict[str, AccountInfo] | UseapiError],
+        now: datetime,
+        report: CheckReport,
     ) -> BaseException | None:
-        async with self.gate:
-            try:
-                return await self._check_account(account, info, now, report)
-            except Exception as exc:
-                log.exception("checking account %r failed", account)
-                report.failed[account] = "internal error"
-                return exc
+        try:
+            return await self._check_account(account, listing, now, report)
+        except Exception as exc:
+            log.exception("checking account %r failed", account)
+            report.failed[account] = "internal error"
+            return exc
 
     async def _check_account(
-        self, account: str, info: AccountInfo | None, now: datetime, report: CheckReport
+        self,
+        account: str,
+        listing: asyncio.Future[dict[str, AccountInfo] | UseapiError],
+        now: datetime,
+        report: CheckReport,
     ) -> BaseException | None:
-        """None on success; the error otherwise (token-wide errors are counted by the caller)."""
+        """None on success; the error otherwise (token-wide errors are counted by the caller).
+
+        Only the request holds a place among the `concurrency` in flight; the database work
+        after it does not."""
         error: UseapiError | None = None
         try:
-            features = await self.client.features(account, fresh=True, priority=Priority.BACKGROUND)
+            async with self.gate:
+                features = await self.client.features(
+                    account, fresh=True, priority=Priority.BACKGROUND
+                )
         except UseapiError as exc:
             features, error = None, exc
             report.failed[account] = describe(exc, account).title
@@ -142,6 +162,8 @@ class Watcher:
                 await self._failed(account, exc, now, report)
         else:
             await self._recovered(account, features.soonest_expiry(now), now, report)
+        found = await listing
+        info = found.get(account) if isinstance(found, dict) else None
         post, silence = plan(
             subjects(account, features, info),
             self.thresholds,

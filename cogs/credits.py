@@ -11,10 +11,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from core import replies
-from core.lookup import account_choices, fetch_features
-from minimax_api import UseapiError
+from core.lookup import account_choices, load_features
+from minimax_api import AccountInfo, Features, UseapiError
 from render.credits import AccountResult, credits_embed, summary_embeds
-from render.problems import describe
+from render.problems import Problem, describe
 
 if TYPE_CHECKING:
     from bot import MiniMaxBot
@@ -36,19 +36,26 @@ class Credits(commands.Cog):
         self, interaction: discord.Interaction, account: str | None = None, public: bool = False
     ) -> None:
         """Show MiniMax credits, plan and when each credit batch expires."""
-        await replies.defer(interaction, public=public)
         account, several = self.bot.accounts.target(account)
         if several:
-            results = await self._summary(several)
+            results = await replies.deferred(interaction, self._summary(several), public=public)
             now = datetime.now(UTC)
             await replies.send_embeds(interaction, summary_embeds(results, now=now), public=public)
             return
-        features = await fetch_features(self.bot, interaction, account)
-        if features is None:
+        features, info = await replies.deferred(interaction, self._one(account), public=public)
+        if isinstance(features, Problem):
+            await replies.send_problem(interaction, features)
             return
-        info = await self.bot.accounts.info(account) if account else None
         embed = credits_embed(features, account=account, now=datetime.now(UTC), account_info=info)
         await replies.send_embeds(interaction, [embed], public=public)
+
+    async def _one(self, account: str | None) -> tuple[Features | Problem, AccountInfo | None]:
+        """The account's features and what the accounts listing says of it, fetched together."""
+        if account is None:
+            return await load_features(self.bot, None), None
+        return await asyncio.gather(
+            load_features(self.bot, account), self.bot.accounts.info(account)
+        )
 
     async def _summary(self, accounts: tuple[str, ...]) -> list[AccountResult]:
         gate = asyncio.Semaphore(SUMMARY_CONCURRENCY)

@@ -9,8 +9,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from core import replies
-from core.lookup import account_choices, fetch_features, pick_account_problem
+from core.lookup import account_choices, load_features, pick_account_problem
 from render.models import models_embeds
+from render.problems import Problem
 
 if TYPE_CHECKING:
     from bot import MiniMaxBot
@@ -30,13 +31,13 @@ class Models(commands.Cog):
         self, interaction: discord.Interaction, account: str | None = None, public: bool = False
     ) -> None:
         """List the MiniMax models, what each generation costs, and their limits."""
-        await replies.defer(interaction, public=public)
         account, several = self.bot.accounts.target(account)
-        if several:
-            await replies.send_problem(interaction, await pick_account_problem(self.bot.accounts))
-            return
-        features = await fetch_features(self.bot, interaction, account)
-        if features is None:
+        work = (
+            pick_account_problem(self.bot.accounts) if several else load_features(self.bot, account)
+        )
+        features = await replies.deferred(interaction, work, public=public)
+        if isinstance(features, Problem):
+            await replies.send_problem(interaction, features)
             return
         embeds = models_embeds(features.models, account=account, fetched_at=features.fetched_at)
         await replies.send_embeds(interaction, embeds, public=public)

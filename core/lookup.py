@@ -13,7 +13,6 @@ from render.limits import safe
 from render.problems import Problem, describe
 
 from .accounts import AccountDirectory
-from .replies import send_problem
 
 if TYPE_CHECKING:
     from bot import MiniMaxBot
@@ -42,20 +41,15 @@ async def pick_account_problem(accounts: AccountDirectory, detail: str = "") -> 
     )
 
 
-async def fetch_features(
-    bot: MiniMaxBot, interaction: discord.Interaction, account: str | None
-) -> Features | None:
-    """The account's features, or None after telling the user what went wrong."""
+async def load_features(bot: MiniMaxBot, account: str | None) -> Features | Problem:
+    """The account's features, or what to tell the user instead."""
     try:
         return await bot.minimax.features(account)
     except UseapiError as exc:
         log.info("features for %r failed: %r", account, exc)
         if isinstance(exc, BadRequest) and account is None:
-            problem = await pick_account_problem(bot.accounts, exc.detail)
-        else:
-            problem = describe(exc, account)
-        await send_problem(interaction, problem)
-        return None
+            return await pick_account_problem(bot.accounts, exc.detail)
+        return describe(exc, account)
 
 
 async def account_choices(

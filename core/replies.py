@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
+from typing import TypeVar
 
 import discord
 
@@ -13,6 +15,8 @@ from render.problems import Problem
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 # Set in Interaction.extras while the deferred "thinking…" placeholder is all the user sees.
 PLACEHOLDER = "placeholder_public"
 
@@ -21,6 +25,19 @@ async def defer(interaction: discord.Interaction, *, public: bool) -> None:
     """Acknowledge at once so a slow upstream cannot break the 3-second deadline."""
     await interaction.response.defer(ephemeral=not public, thinking=True)
     interaction.extras[PLACEHOLDER] = public
+
+
+async def deferred(interaction: discord.Interaction, work: Awaitable[T], *, public: bool) -> T:
+    """Start `work` at once and acknowledge the interaction while it runs: the answer is
+    ready one Discord round trip sooner than deferring first would allow."""
+    task = asyncio.ensure_future(work)
+    await asyncio.sleep(0)  # let the upstream request go out before the deferral's
+    try:
+        await defer(interaction, public=public)
+    except BaseException:
+        task.cancel()
+        raise
+    return await task
 
 
 async def send_embeds(

@@ -25,6 +25,7 @@ T = TypeVar("T")
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 DEFAULT_BASE_URL = "https://api.useapi.net/v1"
+PRUNE_AT = 256  # cache size from which expired entries are dropped on the next insert
 
 
 @dataclass(frozen=True)
@@ -142,10 +143,16 @@ class MiniMaxClient:
             def done(t: asyncio.Task[Any]) -> None:
                 self._inflight.pop(flight, None)
                 if not t.cancelled() and t.exception() is None:
-                    self._cache[key] = _Entry(self._clock() + self._cache_ttl, t.result())
+                    self._store(key, t.result())
 
             task.add_done_callback(done)
         return await asyncio.shield(task)
+
+    def _store(self, key: tuple[str, str | None], value: object) -> None:
+        now = self._clock()
+        if len(self._cache) >= PRUNE_AT:
+            self._cache = {k: e for k, e in self._cache.items() if e.expires > now}
+        self._cache[key] = _Entry(now + self._cache_ttl, value)
 
     async def _get_json(self, url: URL, endpoint: str, priority: Priority) -> Any:
         policy = self._retry

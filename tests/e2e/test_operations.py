@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 import json
-import socket
 
 import aiohttp
 
 from tests.conftest import DISCORD_TOKEN
-from tests.e2e.conftest import StartBot, command
+from tests.e2e.conftest import StartBot, command, free_port
 from tests.support.discord_stub import CHANNEL_ID, DiscordStub
 from tests.support.upstream import FakeUseapi, Fault, sample_features
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 async def get(url: str) -> tuple[int, str]:

@@ -92,11 +92,13 @@ class Seen:
     raw_query: str
     authorization: str | None
     at: float
+    served_in: float = 0.0  # seconds from arrival to the answer being ready
 
 
 class FakeUseapi:
-    def __init__(self, token: str = TOKEN) -> None:
+    def __init__(self, token: str = TOKEN, latency: float = 0.0) -> None:
         self.token = token
+        self.latency = latency  # added to every answer, for benchmarks
         self.features: dict[str, dict[str, Any]] = {}
         self.listing_extra: dict[str, dict[str, Any]] = {}
         self.faults: dict[str | None, list[Fault]] = {}
@@ -150,17 +152,17 @@ class FakeUseapi:
         if self._runner:
             await self._runner.cleanup()
 
-    def _record(self, request: web.Request) -> None:
-        self.requests.append(
-            Seen(
-                path=request.path,
-                query=dict(request.query),
-                raw_query=request.query_string,
-                authorization=request.headers.get("Authorization"),
-                at=asyncio.get_running_loop().time(),
-            )
+    def _record(self, request: web.Request) -> Seen:
+        seen = Seen(
+            path=request.path,
+            query=dict(request.query),
+            raw_query=request.query_string,
+            authorization=request.headers.get("Authorization"),
+            at=asyncio.get_running_loop().time(),
         )
+        self.requests.append(seen)
         self._changed.set()
+        return seen
 
     async def _misbehave(
         self, request: web.Request, faults: list[Fault]
@@ -196,7 +198,14 @@ class FakeUseapi:
         return request.headers.get("Authorization") == f"Bearer {self.token}"
 
     async def _features(self, request: web.Request) -> web.StreamResponse:
-        self._record(request)
+        seen = self._record(request)
+        response = await self._features_answer(request)
+        seen.served_in = asyncio.get_running_loop().time() - seen.at
+        return response
+
+    async def _features_answer(self, request: web.Request) -> web.StreamResponse:
+        if self.latency:
+            await asyncio.sleep(self.latency)
         account = request.query.get("account")
         if (early := await self._misbehave(request, self.faults.get(account, []))) is not None:
             return early
@@ -218,6 +227,8 @@ class FakeUseapi:
 
     async def _accounts(self, request: web.Request) -> web.StreamResponse:
         self._record(request)
+        if self.latency:
+            await asyncio.sleep(self.latency)
         if (early := await self._misbehave(request, self.listing_faults)) is not None:
             return early
         if not self._authorized(request):

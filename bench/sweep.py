@@ -1,0 +1,93 @@
+"""Sweep: wall time of one expiry check of N accounts, against the physical limit.
+
+    .venv/bin/python -m bench.sweep [--sizes 10,100,1000] [--latency 0.1] [--concurrency 8]
+                                    [--rps 100]
+
+The limit is max(N·L/C, N/R): C requests in flight at upstream latency L, or R requests per
+second when the rate limit binds first. Requests go in whole rounds, so no check can beat
+max(⌈N/C⌉·L, N/R) either: the table shows the ratio to both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+
+import aiohttp
+
+from bench.common import rig, rss_mb, table
+from tests.e2e.conftest import free_port
+from tests.support.discord_stub import CHANNEL_ID
+from tests.support.upstream import sample_features
+
+
+async def healthz(port: int) -> dict:
+    async with aiohttp.ClientSession() as s, s.get(f"http://127.0.0.1:{port}/healthz") as resp:
+        return json.loads(await resp.text())
+
+
+async def sweep_once(size: int, latency: float, concurrency: int, rps: float) -> list[object]:
+    async with rig(latency) as r:
+        names = [f"acct{i:04d}" for i in range(size)]
+        payload = sample_features(batches_in_hours=[500], audio_in_hours=[600])
+        for name in names:
+            r.upstream.add_account(name, payload)
+        port = free_port()
+        bot = r.bot(
+            USEAPI_ACCOUNTS=",".join(names),
+            ALERT_CHANNEL_ID=str(CHANNEL_ID),
+            CHECK_INTERVAL_MINUTES="600",
+            POLL_CONCURRENCY=str(concurrency),
+            USEAPI_MAX_RPS=str(rps),
+            HEALTH_PORT=str(port),
+            HEALTH_HOST="127.0.0.1",
+        )
+        await bot.start()
+        try:
+            await r.upstream.wait_for(lambda: len(r.upstream.requests) >= size + 1, within=3600)
+            check = (await healthz(port))["last_check"]
+            while not isinstance(check, dict):
+                await asyncio.sleep(0.05)
+                check = (await healthz(port))["last_check"]
+            assert bot.proc is not None
+            rss, _ = rss_mb(bot.proc.pid)
+        finally:
+            await bot.stop()
+    seconds = float(check["seconds"])
+    ideal = max(size * latency / concurrency, size / rps)
+    rounds = max(math.ceil(size / concurrency) * latency, size / rps)
+    return [
+        size,
+        f"{seconds:.2f}",
+        f"{ideal:.2f}",
+        f"{seconds / ideal:.2f}",
+        f"{seconds / rounds:.2f}",
+        f"{rss:.0f}",
+    ]
+
+
+async def run(sizes: list[int], latency: float, concurrency: int, rps: float) -> str:
+    rows = [await sweep_once(n, latency, concurrency, rps) for n in sizes]
+    headers = ["N", "check s", "max(N·L/C, N/R) s", "ratio", "ratio to ⌈N/C⌉·L", "RSS MB"]
+    return table(headers, rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", default="10,100,1000")
+    parser.add_argument("--latency", type=float, default=0.1, help="upstream latency L in seconds")
+    parser.add_argument("--concurrency", type=int, default=8, help="POLL_CONCURRENCY (C)")
+    parser.add_argument("--rps", type=float, default=100.0, help="USEAPI_MAX_RPS (R)")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    setup = f"L = {args.latency * 1000:.0f} ms, C = {args.concurrency}, R = {args.rps:g}/s"
+    print(f"expiry sweep, {setup}")
+    print(asyncio.run(run(sizes, args.latency, args.concurrency, args.rps)))
+
+
+if __name__ == "__main__":
+    main()
