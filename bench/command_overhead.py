@@ -16,8 +16,6 @@ import time
 from bench.common import Rig, percentile, rig, table
 from tests.support.discord_stub import Injected
 
-ROWS: list[list[object]] = []
-
 
 async def one(rig_: Rig, account: str) -> tuple[str, Injected]:
     item = await rig_.stub.inject("credits", {"account": account})
@@ -45,10 +43,9 @@ def row(r: Rig, name: str, items: list[tuple[str, Injected]], wall: float) -> li
 
 
 async def run(count: int, latency: float, inflight: int) -> str:
-    async with rig(latency) as r:
-        names = [f"acct{i}" for i in range(count * 2 + 1)]
-        for name in names:
-            r.upstream.add_account(name)
+    names = [f"acct{i}" for i in range(count * 2 + 1)]
+    cases: list[tuple[str, list[tuple[str, Injected]], float]] = []
+    async with rig(latency, remote_accounts=len(names)) as r:
         bot = r.bot(USEAPI_ACCOUNTS="acct0", USEAPI_MAX_RPS="100000")
         await bot.start()
         try:
@@ -57,14 +54,13 @@ async def run(count: int, latency: float, inflight: int) -> str:
 
             started = time.perf_counter()
             uncached = [await one(r, next(fresh)) for _ in range(count)]
-            wall = time.perf_counter() - started
-            ROWS.append(row(r, "uncached, one at a time", uncached, wall))
+            cases.append(("uncached, one at a time", uncached, time.perf_counter() - started))
 
             started = time.perf_counter()
             cached = [await one(r, "acct0") for _ in range(count)]
-            wall = time.perf_counter() - started
             # served from the bot's cache: no upstream time to subtract
-            ROWS.append(row(r, "cached, one at a time", [("", i) for _, i in cached], wall))
+            cached = [("", item) for _, item in cached]
+            cases.append(("cached, one at a time", cached, time.perf_counter() - started))
 
             gate = asyncio.Semaphore(inflight)
 
@@ -73,21 +69,14 @@ async def run(count: int, latency: float, inflight: int) -> str:
                     return await one(r, account)
 
             started = time.perf_counter()
-            burst = await asyncio.gather(*(limited(next(fresh)) for _ in range(count)))
-            wall = time.perf_counter() - started
-            ROWS.append(row(r, f"uncached, {inflight} in flight", list(burst), wall))
+            burst = list(await asyncio.gather(*(limited(next(fresh)) for _ in range(count))))
+            cases.append((f"uncached, {inflight} in flight", burst, time.perf_counter() - started))
+            await r.upstream.fetch_requests()
         finally:
             await bot.stop()
-    headers = [
-        "case",
-        "n",
-        "first p50 ms",
-        "first p99 ms",
-        "final−L p50 ms",
-        "final−L p99 ms",
-        "cmd/s",
-    ]
-    return table(headers, ROWS)
+        rows = [row(r, name, items, wall) for name, items, wall in cases]
+    headers = ["case", "n", "first p50 ms", "first p99 ms", "final−L p50 ms", "final−L p99 ms"]
+    return table([*headers, "cmd/s"], rows)
 
 
 def main() -> None:

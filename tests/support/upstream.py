@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import copy
+import dataclasses
 import json
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -141,6 +144,7 @@ class FakeUseapi:
         app = web.Application()
         app.router.add_get("/v1/minimax/features/", self._features)
         app.router.add_get("/v1/minimax/accounts", self._accounts)
+        app.router.add_get("/_requests", self._seen)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.2)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -158,7 +162,7 @@ class FakeUseapi:
             query=dict(request.query),
             raw_query=request.query_string,
             authorization=request.headers.get("Authorization"),
-            at=asyncio.get_running_loop().time(),
+            at=time.monotonic(),
         )
         self.requests.append(seen)
         self._changed.set()
@@ -194,13 +198,17 @@ class FakeUseapi:
         )
         return web.json_response(body, status=fault.status, headers=fault.headers)
 
+    async def _seen(self, request: web.Request) -> web.Response:
+        """What this server saw, for a benchmark that runs it in a process of its own."""
+        return web.json_response([dataclasses.asdict(s) for s in self.requests])
+
     def _authorized(self, request: web.Request) -> bool:
         return request.headers.get("Authorization") == f"Bearer {self.token}"
 
     async def _features(self, request: web.Request) -> web.StreamResponse:
         seen = self._record(request)
         response = await self._features_answer(request)
-        seen.served_in = asyncio.get_running_loop().time() - seen.at
+        seen.served_in = time.monotonic() - seen.at
         return response
 
     async def _features_answer(self, request: web.Request) -> web.StreamResponse:
@@ -236,3 +244,20 @@ class FakeUseapi:
         listing = {a: account_entry(a) for a in self.features}
         listing.update(self.listing_extra)
         return web.json_response(listing)
+
+
+async def _serve_forever(latency: float, accounts: int) -> None:
+    server = FakeUseapi(latency=latency)
+    for i in range(accounts):
+        server.add_account(f"acct{i}")
+    await server.start()
+    print(server.port, flush=True)
+    await asyncio.Event().wait()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description="The loopback useapi.net in a process of its own")
+    parser.add_argument("--latency", type=float, default=0.0)
+    parser.add_argument("--accounts", type=int, default=1)
+    options = parser.parse_args()
+    asyncio.run(_serve_forever(options.latency, options.accounts))
