@@ -24,6 +24,8 @@ from .store import KEEP, TOKEN_SUBJECT, AlertStore, Claim, Notice, NoticeKind, m
 log = logging.getLogger(__name__)
 
 FAILURES_BEFORE_NOTICE = 3
+# The accounts listing of this check, read alongside the accounts (or why it could not be).
+Listing = asyncio.Future[dict[str, AccountInfo] | UseapiError]
 TOKEN_ERRORS = (TokenRefused, SubscriptionExpired)
 
 
@@ -127,7 +129,7 @@ class Watcher:
     async def _guarded(
         self,
         account: str,
-        listing: asyncio.Future[dict[str, AccountInfo] | UseapiError],
+        listing: Listing,
         now: datetime,
         report: CheckReport,
     ) -> BaseException | None:
@@ -141,7 +143,7 @@ class Watcher:
     async def _check_account(
         self,
         account: str,
-        listing: asyncio.Future[dict[str, AccountInfo] | UseapiError],
+        listing: Listing,
         now: datetime,
         report: CheckReport,
     ) -> BaseException | None:

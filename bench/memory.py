@@ -1,6 +1,6 @@
 """Memory: RSS of the bot process idle, then after each of several 1,000-account sweeps.
 
-    .venv/bin/python -m bench.memory [--accounts 1000] [--sweeps 4] [--latency 0.01]
+    .venv/bin/python -m bench.memory [--accounts 1000] [--sweeps 8] [--latency 0.01]
 
 The first sweep runs when the bot is ready; the others are `/alerts check` commands.
 """
@@ -64,7 +64,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--accounts", type=int, default=1000)
-    parser.add_argument("--sweeps", type=int, default=4)
+    parser.add_argument("--sweeps", type=int, default=8)
     parser.add_argument("--latency", type=float, default=0.01)
     args = parser.parse_args()
     print(asyncio.run(run(args.accounts, args.sweeps, args.latency)))
