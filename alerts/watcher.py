@@ -24,8 +24,18 @@ from .store import KEEP, TOKEN_SUBJECT, AlertStore, Claim, Notice, NoticeKind, m
 log = logging.getLogger(__name__)
 
 FAILURES_BEFORE_NOTICE = 3
-# The accounts listing of this check, read alongside the accounts (or why it could not be).
-Listing = asyncio.Future[dict[str, AccountInfo] | UseapiError]
+
+
+@dataclass
+class _Tick:
+    """One check in progress: its time, its report, and the accounts listing read alongside
+    the accounts (or why it could not be read)."""
+
+    now: datetime
+    report: CheckReport
+    listing: asyncio.Future[dict[str, AccountInfo] | UseapiError]
+
+
 TOKEN_ERRORS = (TokenRefused, SubscriptionExpired)
 
 
@@ -95,26 +105,22 @@ class Watcher:
     async def check(self) -> CheckReport:
         """Check every watched account once; one account's failure never stops the others."""
         async with self.lock:
-            now = self.clock()
-            report = CheckReport()
-            # With configured accounts the listing (for session expiry) is read alongside them.
-            listing = asyncio.ensure_future(self._listing())
+            tick = _Tick(self.clock(), CheckReport(), asyncio.ensure_future(self._listing()))
+            report = tick.report
             if not self.configured:
-                found = await listing
+                found = await tick.listing
                 if isinstance(found, UseapiError):
                     report.failed[TOKEN_SUBJECT] = describe(found).title
-                    await self._failed(TOKEN_SUBJECT, found, now, report)
+                    await self._failed(TOKEN_SUBJECT, found, tick)
                     return report
-            report.accounts = list(self.configured) or list(listing.result())
-            results = await asyncio.gather(
-                *(self._guarded(a, listing, now, report) for a in report.accounts)
-            )
+            report.accounts = list(self.configured) or list(tick.listing.result())
+            results = await asyncio.gather(*(self._guarded(a, tick) for a in report.accounts))
             token_errors = [r for r in results if isinstance(r, TOKEN_ERRORS)]
             if token_errors:
-                await self._failed(TOKEN_SUBJECT, token_errors[0], now, report)
+                await self._failed(TOKEN_SUBJECT, token_errors[0], tick)
             elif any(r is None for r in results):
-                await self._recovered(TOKEN_SUBJECT, None, now, report)
-            await self.store.forget_before(now - KEEP)
+                await self._recovered(TOKEN_SUBJECT, None, tick)
+            await self.store.forget_before(tick.now - KEEP)
             return report
 
     async def _listing(self) -> dict[str, AccountInfo] | UseapiError:
@@ -126,31 +132,20 @@ class Watcher:
             return exc
         return {a.account: a for a in found}
 
-    async def _guarded(
-        self,
-        account: str,
-        listing: Listing,
-        now: datetime,
-        report: CheckReport,
-    ) -> BaseException | None:
+    async def _guarded(self, account: str, tick: _Tick) -> BaseException | None:
         try:
-            return await self._check_account(account, listing, now, report)
+            return await self._check_account(account, tick)
         except Exception as exc:
             log.exception("checking account %r failed", account)
-            report.failed[account] = "internal error"
+            tick.report.failed[account] = "internal error"
             return exc
 
-    async def _check_account(
-        self,
-        account: str,
-        listing: Listing,
-        now: datetime,
-        report: CheckReport,
-    ) -> BaseException | None:
+    async def _check_account(self, account: str, tick: _Tick) -> BaseException | None:
         """None on success; the error otherwise (token-wide errors are counted by the caller).
 
         Only the request holds a place among the `concurrency` in flight; the database work
         after it does not."""
+        now, report = tick.now, tick.report
         error: UseapiError | None = None
         try:
             async with self.gate:
@@ -161,10 +156,10 @@ class Watcher:
             features, error = None, exc
             report.failed[account] = describe(exc, account).title
             if not isinstance(exc, TOKEN_ERRORS):
-                await self._failed(account, exc, now, report)
+                await self._failed(account, exc, tick)
         else:
-            await self._recovered(account, features.soonest_expiry(now), now, report)
-        found = await listing
+            await self._recovered(account, features.soonest_expiry(now), tick)
+        found = await tick.listing
         info = found.get(account) if isinstance(found, dict) else None
         post, silence = plan(
             subjects(account, features, info),
@@ -183,9 +178,8 @@ class Watcher:
             await self.store.claim(Claim(notice, [d.key for d in post], silence))
         return error
 
-    async def _failed(
-        self, account: str, exc: BaseException, now: datetime, report: CheckReport
-    ) -> None:
+    async def _failed(self, account: str, exc: BaseException, tick: _Tick) -> None:
+        now = tick.now
         problem = describe(exc, None if account == TOKEN_SUBJECT else account)
         health = await self.store.record_failure(account, problem.title, now)
         log.warning("%s: check failed (%d in a row): %s", account, health.failures, problem.title)
@@ -193,15 +187,14 @@ class Watcher:
             nonce = make_nonce("unreadable", account, health.failing_since)
             notice = Notice(nonce, account, NoticeKind.UNREADABLE, _problem_payload(problem), now)
             await self.store.queue(notice, notified=True)
-            report.queued += 1
+            tick.report.queued += 1
 
-    async def _recovered(
-        self, account: str, soonest: datetime | None, now: datetime, report: CheckReport
-    ) -> None:
+    async def _recovered(self, account: str, soonest: datetime | None, tick: _Tick) -> None:
+        now = tick.now
         before = await self.store.record_success(account, soonest, now)
         if before.notified:
             nonce = make_nonce("readable", account, before.failing_since)
             await self.store.queue(
                 Notice(nonce, account, NoticeKind.READABLE, {}, now), notified=False
             )
-            report.queued += 1
+            tick.report.queued += 1
