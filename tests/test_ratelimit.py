@@ -19,12 +19,14 @@ async def test_rate_is_kept_on_average() -> None:
 
 
 async def test_a_burst_is_served_at_once_then_throttled() -> None:
-    limiter = RateLimiter(5, burst=5)
-    started = time.monotonic()
-    await asyncio.gather(*(limiter.acquire() for _ in range(5)))
-    assert time.monotonic() - started < 0.1
-    await limiter.acquire()
-    assert time.monotonic() - started >= 0.15
+    limiter = RateLimiter(5, burst=5, clock=lambda: 0.0)  # time stands still: no refill
+    burst = [asyncio.ensure_future(limiter.acquire()) for _ in range(5)]
+    sixth = asyncio.ensure_future(limiter.acquire())
+    for _ in range(3):
+        await asyncio.sleep(0)
+    assert all(t.done() for t in burst), "a burst of `burst` never waits"
+    assert not sixth.done(), "the next one waits for a refill"
+    sixth.cancel()
 
 
 async def test_interactive_waiters_go_before_background_ones() -> None:
@@ -75,3 +77,24 @@ async def test_a_command_is_not_stuck_behind_a_sweep(upstream: FakeUseapi) -> No
     assert done_before < 20, "the command went ahead of most of the sweep"
     calls = [r.query.get("account") for r in upstream.requests]
     assert calls.index("mine") < 15
+
+
+async def test_a_command_does_not_join_a_queued_sweep_request(upstream: FakeUseapi) -> None:
+    for name in [*(f"s{i}" for i in range(20)), "x"]:
+        upstream.add_account(name)
+    async with aiohttp.ClientSession() as session:
+        client = MiniMaxClient(
+            session,
+            token=upstream.token,
+            base_url=upstream.base_url,
+            limiter=RateLimiter(100, burst=1),
+        )
+        sweep = [
+            asyncio.create_task(client.features(a, fresh=True, priority=Priority.BACKGROUND))
+            for a in [*(f"s{i}" for i in range(20)), "x"]
+        ]
+        await asyncio.sleep(0.03)
+        await client.features("x")
+        await asyncio.gather(*sweep)
+    calls = [r.query.get("account") for r in upstream.requests]
+    assert calls.index("x") < 10, "the command asked for x itself instead of waiting for the sweep"
