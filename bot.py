@@ -177,6 +177,26 @@ class MiniMaxBot(commands.Bot):
             return
         await self.db.set_meta(key, digest)
         log.info("synced %d slash commands (%s)", len(synced), target)
+        await self._retire_other_targets(target)
+
+    async def _retire_other_targets(self, target: str) -> None:
+        """Remove the commands registered earlier elsewhere (globally, or in another server),
+        so that moving DISCORD_GUILD_ID does not leave every command listed twice."""
+        assert self.db is not None and self.application_id is not None
+        for key in await self.db.meta_keys("command_sync:"):
+            old = key.removeprefix("command_sync:")
+            if old == target:
+                continue
+            try:
+                if old == "global":
+                    await self.http.bulk_upsert_global_commands(self.application_id, [])
+                else:
+                    await self.http.bulk_upsert_guild_commands(self.application_id, int(old), [])
+            except discord.HTTPException as exc:
+                log.warning("could not remove the old slash commands (%s): %s", old, exc.status)
+                continue
+            await self.db.delete_meta(key)
+            log.info("removed the slash commands registered earlier (%s)", old)
 
     async def on_ready(self) -> None:
         log.info("ready as %s in %d servers", self.user, len(self.guilds))

@@ -95,6 +95,16 @@ class Database:
             row = await cur.fetchone()
         return row[0] if row else None
 
+    async def meta_keys(self, prefix: str) -> list[str]:
+        async with self.conn.execute(
+            "SELECT key FROM meta WHERE substr(key, 1, ?) = ? ORDER BY key", (len(prefix), prefix)
+        ) as cur:
+            return [row[0] for row in await cur.fetchall()]
+
+    async def delete_meta(self, key: str) -> None:
+        async with self.transaction() as conn:
+            await conn.execute("DELETE FROM meta WHERE key = ?", (key,))
+
     async def set_meta(self, key: str, value: str) -> None:
         async with self.transaction() as conn:
             await conn.execute(

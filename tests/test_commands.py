@@ -273,9 +273,13 @@ async def test_commands_are_synced_once_and_not_again_when_unchanged(
     await make_bot()
     assert discord_stub.sync_count == 1
     await make_bot(DISCORD_GUILD_ID="900000000000000100")
-    assert discord_stub.sync_count == 2
     assert {c["name"] for c in discord_stub.commands["900000000000000100"]} == {
         "alerts",
         "credits",
         "models",
     }
+    assert discord_stub.commands["global"] == [], "moving to a server removes the global copies"
+    assert discord_stub.sync_count == 3
+    await make_bot()
+    assert discord_stub.commands["900000000000000100"] == [], "and moving back removes the server's"
+    assert len(discord_stub.commands["global"]) == 3
