@@ -101,12 +101,17 @@ class Alerts(commands.Cog):
 
     async def _flush(self) -> int:
         sent = 0
-        for notice in await self.store.pending():
+        pending = await self.store.pending()
+        channel: discord.abc.Messageable | None = None
+        for notice in pending:
             try:
-                message = await self._find_posted(notice) if notice.attempts else None
+                channel = channel or await self._channel()
+                message = await self._find_posted(channel, notice) if notice.attempts else None
                 if message is None:
                     await self.store.mark_attempt(notice.nonce)
-                    message = await self._send(notice)
+                    message = await self._post(
+                        channel, alert_message(notice, self.role_id), nonce=notice.nonce
+                    )
             except ChannelProblem as exc:
                 await self.store.mark_failed(notice.nonce, str(exc))
                 if str(exc) != self._send_error:
@@ -140,13 +145,14 @@ class Alerts(commands.Cog):
             raise ChannelProblem(f"ALERT_CHANNEL_ID={self.channel_id} is not a text channel")
         return channel
 
-    async def _find_posted(self, notice: Notice) -> discord.Message | None:
+    async def _find_posted(
+        self, channel: discord.abc.Messageable, notice: Notice
+    ) -> discord.Message | None:
         """A message of ours carrying this notice's ref, if an earlier attempt got through.
 
         Discord's nonce check catches a resend within minutes; this catches later ones
         (it needs Read Message History; without it the nonce is the only guard).
         """
-        channel = await self._channel()
         if self.bot.user is None:
             return None
         ref = f"{REF} {notice.nonce}"
@@ -162,12 +168,10 @@ class Alerts(commands.Cog):
             )
         return None
 
-    async def _send(self, notice: Notice) -> discord.Message:
-        return await self._post(alert_message(notice, self.role_id), nonce=notice.nonce)
-
-    async def _post(self, rendered: AlertMessage, *, nonce: str | None) -> discord.Message:
+    async def _post(
+        self, channel: discord.abc.Messageable, rendered: AlertMessage, *, nonce: str | None
+    ) -> discord.Message:
         """Post to the alert channel; every failure becomes a ChannelProblem saying the fix."""
-        channel = await self._channel()
         try:
             return await channel.send(
                 content=rendered.content,
@@ -209,7 +213,7 @@ class Alerts(commands.Cog):
         rendered = alert_message(notice, None)
         rendered.embed.set_footer(text="This is a test: nothing is expiring.")
         try:
-            await self._post(rendered, nonce=None)
+            await self._post(await self._channel(), rendered, nonce=None)
         except ChannelProblem as exc:
             text = f"The test alert could not be posted: {exc}."
         else:

@@ -30,38 +30,34 @@ class AccountDirectory:
             return self.configured[0], ()
         return None, self.configured
 
-    async def listing(self, *, wait: float | None = None) -> tuple[AccountInfo, ...]:
-        """The accounts listing, or () when useapi.net cannot give it (within `wait` seconds)."""
+    async def listing(self) -> tuple[AccountInfo, ...]:
+        """The accounts listing, or () when useapi.net cannot give it within LISTING_WAIT."""
         try:
-            if wait is None:
-                return await self.client.accounts()
-            return await asyncio.wait_for(self.client.accounts(), wait)
+            return await asyncio.wait_for(self.client.accounts(), LISTING_WAIT)
         except (UseapiError, TimeoutError) as exc:
             log.info("accounts listing unavailable: %s", exc.__class__.__name__)
             return ()
 
     async def info(self, account: str) -> AccountInfo | None:
         """What the listing says of `account`, if anything (best effort)."""
-        for info in await self.listing(wait=LISTING_WAIT):
+        for info in await self.listing():
             if info.account == account:
                 return info
         return None
 
-    async def names(self, *, wait: float | None = LISTING_WAIT) -> list[str]:
+    async def names(self) -> list[str]:
         """Configured accounts first, then any other account the listing knows."""
         names = dict.fromkeys(self.configured)
-        for info in await self.listing(wait=wait):
+        for info in await self.listing():
             names.setdefault(info.account, None)
         return list(names)
 
     async def suggest(self, typed: str) -> list[tuple[str, str]]:
         """Up to 25 (label, value) pairs for autocomplete, best matches first."""
         typed = typed.strip().casefold()
-        names = await self.names()
+        names = [n for n in await self.names() if len(n) <= CHOICE_VALUE]
         starts = [n for n in names if n.casefold().startswith(typed)]
-        contains = [n for n in names if typed in n.casefold() and n not in starts]
-        return [
-            (clip(n, CHOICE_NAME), n)
-            for n in (starts + contains)[:AUTOCOMPLETE_CHOICES]
-            if len(n) <= CHOICE_VALUE
+        contains = [
+            n for n in names if typed in n.casefold() and not n.casefold().startswith(typed)
         ]
+        return [(clip(n, CHOICE_NAME), n) for n in (starts + contains)[:AUTOCOMPLETE_CHOICES]]

@@ -20,7 +20,6 @@ from .models import (
     CreditBatch,
     Features,
     ModelInfo,
-    parse_account,
     parse_accounts,
     parse_features,
 )
@@ -49,7 +48,6 @@ __all__ = [
     "UpstreamUnavailable",
     "UseapiError",
     "model_name",
-    "parse_account",
     "parse_accounts",
     "parse_features",
 ]

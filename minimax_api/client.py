@@ -113,14 +113,6 @@ class MiniMaxClient:
 
         return await self._cached(("accounts", None), load, fresh=fresh, priority=priority)
 
-    def cached_accounts(self) -> tuple[AccountInfo, ...] | None:
-        """The accounts listing if a fresh copy is cached, without any I/O."""
-        entry = self._cache.get(("accounts", None))
-        return entry.value if entry and entry.expires > self._clock() else None
-
-    def forget(self, account: str | None = None) -> None:
-        self._cache.pop(("features", account), None)
-
     async def _cached(
         self,
         key: tuple[str, str | None],

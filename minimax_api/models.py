@@ -179,17 +179,12 @@ def parse_accounts(payload: Any) -> tuple[AccountInfo, ...]:
     return tuple(a for a in found if a is not None)
 
 
-def parse_account(payload: Any) -> AccountInfo | None:
-    return _account(None, payload)
-
-
 __all__ = [
     "AccountInfo",
     "AudioCredits",
     "CreditBatch",
     "Features",
     "ModelInfo",
-    "parse_account",
     "parse_accounts",
     "parse_features",
     "unexpired",

@@ -222,8 +222,8 @@ async def test_accounts_listing(session, upstream) -> None:
     client = make(session, upstream)
     accounts = await client.accounts()
     assert [a.account for a in accounts] == ["111", "222"]
-    assert client.cached_accounts() == accounts
-    assert upstream.requests[0].path == "/v1/minimax/accounts"
+    assert await client.accounts() == accounts
+    assert [r.path for r in upstream.requests] == ["/v1/minimax/accounts"], "served from the cache"
 
 
 async def test_error_text_never_contains_the_token(session, upstream) -> None:

@@ -283,3 +283,16 @@ async def test_commands_are_synced_once_and_not_again_when_unchanged(
     await make_bot()
     assert discord_stub.commands["900000000000000100"] == [], "and moving back removes the server's"
     assert len(discord_stub.commands["global"]) == 3
+
+
+async def test_autocomplete_skips_names_too_long_for_discord_and_still_fills_25(
+    make_bot: BotFactory, discord_stub: DiscordStub, upstream: FakeUseapi
+) -> None:
+    long_names = [f"{i}" + "L" * 120 for i in range(5)]
+    for i in range(30):
+        upstream.add_account(f"short{i:02d}")
+    bot = await make_bot(USEAPI_ACCOUNTS=",".join(long_names))
+    item = await run_command(bot, discord_stub, "credits", focused="account", account="")
+    values = [c["value"] for c in callback(item)["data"]["choices"]]
+    assert len(values) == 25
+    assert all(len(v) <= 100 for v in values)

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from minimax_api import model_name, parse_account, parse_accounts, parse_features
+from minimax_api import model_name, parse_accounts, parse_features
 from tests.support.upstream import SAMPLE_PATH, account_entry, sample_features
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -133,4 +133,3 @@ def test_accounts_listing() -> None:
     assert accounts[1].error == "session rejected"
     assert parse_accounts("nonsense") == ()
     assert parse_accounts([account_entry("9")])[0].account == "9"
-    assert parse_account({}) is None
