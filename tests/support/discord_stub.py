@@ -164,6 +164,8 @@ class DiscordStub:
         self.by_nonce: dict[str, dict[str, Any]] = {}
         self.hold_after_post: float = 0.0  # answer late, after the message exists
         self.history_status: int = 200
+        # Decide per message body: None posts it; (status, code, message) refuses it.
+        self.refuse: Callable[[dict[str, Any]], tuple[int, int, str] | None] = lambda body: None
         self._created: list[dict[str, Any]] = []
         self._changed = asyncio.Event()
         self._sockets: list[web.WebSocketResponse] = []
@@ -373,6 +375,10 @@ class DiscordStub:
         if self.channel_status != 200:
             return _json({"message": "Missing Permissions", "code": 50013}, self.channel_status)
         body = request[CALL].body or {}
+        refused = self.refuse(body)
+        if refused is not None:
+            status, code, text = refused
+            return _json({"message": text, "code": code}, status)
         nonce = body.get("nonce")
         if nonce and body.get("enforce_nonce") and nonce in self.by_nonce:
             return _json(self.by_nonce[nonce])  # Discord returns the first message again
