@@ -10,6 +10,9 @@ from enum import StrEnum
 from minimax_api import AccountInfo, Features
 from minimax_api.parsing import Number
 
+SAME_BATCH = timedelta(minutes=10)
+"""End times this close are one batch: upstream's end times wobble by seconds between reads."""
+
 
 class Kind(StrEnum):
     VIDEO = "video"
@@ -50,26 +53,51 @@ class Due:
         return self.subject.key(self.threshold)
 
 
+def _batches(
+    items: Iterable[tuple[Number | None, datetime | None]],
+) -> list[tuple[datetime, Number | None]]:
+    """(end time, amount) per batch; end times within SAME_BATCH of a group's earliest are
+    one batch, whose amounts add up and whose earliest end time stands for all."""
+    groups: list[list[tuple[datetime, Number | None]]] = []
+    dated = sorted(((e, c) for c, e in items if e is not None), key=lambda pair: pair[0])
+    for ends_at, credit in dated:
+        if groups and ends_at - groups[-1][0][0] <= SAME_BATCH:
+            groups[-1].append((ends_at, credit))
+        else:
+            groups.append([(ends_at, credit)])
+    merged = []
+    for group in groups:
+        credits = [c for _, c in group if c is not None]
+        merged.append((group[0][0], sum(credits) if credits else None))
+    return merged
+
+
 def subjects(account: str, features: Features | None, info: AccountInfo | None) -> list[Subject]:
-    """Everything of `account` that can expire, one subject per (kind, end time)."""
-    merged: dict[tuple[Kind, datetime], Number | None] = {}
-
-    def add(kind: Kind, batches: Iterable[tuple[Number | None, datetime | None]]) -> None:
-        for credit, ends_at in batches:
-            if ends_at is None:
-                continue
-            if (kind, ends_at) in merged:
-                merged[(kind, ends_at)] = (merged[(kind, ends_at)] or 0) + (credit or 0)
-            else:
-                merged[(kind, ends_at)] = credit
-
+    """Everything of `account` that can expire, one subject per kind and batch."""
+    found: dict[Kind, Iterable[tuple[Number | None, datetime | None]]] = {}
     if features is not None:
-        add(Kind.VIDEO, ((b.credit, b.expires_at) for b in features.credit_batches))
+        found[Kind.VIDEO] = [(b.credit, b.expires_at) for b in features.credit_batches]
         if features.audio is not None:
-            add(Kind.AUDIO, ((b.credit, b.expires_at) for b in features.audio.batches))
+            found[Kind.AUDIO] = [(b.credit, b.expires_at) for b in features.audio.batches]
     if info is not None and info.session_expires_at is not None:
-        add(Kind.SESSION, [(None, info.session_expires_at)])
-    return [Subject(account, kind, ends_at, credit) for (kind, ends_at), credit in merged.items()]
+        found[Kind.SESSION] = [(None, info.session_expires_at)]
+    return [
+        Subject(account, kind, ends_at, credit)
+        for kind, items in found.items()
+        for ends_at, credit in _batches(items)
+    ]
+
+
+def known(key: AlertKey, done: Collection[AlertKey]) -> bool:
+    """Whether `key`, or the same alert with an end time within SAME_BATCH, was handled."""
+    if key in done:
+        return True
+    slack = SAME_BATCH.total_seconds()
+    return any(
+        (k.account, k.kind, k.threshold) == (key.account, key.kind, key.threshold)
+        and abs(k.ends_at - key.ends_at) <= slack
+        for k in done
+    )
 
 
 def crossed(subject: Subject, thresholds: Iterable[float], now: datetime) -> list[float]:
@@ -96,9 +124,9 @@ def plan(
     silence: list[AlertKey] = []
     for subject in items:
         hit = crossed(subject, thresholds, now)
-        if not hit or subject.key(hit[0]) in done:
+        if not hit or known(subject.key(hit[0]), done):
             continue
         post.append(Due(subject, hit[0]))
-        silence.extend(k for t in hit[1:] if (k := subject.key(t)) not in done)
+        silence.extend(k for t in hit[1:] if not known(k := subject.key(t), done))
     post.sort(key=lambda d: (d.subject.ends_at, d.subject.kind))
     return post, silence

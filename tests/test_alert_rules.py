@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from alerts.rules import AlertKey, Kind, Subject, crossed, plan, subjects
@@ -70,3 +71,32 @@ def test_subjects_merge_batches_with_the_same_end_time() -> None:
         (Kind.AUDIO, 5), (Kind.SESSION, None), (Kind.VIDEO, 30), (Kind.VIDEO, 30),
     ]  # fmt: skip
     assert subjects("acc", None, None) == []
+
+
+def test_an_end_time_that_wobbles_by_seconds_is_the_same_batch() -> None:
+    done: set[AlertKey] = set()
+    assert run([batch(2)], NOW, done) == [(2, 24)]
+    for seconds in (1, -1, 30, 599, -599):
+        wobbled = Subject("acc", Kind.VIDEO, NOW + timedelta(hours=2, seconds=seconds), 100)
+        assert run([wobbled], NOW + timedelta(minutes=1), done) == [], seconds
+
+
+def test_an_end_time_that_really_moves_is_a_new_batch() -> None:
+    done: set[AlertKey] = set()
+    assert run([batch(2)], NOW, done) == [(2, 24)]
+    assert run([batch(5)], NOW, done) == [(5, 24)]
+    assert run([batch(2, Kind.AUDIO)], NOW, done) == [(2, 24)], "another kind is another batch"
+
+
+def test_batches_ending_minutes_apart_are_announced_together() -> None:
+    features = parse_features(sample_features(batches_in_hours=[2], audio_in_hours=None))
+    first = features.credit_batches[0]
+    assert first.expires_at is not None
+    near = replace(first, expires_at=first.expires_at + timedelta(minutes=5), credit=7)
+    far = replace(first, expires_at=first.expires_at + timedelta(hours=3), credit=1)
+    features = replace(features, credit_batches=(first, near, far))
+    found = subjects("acc", features, None)
+    assert [(s.ends_at, s.credit) for s in found] == [
+        (first.expires_at, (first.credit or 0) + 7),
+        (far.expires_at, 1),
+    ]
