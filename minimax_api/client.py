@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import codecs
 import json
 import logging
 import random
@@ -10,6 +11,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
 import aiohttp
@@ -26,6 +28,9 @@ T = TypeVar("T")
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 DEFAULT_BASE_URL = "https://api.useapi.net/v1"
 PRUNE_AT = 256  # cache size from which expired entries are dropped on the next insert
+MAX_BODY = 4 * 1024 * 1024  # bytes of an answer, on the wire and inflated; more is refused
+READ_CHUNK = 64 * 1024
+NOT_JSON = "useapi.net answered with something that is not usable JSON"
 
 
 @dataclass(frozen=True)
@@ -163,7 +168,7 @@ class MiniMaxClient:
                 attempt += 1
                 if not retryable or attempt >= policy.attempts:
                     raise
-                retry_after = getattr(exc, "retry_after", None)
+                retry_after = getattr(exc, "retry_after", None)  # within [0, MAX_RETRY_AFTER]
                 delay = retry_after if retry_after is not None else policy.backoff(attempt - 1)
                 if self._clock() - started + delay > policy.deadline:
                     raise
@@ -176,8 +181,14 @@ class MiniMaxClient:
             async with self._session.get(
                 url, headers=headers, timeout=self._timeout, allow_redirects=False
             ) as resp:
-                body = await resp.text(errors="replace")
+                body = await _read_text(resp)
                 self._tell(endpoint, str(resp.status))
+                if body is None:
+                    resp.close()  # the rest is never read: the connection is not reused
+                    raise errors.UpstreamUnavailable(
+                        f"useapi.net sent an answer larger than {MAX_BODY // 2**20} MiB",
+                        status=resp.status,
+                    )
                 return _interpret(resp.status, resp.headers, body.replace(self._token, "***"))
         except TimeoutError as exc:
             self._tell(endpoint, "timeout")
@@ -193,20 +204,42 @@ class MiniMaxClient:
             self._observe(endpoint, outcome)
 
 
+async def _read_text(resp: aiohttp.ClientResponse) -> str | None:
+    """The body as text, or None when it is larger than MAX_BODY.
+
+    A declared Content-Length over the cap is refused before reading (for a compressed
+    answer that is the size on the wire). What is read is counted after aiohttp inflated it,
+    so neither a big body nor a small gzip bomb ever holds more than about MAX_BODY; a body
+    without a Content-Length (chunked) stops at the cap too, and the client's timeout bounds
+    how long any answer can stream.
+    """
+    if resp.content_length is not None and resp.content_length > MAX_BODY:
+        return None
+    body = bytearray()
+    async for chunk in resp.content.iter_chunked(READ_CHUNK):
+        body += chunk
+        if len(body) > MAX_BODY:
+            return None
+    encoding = resp.charset or "utf-8"
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        encoding = "utf-8"
+    return body.decode(encoding, errors="replace")
+
+
 def _interpret(status: int, headers: Mapping[str, str], body: str) -> Any:
     """Turn one HTTP answer into a payload or the matching exception."""
     payload: Any = None
     is_json = True
     try:
         payload = json.loads(body) if body.strip() else None
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deep to be data
         is_json = False
 
     if 200 <= status < 300:
         if not is_json or payload is None:
-            raise errors.UpstreamUnavailable(
-                "useapi.net answered with something that is not JSON", status=status
-            )
+            raise errors.UpstreamUnavailable(NOT_JSON, status=status)
         return payload
 
     detail = _error_text(payload) if is_json else ""
@@ -228,10 +261,19 @@ def _error_text(payload: Any) -> str:
 
 
 def _retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a Retry-After header: delay-seconds or an HTTP-date (RFC 9110
+    section 10.2.3), clamped to [0, MAX_RETRY_AFTER]; None when it cannot be read."""
+    value = (value or "").strip()
     if not value:
         return None
     try:
         seconds = float(value)
     except ValueError:
-        return None
-    return max(0.0, seconds) if seconds == seconds else None
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+        if when.tzinfo is None:  # "-0000": UTC, says RFC 5322
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - datetime.now(UTC)).total_seconds()
+    return errors.sane_wait(seconds)

@@ -2,6 +2,26 @@
 
 from __future__ import annotations
 
+import math
+
+MAX_RETRY_AFTER = 3600.0
+"""The longest wait (seconds) a Retry-After is taken for; longer or infinite ones count as this."""
+
+
+def sane_wait(seconds: float | None) -> float | None:
+    """`seconds` as a wait within [0, MAX_RETRY_AFTER]; None when it says nothing (None, NaN)."""
+    if seconds is None:
+        return None
+    try:
+        value = float(seconds)
+    except OverflowError:  # an int beyond any float
+        value = math.inf if seconds > 0 else 0.0
+    except (TypeError, ValueError):
+        return None
+    if math.isnan(value):
+        return None
+    return min(MAX_RETRY_AFTER, max(0.0, value))
+
 
 class UseapiError(Exception):
     """Base of every failure the client raises; `detail` is upstream's own text, if any."""
@@ -40,7 +60,7 @@ class RateLimited(UseapiError):
 
     def __init__(self, detail: str = "", *, retry_after: float | None = None) -> None:
         super().__init__(detail)
-        self.retry_after = retry_after
+        self.retry_after = sane_wait(retry_after)
 
 
 class AccountOnHold(UseapiError):
@@ -48,7 +68,8 @@ class AccountOnHold(UseapiError):
 
 
 class UpstreamUnavailable(UseapiError):
-    """5xx, an HTML page instead of JSON, unparsable JSON, or no connection at all."""
+    """5xx, an HTML page instead of JSON, unusable JSON (malformed, nested too deep, larger
+    than the client reads), or no connection at all."""
 
 
 class UpstreamTimeout(UseapiError):

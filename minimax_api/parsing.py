@@ -79,5 +79,8 @@ def label(value: Any) -> str | None:
             found = text(value.get(key))
             if found:
                 return found
-        return json.dumps(value, separators=(",", ":"), sort_keys=True, default=str)[:100]
+        try:
+            return json.dumps(value, separators=(",", ":"), sort_keys=True, default=str)[:100]
+        except RecursionError:  # nested too deep to encode: no label rather than a crash
+            return None
     return text(value)

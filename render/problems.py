@@ -21,6 +21,18 @@ def _detail(exc: errors.UseapiError) -> str:
     return " ".join(exc.detail.split())[:300] if exc.detail else ""
 
 
+def _wait(seconds: float | None) -> str | None:
+    """How long to wait, in words ("about 20 seconds", "about an hour"), or None when
+    `seconds` says nothing usable (None, 0, negative, NaN). Never raises."""
+    value = errors.sane_wait(seconds)
+    if not value:
+        return None
+    if value >= errors.MAX_RETRY_AFTER - 0.5:  # the longest wait taken from useapi.net
+        return "about an hour"
+    count = max(1, round(value))
+    return f"about {count} second{'' if count == 1 else 's'}"
+
+
 def describe(exc: BaseException, account: str | None = None) -> Problem:
     """A human explanation of `exc`; anything unexpected gets a generic, safe answer."""
     which = f"account {account}" if account else "the account"
@@ -51,11 +63,8 @@ def describe(exc: BaseException, account: str | None = None) -> Problem:
                 f"MiniMax says {which} is out of credits",
                 "Top up the account at hailuoai.video, or use another account.",
             )
-        case errors.RateLimited(retry_after=wait) if wait:
-            return Problem(
-                "useapi.net is rate limiting requests",
-                f"Try again in about {max(1, round(wait))} seconds.",
-            )
+        case errors.RateLimited(retry_after=seconds) if wait := _wait(seconds):
+            return Problem("useapi.net is rate limiting requests", f"Try again in {wait}.")
         case errors.RateLimited():
             return Problem("useapi.net is rate limiting requests", "Try again in a minute.")
         case errors.AccountOnHold():

@@ -1,7 +1,11 @@
 from __future__ import annotations
 
 import asyncio
+import time
+import tracemalloc
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 import aiohttp
 import pytest
@@ -19,7 +23,10 @@ from minimax_api import (
     UpstreamTimeout,
     UpstreamUnavailable,
 )
-from tests.support.upstream import FakeUseapi, Fault, sample_features
+from minimax_api.client import MAX_BODY
+from minimax_api.errors import MAX_RETRY_AFTER
+from render.problems import describe
+from tests.support.upstream import FakeUseapi, Fault, MiB, gzip_zeros, sample_features
 
 FAST = RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.02, deadline=5.0)
 
@@ -234,3 +241,95 @@ async def test_error_text_never_contains_the_token(session, upstream) -> None:
     assert info.value.detail.startswith("bad ")
     assert upstream.token not in info.value.detail
     assert upstream.token not in str(info.value)
+
+
+async def test_json_nested_too_deep_is_unavailable(session, upstream) -> None:
+    upstream.add_account("a")
+    upstream.fail("a", Fault("deepjson", size=100_000))
+    with pytest.raises(UpstreamUnavailable) as info:
+        await make(session, upstream).features("a")
+    assert "not usable JSON" in str(info.value)
+    assert len(upstream.feature_calls("a")) == 1, "a broken 200 is not retried"
+
+
+async def test_listing_nested_too_deep_is_unavailable(session, upstream) -> None:
+    upstream.listing_faults.append(Fault("deepjson", size=100_000))
+    with pytest.raises(UpstreamUnavailable):
+        await make(session, upstream).accounts()
+
+
+@pytest.mark.parametrize("raw", ["inf", "Infinity", "1e400", "999999999999"])
+async def test_absurd_retry_after_is_clamped_and_not_waited_for(session, upstream, raw) -> None:
+    upstream.add_account("a")
+    upstream.fail("a", Fault("status", status=429, headers={"Retry-After": raw}))
+    with pytest.raises(RateLimited) as info:
+        await make(session, upstream).features("a")
+    assert info.value.retry_after == MAX_RETRY_AFTER
+    assert len(upstream.feature_calls("a")) == 1, "beyond the deadline: given up without waiting"
+    assert "hour" in describe(info.value).advice
+
+
+@pytest.mark.parametrize(("ahead", "low", "high"), [(120, 115, 120), (86400, 3600, 3600)])
+async def test_retry_after_as_an_http_date_is_honoured(session, upstream, ahead, low, high) -> None:
+    when = format_datetime(datetime.now(UTC) + timedelta(seconds=ahead), usegmt=True)
+    upstream.add_account("a")
+    upstream.fail("a", Fault("status", status=429, headers={"Retry-After": when}))
+    with pytest.raises(RateLimited) as info:
+        await make(session, upstream).features("a")
+    assert info.value.retry_after is not None
+    assert low <= info.value.retry_after <= high
+    assert len(upstream.feature_calls("a")) == 1, "beyond the deadline: given up without waiting"
+
+
+async def test_retry_after_as_a_past_http_date_retries_at_once(session, upstream) -> None:
+    when = format_datetime(datetime.now(UTC) - timedelta(hours=1), usegmt=True)
+    upstream.add_account("a")
+    upstream.fail("a", Fault("status", status=429, headers={"Retry-After": when}))
+    slow = RetryPolicy(attempts=2, base_delay=30.0, max_delay=30.0, deadline=60.0)
+    started = time.monotonic()
+    with pytest.raises(RateLimited) as info:
+        await make(session, upstream, retry=slow).features("a")
+    assert info.value.retry_after == 0
+    assert time.monotonic() - started < 5, "the date said now: no backoff of 15-30 s"
+    assert len(upstream.feature_calls("a")) == 2
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+async def test_gzip_bomb_is_refused_in_bounded_memory(session, upstream, chunked) -> None:
+    gzip_zeros(300 * MiB)  # built (and cached) before measuring
+    upstream.add_account("a")
+    upstream.fail("a", Fault("bomb", size=300 * MiB, chunked=chunked))
+    client = make(session, upstream)
+    tracemalloc.start()
+    try:
+        with pytest.raises(UpstreamUnavailable) as info:
+            await client.features("a")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 32 * MiB, f"peak {peak / MiB:.0f} MiB while refusing a 300 MiB body"
+    assert "MiB" in str(info.value)
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+async def test_a_body_over_the_cap_is_refused_one_at_the_cap_is_read(
+    session, upstream, chunked
+) -> None:
+    upstream.add_account("a")
+    client = make(session, upstream)
+    upstream.fail("a", Fault("huge", size=MAX_BODY + 1, chunked=chunked, times=1))
+    with pytest.raises(UpstreamUnavailable):
+        await client.features("a")
+    assert len(upstream.feature_calls("a")) == 1, "a 200 that is too big is not retried"
+    upstream.fail("a", Fault("huge", size=MAX_BODY, chunked=chunked, times=1))
+    assert (await client.features("a")).total_credits is None
+    assert (await client.features("a", fresh=True)).total_credits == 100
+
+
+async def test_a_declared_length_over_the_cap_fails_without_reading(session, upstream) -> None:
+    upstream.add_account("a")
+    upstream.fail("a", Fault("lying", size=1 << 30, delay=10.0))
+    started = time.monotonic()
+    with pytest.raises(UpstreamUnavailable):
+        await make(session, upstream, timeout=3.0).features("a")
+    assert time.monotonic() - started < 2, "refused on the header, not after the timeout"

@@ -6,8 +6,11 @@ import argparse
 import asyncio
 import copy
 import dataclasses
+import functools
 import json
+import struct
 import time
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -20,6 +23,36 @@ SAMPLE_PATH = Path(__file__).parent.parent / "fixtures" / "features_sample.json"
 TOKEN = "useapi-test-token-0123456789"
 
 HTML_502 = "<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>"
+MiB = 1 << 20
+
+
+@functools.cache
+def gzip_zeros(size: int) -> bytes:
+    """A valid gzip stream of `size` zero bytes (a whole number of MiB), built without ever
+    holding them: every MiB is compressed after a full flush, so all but the first compress
+    to the same bytes, which are repeated (300 MiB give about 0.3 MB)."""
+    blocks, rest = divmod(size, MiB)
+    assert blocks and not rest, "a whole number of MiB"
+    zeros = bytes(MiB)
+    packer = zlib.compressobj(9, zlib.DEFLATED, -15)  # raw deflate; the gzip frame is ours
+    first = packer.compress(zeros) + packer.flush(zlib.Z_FULL_FLUSH)
+    again = packer.compress(zeros) + packer.flush(zlib.Z_FULL_FLUSH)
+    crc = 0
+    for _ in range(blocks):
+        crc = zlib.crc32(zeros, crc)
+    header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"
+    trailer = struct.pack("<II", crc, size & 0xFFFFFFFF)
+    return header + first + again * (blocks - 1) + packer.flush() + trailer
+
+
+def deep_json(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+def padded_json(size: int) -> bytes:
+    """A valid JSON object of exactly `size` bytes."""
+    shell = b'{"pad":""}'
+    return shell[:-2] + b"x" * (size - len(shell)) + shell[-2:]
 
 
 def ms(when: datetime) -> int:
@@ -78,7 +111,11 @@ def account_entry(account: str, *, session_in_days: float = 20.0) -> dict[str, A
 
 @dataclass
 class Fault:
-    """One way to misbehave: `kind` is status, html, badjson, drop or slow."""
+    """One way to misbehave: `kind` is status, html, badjson, drop or slow, or one of the
+    hostile 200 answers: deepjson (arrays nested `size` deep), bomb (`size` zero bytes,
+    gzip-compressed), huge (valid JSON of `size` bytes) and lying (declares a body of `size`
+    bytes, sends a few and stalls for `delay` seconds). bomb and huge are sent with a
+    Content-Length, or in chunks without one when `chunked`."""
 
     kind: str
     status: int = 500
@@ -86,6 +123,8 @@ class Fault:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     times: int | None = None  # None: every request until cleared
+    size: int = 0
+    chunked: bool = False
 
 
 @dataclass
@@ -96,6 +135,26 @@ class Seen:
     authorization: str | None
     at: float
     served_in: float = 0.0  # seconds from arrival to the answer being ready
+
+
+async def _body(
+    request: web.Request, body: bytes, chunked: bool, headers: dict[str, str]
+) -> web.StreamResponse:
+    """`body` as it is, with a Content-Length or in 64 KiB chunks without one."""
+    headers = {"Content-Type": "application/json", **headers}
+    if not chunked:
+        return web.Response(body=body, headers=headers)
+    response = web.StreamResponse(headers=headers)
+    response.enable_chunked_encoding()
+    await response.prepare(request)
+    view = memoryview(body)
+    try:
+        for start in range(0, len(body), 64 * 1024):
+            await response.write(view[start : start + 64 * 1024])
+        await response.write_eof()
+    except ConnectionError:
+        pass  # the client hung up, as it should when it had enough
+    return response
 
 
 class FakeUseapi:
@@ -191,6 +250,22 @@ class FakeUseapi:
             assert request.transport is not None
             request.transport.close()
             raise asyncio.CancelledError  # aiohttp drops the connection without an answer
+        if fault.kind == "deepjson":
+            return web.Response(
+                text=deep_json(fault.size or 100_000), content_type="application/json"
+            )
+        if fault.kind == "bomb":
+            gzip = {"Content-Encoding": "gzip"}
+            return await _body(request, gzip_zeros(fault.size or 300 * MiB), fault.chunked, gzip)
+        if fault.kind == "huge":
+            return await _body(request, padded_json(fault.size), fault.chunked, {})
+        if fault.kind == "lying":
+            response = web.StreamResponse(headers={"Content-Type": "application/json"})
+            response.content_length = fault.size
+            await response.prepare(request)
+            await response.write(b'{"totalCredits": ')
+            await asyncio.sleep(fault.delay or 30.0)
+            return response
         body = (
             fault.body
             if fault.body is not None
