@@ -153,6 +153,21 @@ def database_path(url: str) -> Path:
     return Path(url[len(prefix) :])
 
 
+def interval_warnings(settings: Settings) -> list[str]:
+    """Settings that work but defeat each other: a check interval longer than the smallest
+    warning step lets a batch pass that step between two checks."""
+    hours = sorted(settings.expiry_warning_hours)
+    step = min(b - a for a, b in zip([0.0, *hours], hours, strict=False))
+    if settings.check_interval_minutes <= step * 60:
+        return []
+    return [
+        f"CHECK_INTERVAL_MINUTES={settings.check_interval_minutes:g} is longer than the "
+        f"smallest step of EXPIRY_WARNING_HOURS ({step:g} h): a batch can pass that step "
+        f"between two checks and its warning is never posted; set CHECK_INTERVAL_MINUTES to "
+        f"{step * 60:g} or less"
+    ]
+
+
 def load_settings(env: Mapping[str, str], *, require_discord: bool = True) -> Settings:
     """Parse and validate every setting; raises SettingsError for the first bad one."""
     discord_token = (

@@ -26,6 +26,7 @@ class NoticeKind(StrEnum):
     EXPIRY = "expiry"
     UNREADABLE = "unreadable"
     READABLE = "readable"
+    REFUSED = "refused"  # ours, in place of a notice Discord refused for good
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,20 @@ class Notice:
     payload: dict[str, Any]
     created_at: datetime
     attempts: int = 0
+    refusals: int = 0
+
+
+@dataclass(frozen=True)
+class SetAside:
+    """A notice taken out of the outbox unsent: "failed" (refused for good) or "dropped"
+    (no longer true when it could have been posted)."""
+
+    nonce: str
+    account: str
+    kind: NoticeKind
+    outcome: str
+    reason: str
+    at: datetime
 
 
 @dataclass(frozen=True)
@@ -75,6 +90,16 @@ class AlertStore(Protocol):
     async def mark_sent(self, nonce: str, message_id: int | None, at: datetime) -> None: ...
     async def mark_attempt(self, nonce: str) -> None: ...
     async def mark_failed(self, nonce: str, error: str) -> None: ...
+    async def mark_refused(self, nonce: str, error: str) -> int: ...
+    async def set_aside(
+        self,
+        nonce: str,
+        outcome: str,
+        reason: str,
+        at: datetime,
+        replacement: Notice | None = None,
+    ) -> None: ...
+    async def failed(self, limit: int) -> list[SetAside]: ...
     async def record_success(
         self, account: str, soonest: datetime | None, at: datetime
     ) -> Health: ...
@@ -144,13 +169,13 @@ class SqliteAlertStore:
 
     async def pending(self) -> list[Notice]:
         async with self.db.conn.execute(
-            "SELECT nonce, account, kind, payload, created_at, attempts FROM outbox "
-            "WHERE sent_at IS NULL ORDER BY created_at, rowid"
+            "SELECT nonce, account, kind, payload, created_at, attempts, refusals FROM outbox "
+            "WHERE sent_at IS NULL AND set_aside IS NULL ORDER BY created_at, rowid"
         ) as cur:
             rows = await cur.fetchall()
         return [
-            Notice(n, a, NoticeKind(k), json.loads(p), _time(c) or datetime.now(UTC), tries)
-            for n, a, k, p, c, tries in rows
+            Notice(n, a, NoticeKind(k), json.loads(p), _time(c) or datetime.now(UTC), t, r)
+            for n, a, k, p, c, t, r in rows
         ]
 
     async def mark_sent(self, nonce: str, message_id: int | None, at: datetime) -> None:
@@ -172,6 +197,47 @@ class SqliteAlertStore:
             await conn.execute(
                 "UPDATE outbox SET last_error = ? WHERE nonce = ?", (error[:500], nonce)
             )
+
+    async def mark_refused(self, nonce: str, error: str) -> int:
+        """Count one more refusal of this very message; returns the count."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE outbox SET refusals = refusals + 1, last_error = ? WHERE nonce = ?",
+                (error[:500], nonce),
+            )
+            async with conn.execute("SELECT refusals FROM outbox WHERE nonce = ?", (nonce,)) as cur:
+                row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def set_aside(
+        self,
+        nonce: str,
+        outcome: str,
+        reason: str,
+        at: datetime,
+        replacement: Notice | None = None,
+    ) -> None:
+        """Take a notice out of the outbox unsent, and queue its replacement in the same step."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE outbox SET set_aside = ?, set_aside_at = ?, last_error = ? WHERE nonce = ?",
+                (outcome, _iso(at), reason[:500], nonce),
+            )
+            if replacement is not None:
+                await self._insert(conn, replacement)
+
+    async def failed(self, limit: int) -> list[SetAside]:
+        """The notices refused for good, newest first."""
+        async with self.db.conn.execute(
+            "SELECT nonce, account, kind, set_aside, last_error, set_aside_at FROM outbox "
+            "WHERE set_aside = 'failed' ORDER BY set_aside_at DESC LIMIT ?",
+            (limit,),
+        ) as cur:
+            rows = await cur.fetchall()
+        return [
+            SetAside(n, a, NoticeKind(k), o, e or "", _time(at) or datetime.now(UTC))
+            for n, a, k, o, e, at in rows
+        ]
 
     async def record_success(self, account: str, soonest: datetime | None, at: datetime) -> Health:
         """Reset the failure streak; returns the health as it was before."""
@@ -224,7 +290,8 @@ class SqliteAlertStore:
         async with self.db.transaction() as conn:
             await conn.execute("DELETE FROM alert_keys WHERE ends_at < ?", (cutoff,))
             await conn.execute(
-                "DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < ?", (_iso(moment),)
+                "DELETE FROM outbox WHERE sent_at < ? OR set_aside_at < ?",
+                (_iso(moment), _iso(moment)),
             )
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
+import sqlite3
 import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -12,22 +12,102 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
+from alerts.delivery import Delivery, Refused, Scope
 from alerts.store import Notice, SqliteAlertStore
 from alerts.watcher import CheckReport, Watcher
 from core import replies
-from render.alerts import REF, AlertMessage, alert_message, sample_notice
+from render.alerts import AlertMessage, alert_message, refs_in, sample_notice
 from render.alerts_status import report_embed, status_embed, status_off
+from settings import interval_warnings
 
 if TYPE_CHECKING:
     from bot import MiniMaxBot
 
 log = logging.getLogger(__name__)
 
-HISTORY_LOOKBACK = 50
+HISTORY_LOOKBACK = 100
+AUTOMOD_CODES = frozenset({200000, 200001})
+MAX_FAILED_SHOWN = 5
 
 
-class ChannelProblem(Exception):
-    """The alert channel cannot be used; the message says how to fix it."""
+def _refusal(exc: Exception, channel_id: int) -> Refused:
+    """Which kind of refusal a failed post is, with the fix for channel-wide ones."""
+    if isinstance(exc, discord.Forbidden) and exc.code not in AUTOMOD_CODES:
+        return Refused(
+            Scope.CHANNEL,
+            f"missing permission in the alert channel {channel_id}: give the bot "
+            "View Channel, Send Messages and Embed Links there",
+        )
+    if isinstance(exc, discord.NotFound):
+        return Refused(
+            Scope.CHANNEL,
+            f"ALERT_CHANNEL_ID={channel_id} does not exist or the bot cannot see it: "
+            "check the id and that the bot is in that server",
+        )
+    if isinstance(exc, discord.HTTPException) and 400 <= exc.status < 500 and exc.status != 429:
+        if exc.code in AUTOMOD_CODES:
+            short = "the server's AutoMod blocked it"
+        else:
+            short = f"Discord refused it (HTTP {exc.status}, code {exc.code})"
+        return Refused(Scope.MESSAGE, f"{short}: {exc.text[:200]}", short=short)
+    status = exc.status if isinstance(exc, discord.HTTPException) else exc.__class__.__name__
+    return Refused(Scope.TRANSIENT, f"Discord did not take the alert ({status}); trying again")
+
+
+class DiscordAlertChannel:
+    """The alert channel as `alerts.delivery` sees it: post a notice, list what is posted."""
+
+    def __init__(self, bot: MiniMaxBot, channel_id: int, role_id: int | None) -> None:
+        self.bot = bot
+        self.channel_id = channel_id
+        self.role_id = role_id
+
+    async def resolve(self) -> discord.abc.Messageable:
+        channel = self.bot.get_channel(self.channel_id)
+        if channel is None:
+            try:
+                channel = await self.bot.fetch_channel(self.channel_id)
+            except (discord.HTTPException, OSError, TimeoutError) as exc:
+                raise _refusal(exc, self.channel_id) from exc
+        if not isinstance(channel, discord.abc.Messageable):
+            raise Refused(
+                Scope.CHANNEL, f"ALERT_CHANNEL_ID={self.channel_id} is not a text channel"
+            )
+        return channel
+
+    async def posted(self) -> dict[str, int]:
+        """Discord's nonce check catches a resend within minutes; the channel's recent history
+        catches later ones, and a wiped database (it needs Read Message History; without it
+        the nonce is the only guard)."""
+        channel = await self.resolve()
+        found: dict[str, int] = {}
+        me = self.bot.user
+        try:
+            async for message in channel.history(limit=HISTORY_LOOKBACK):
+                if me is not None and message.author.id == me.id:
+                    footers = [e.footer.text for e in message.embeds]
+                    found.update(dict.fromkeys(refs_in(message.content, footers), message.id))
+        except discord.HTTPException as exc:
+            log.info(
+                "cannot read the alert channel's history (%s); relying on the nonce", exc.status
+            )
+        return found
+
+    async def post(self, notice: Notice) -> int:
+        message = await self.send(alert_message(notice, self.role_id), nonce=notice.nonce)
+        return message.id
+
+    async def send(self, rendered: AlertMessage, *, nonce: str | None) -> discord.Message:
+        channel = await self.resolve()
+        try:
+            return await channel.send(
+                content=rendered.content,
+                embed=rendered.embed,
+                allowed_mentions=rendered.allowed_mentions,
+                nonce=nonce,
+            )
+        except (discord.HTTPException, OSError, TimeoutError) as exc:
+            raise _refusal(exc, self.channel_id) from exc
 
 
 class Alerts(commands.Cog):
@@ -51,16 +131,23 @@ class Alerts(commands.Cog):
             concurrency=settings.poll_concurrency,
         )
         self.channel_id = settings.alert_channel_id
-        self.role_id = settings.alert_mention_role_id
+        self.channel = DiscordAlertChannel(
+            bot, settings.alert_channel_id or 0, settings.alert_mention_role_id
+        )
+        self.delivery = Delivery(
+            self.store,
+            self.channel,
+            on_sent=lambda notice: bot.metrics.alerts.labels(kind=str(notice.kind)).inc(),
+        )
         self.last_check: CheckReport | None = None
-        self._send_error: str | None = None
-        self._flushing = asyncio.Lock()  # a tick and /alerts check must not send the same notice
         self.loop.change_interval(minutes=settings.check_interval_minutes)
 
     async def cog_load(self) -> None:
         if self.channel_id is None:
             log.info("ALERT_CHANNEL_ID is not set: expiry alerts are off")
             return
+        for warning in interval_warnings(self.bot.settings):
+            log.warning("%s", warning)
         self.loop.start()
 
     async def cog_unload(self) -> None:
@@ -70,6 +157,8 @@ class Alerts(commands.Cog):
     async def loop(self) -> None:
         try:
             await self.run_check()
+        except sqlite3.OperationalError as exc:  # locked by another program, disk full, …
+            log.warning("expiry check: the database failed (%s); trying again next time", exc)
         except Exception:
             log.exception("expiry check failed; trying again next time")
 
@@ -91,116 +180,22 @@ class Alerts(commands.Cog):
             report.queued,
         )
         self.last_check = report
-        report.sent = await self.flush()
+        report.sent = await self.delivery.flush()
         return report
-
-    async def flush(self) -> int:
-        """Send every pending notice; a failed one stays pending for the next tick."""
-        async with self._flushing:
-            return await self._flush()
-
-    async def _flush(self) -> int:
-        sent = 0
-        pending = await self.store.pending()
-        channel: discord.abc.Messageable | None = None
-        for notice in pending:
-            try:
-                channel = channel or await self._channel()
-                message = await self._find_posted(channel, notice) if notice.attempts else None
-                if message is None:
-                    await self.store.mark_attempt(notice.nonce)
-                    message = await self._post(
-                        channel, alert_message(notice, self.role_id), nonce=notice.nonce
-                    )
-            except ChannelProblem as exc:
-                await self.store.mark_failed(notice.nonce, str(exc))
-                if str(exc) != self._send_error:
-                    log.error("cannot post alerts: %s", exc)
-                    self._send_error = str(exc)
-                break
-            await self.store.mark_sent(notice.nonce, message.id, datetime.now(UTC))
-            self.bot.metrics.alerts.labels(kind=str(notice.kind)).inc()
-            sent += 1
-            if self._send_error:
-                log.info("the alert channel works again")
-                self._send_error = None
-        return sent
-
-    async def _channel(self) -> discord.abc.Messageable:
-        assert self.channel_id is not None
-        channel = self.bot.get_channel(self.channel_id)
-        if channel is None:
-            try:
-                channel = await self.bot.fetch_channel(self.channel_id)
-            except discord.NotFound as exc:
-                raise ChannelProblem(
-                    f"ALERT_CHANNEL_ID={self.channel_id} does not exist or the bot cannot see "
-                    "it: check the id and that the bot is in that server"
-                ) from exc
-            except discord.HTTPException as exc:
-                raise ChannelProblem(
-                    f"Discord answered {exc.status} for the alert channel"
-                ) from exc
-        if not isinstance(channel, discord.abc.Messageable):
-            raise ChannelProblem(f"ALERT_CHANNEL_ID={self.channel_id} is not a text channel")
-        return channel
-
-    async def _find_posted(
-        self, channel: discord.abc.Messageable, notice: Notice
-    ) -> discord.Message | None:
-        """A message of ours carrying this notice's ref, if an earlier attempt got through.
-
-        Discord's nonce check catches a resend within minutes; this catches later ones
-        (it needs Read Message History; without it the nonce is the only guard).
-        """
-        if self.bot.user is None:
-            return None
-        ref = f"{REF} {notice.nonce}"
-        try:
-            async for message in channel.history(limit=HISTORY_LOOKBACK):
-                mine = message.author.id == self.bot.user.id
-                if mine and any(e.footer.text == ref for e in message.embeds):
-                    log.info("alert %s was already posted; not posting it again", notice.nonce)
-                    return message
-        except discord.HTTPException as exc:
-            log.info(
-                "cannot read the alert channel's history (%s); relying on the nonce", exc.status
-            )
-        return None
-
-    async def _post(
-        self, channel: discord.abc.Messageable, rendered: AlertMessage, *, nonce: str | None
-    ) -> discord.Message:
-        """Post to the alert channel; every failure becomes a ChannelProblem saying the fix."""
-        try:
-            return await channel.send(
-                content=rendered.content,
-                embed=rendered.embed,
-                allowed_mentions=rendered.allowed_mentions,
-                nonce=nonce,
-            )
-        except discord.Forbidden as exc:
-            raise ChannelProblem(
-                f"missing permission in the alert channel {self.channel_id}: give the bot "
-                "View Channel, Send Messages and Embed Links there"
-            ) from exc
-        except (discord.HTTPException, OSError) as exc:
-            raise ChannelProblem(
-                f"Discord did not take the alert ({exc.__class__.__name__})"
-            ) from exc
 
     @alerts.command(name="status")
     async def status(self, interaction: discord.Interaction) -> None:
         """Show the alert channel, thresholds and each watched account's state."""
-        health = await self.store.health()
+        await replies.defer(interaction, public=False)
         embed = status_embed(
             self.bot.settings,
-            health,
+            await self.store.health(),
             running=self.loop.is_running(),
             last_run=self.last_check.finished_at if self.last_check else None,
-            send_error=self._send_error,
+            send_error=self.delivery.channel_error,
+            failed=await self.store.failed(MAX_FAILED_SHOWN),
         )
-        await interaction.response.send_message(embed=embed, ephemeral=True)
+        await interaction.edit_original_response(embed=embed)
 
     @alerts.command(name="test")
     async def test(self, interaction: discord.Interaction) -> None:
@@ -211,11 +206,12 @@ class Alerts(commands.Cog):
         await replies.defer(interaction, public=False)
         notice = sample_notice(datetime.now(UTC))
         rendered = alert_message(notice, None)
+        assert rendered.embed is not None
         rendered.embed.set_footer(text="This is a test: nothing is expiring.")
         try:
-            await self._post(await self._channel(), rendered, nonce=None)
-        except ChannelProblem as exc:
-            text = f"The test alert could not be posted: {exc}."
+            await self.channel.send(rendered, nonce=None)
+        except Refused as exc:
+            text = f"The test alert could not be posted: {exc.reason}."
         else:
             text = f"Posted a test alert in <#{self.channel_id}>."
         await interaction.edit_original_response(embed=discord.Embed(description=text))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,12 +19,13 @@ from .limits import safe
 WHAT = {"video": "video/image credits", "audio": "audio credits"}
 MAX_ITEMS = 20
 REF = "Alert ref"
+REF_IN_TEXT = re.compile(rf"\({REF} (a[0-9a-f]{{24}})\)")
 
 
 @dataclass(frozen=True)
 class AlertMessage:
     content: str
-    embed: discord.Embed
+    embed: discord.Embed | None
     allowed_mentions: discord.AllowedMentions
 
 
@@ -83,8 +85,29 @@ def notice_embed(notice: Notice) -> discord.Embed:
     )
 
 
+def refused_message(notice: Notice) -> AlertMessage:
+    """Plain text of ours, with nothing from upstream, where Discord refused an alert for good:
+    whatever it disliked in the first one is not in this one."""
+    about = "An expiry alert" if notice.payload.get("about") == "expiry" else "An alert"
+    reason = notice.payload.get("reason", "Discord refused it")
+    return AlertMessage(
+        f"⚠️ {about} could not be posted here: {reason}. "
+        f"A server manager can see which one with `/alerts status`. ({REF} {notice.nonce})",
+        None,
+        discord.AllowedMentions.none(),
+    )
+
+
+def refs_in(content: str | None, footers: list[str | None]) -> list[str]:
+    """The alert refs (nonces) a message of ours carries, in its footers or its text."""
+    found = [f.removeprefix(f"{REF} ") for f in footers if f and f.startswith(f"{REF} ")]
+    return found + REF_IN_TEXT.findall(content or "")
+
+
 def alert_message(notice: Notice, role_id: int | None) -> AlertMessage:
     """The message for `notice`: pings `role_id` and nothing else, when configured."""
+    if notice.kind is NoticeKind.REFUSED:
+        return refused_message(notice)
     embed = notice_embed(notice)
     embed.set_footer(text=f"{REF} {notice.nonce}")
     summary = embed.title or "MiniMax alert"

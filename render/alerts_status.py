@@ -7,7 +7,7 @@ from datetime import datetime
 
 import discord
 
-from alerts.store import TOKEN_SUBJECT, Health
+from alerts.store import TOKEN_SUBJECT, Health, SetAside
 from alerts.watcher import CheckReport
 from settings import Settings
 
@@ -22,6 +22,11 @@ def status_off() -> discord.Embed:
         description="Set ALERT_CHANNEL_ID in the bot's .env to a channel id and restart the bot.",
         colour=discord.Colour.light_grey(),
     )
+
+
+def _failed_line(item: SetAside) -> str:
+    who = "the API token" if item.account == TOKEN_SUBJECT else f"account {safe(item.account, 60)}"
+    return f"- {item.kind} alert for {who}, {stamp(item.at)}: {safe(item.reason, 250)}"
 
 
 def _health_line(h: Health) -> str:
@@ -43,6 +48,7 @@ def status_embed(
     running: bool,
     last_run: datetime | None,
     send_error: str | None,
+    failed: Sequence[SetAside] = (),
 ) -> discord.Embed:
     if settings.alert_channel_id is None:
         return status_off()
@@ -64,10 +70,13 @@ def status_embed(
         lines.append(f"Pings: <@&{settings.alert_mention_role_id}>")
     if send_error:
         lines.append(f"⚠️ Cannot post alerts: {safe(send_error, 300)}")
+    if failed:
+        lines.append("⚠️ Alerts Discord refused for good (a short notice was posted instead):")
+        lines += [_failed_line(f) for f in failed]
     template = discord.Embed(
         title="Expiry alerts",
         description="\n".join(lines),
-        colour=discord.Colour.red() if send_error else discord.Colour.blurple(),
+        colour=discord.Colour.red() if send_error or failed else discord.Colour.blurple(),
     )
     fields = [
         (

@@ -53,6 +53,11 @@ MIGRATIONS: tuple[str, ...] = (
         soonest       TEXT
     );
     """,
+    """
+    ALTER TABLE outbox ADD COLUMN refusals INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE outbox ADD COLUMN set_aside TEXT;
+    ALTER TABLE outbox ADD COLUMN set_aside_at TEXT;
+    """,
 )
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from settings import SettingsError, load_settings
+from settings import SettingsError, interval_warnings, load_settings
 from tests.support.upstream import FakeUseapi, Fault, sample_features
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -157,3 +157,26 @@ async def test_check_lists_accounts_when_one_is_required(
     code, out, _ = await run_bot_py("--check", env=env, cwd=tmp_path)
     assert code == 1
     assert "Pick an account" in out and "111, 222" in out
+
+
+@pytest.mark.parametrize(
+    ("interval", "hours", "warned"),
+    [
+        ("30", "72,24,1", False),
+        ("60", "72,24,1", False),
+        ("120", "72,24,1", True),  # the 1-hour step can pass between two checks
+        ("90", "3,2.5", True),  # the step from 3 h to 2.5 h is 30 minutes
+        ("90", "24,3", False),
+    ],
+)
+def test_an_interval_longer_than_the_smallest_step_is_warned_about(
+    interval: str, hours: str, warned: bool
+) -> None:
+    settings = load_settings(
+        {**GOOD, "CHECK_INTERVAL_MINUTES": interval, "EXPIRY_WARNING_HOURS": hours}
+    )
+    warnings = interval_warnings(settings)
+    assert bool(warnings) is warned
+    for line in warnings:
+        assert "CHECK_INTERVAL_MINUTES" in line and "EXPIRY_WARNING_HOURS" in line
+        assert "\n" not in line

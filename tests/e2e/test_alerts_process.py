@@ -189,8 +189,8 @@ async def test_alerts_commands(
     assert int(alerts["default_member_permissions"]) == 32, "server managers only"
     await discord_stub.wait_for(lambda: discord_stub.posted)  # the first check runs at once
     status = await discord_stub.inject("alerts", subcommand="status")
-    await discord_stub.wait_for(status.callback)
-    [embed] = status.callback()["data"]["embeds"]
+    await discord_stub.wait_for(lambda: embeds_of(status))
+    [embed] = embeds_of(status)
     assert f"<#{CHANNEL_ID}>" in embed["description"] and "72 h, 24 h, 1 h" in embed["description"]
     assert embed["fields"][0]["name"] == "a" and "soonest expiry <t:" in embed["fields"][0]["value"]
     test = await discord_stub.inject("alerts", subcommand="test")
@@ -208,7 +208,7 @@ async def test_alerts_off_without_a_channel(
     upstream.add_account("a", sample_features(batches_in_hours=[2]))
     bot = await start_bot(USEAPI_ACCOUNTS="a", CHECK_INTERVAL_MINUTES="0.005")
     status = await discord_stub.inject("alerts", subcommand="status")
-    await discord_stub.wait_for(status.callback)
-    assert status.callback()["data"]["embeds"][0]["title"] == "Expiry alerts are off"
+    await discord_stub.wait_for(lambda: embeds_of(status))
+    assert embeds_of(status)[0]["title"] == "Expiry alerts are off"
     assert "ALERT_CHANNEL_ID is not set" in bot.log()
     assert upstream.feature_calls("a") == [] and discord_stub.posted == []
