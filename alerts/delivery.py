@@ -18,7 +18,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Protocol
 
-from .store import AlertStore, Notice, NoticeKind, make_nonce
+from .notices import Expiry, Notice, Replacement, make_nonce
+from .store import AlertStore
 
 log = logging.getLogger(__name__)
 
@@ -55,23 +56,18 @@ class AlertChannel(Protocol):
 def still_true(notice: Notice, now: datetime) -> Notice | None:
     """`notice` without what has become untrue since it was queued (batches and sessions that
     have ended); None when nothing is left to say."""
-    if notice.kind is not NoticeKind.EXPIRY:
+    if not isinstance(notice.payload, Expiry):
         return notice
-    cutoff = now.timestamp()
-    items = [i for i in notice.payload.get("items", []) if float(i["ends_at"]) > cutoff]
+    items = tuple(i for i in notice.payload.items if i.ends_at > now.timestamp())
     if not items:
         return None
-    if len(items) == len(notice.payload.get("items", [])):
-        return notice
-    return replace(notice, payload={**notice.payload, "items": items})
+    return notice if items == notice.payload.items else replace(notice, payload=Expiry(items))
 
 
 def replacement(notice: Notice, refusal: Refused, now: datetime) -> Notice:
     """The short notice of ours posted where Discord refused `notice` for good."""
-    payload = {"ref": notice.nonce, "reason": refusal.short, "about": str(notice.kind)}
-    return Notice(
-        make_nonce("refused", notice.nonce), notice.account, NoticeKind.REFUSED, payload, now
-    )
+    payload = Replacement(notice.nonce, refusal.short, notice.kind)
+    return Notice(make_nonce("refused", notice.nonce), notice.account, payload, now)
 
 
 class Delivery:
@@ -158,11 +154,8 @@ class Delivery:
                 refusal.reason,
             )
             return
-        instead = (
-            None
-            if notice.kind is NoticeKind.REFUSED
-            else replacement(notice, refusal, self.clock())
-        )
+        ours = isinstance(notice.payload, Replacement)
+        instead = None if ours else replacement(notice, refusal, self.clock())
         log.error(
             "Discord refused alert %s %d times (%s): set aside%s; /alerts status lists it",
             notice.nonce,

@@ -14,7 +14,7 @@ SAME_BATCH = timedelta(minutes=10)
 """End times this close are one batch: upstream's end times wobble by seconds between reads."""
 
 
-class Kind(StrEnum):
+class ExpiryKind(StrEnum):
     VIDEO = "video"
     AUDIO = "audio"
     SESSION = "session"
@@ -25,7 +25,7 @@ class AlertKey:
     """An alert's identity: a new end time is a new batch, so a renewal re-arms by itself."""
 
     account: str
-    kind: Kind
+    kind: ExpiryKind
     ends_at: int  # epoch seconds
     threshold: float  # hours
 
@@ -35,7 +35,7 @@ class Subject:
     """Something that expires: a credit batch (amounts merged per end time) or a session."""
 
     account: str
-    kind: Kind
+    kind: ExpiryKind
     ends_at: datetime
     credit: Number | None = None
 
@@ -74,13 +74,13 @@ def _batches(
 
 def subjects(account: str, features: Features | None, info: AccountInfo | None) -> list[Subject]:
     """Everything of `account` that can expire, one subject per kind and batch."""
-    found: dict[Kind, Iterable[tuple[Number | None, datetime | None]]] = {}
+    found: dict[ExpiryKind, Iterable[tuple[Number | None, datetime | None]]] = {}
     if features is not None:
-        found[Kind.VIDEO] = [(b.credit, b.expires_at) for b in features.credit_batches]
+        found[ExpiryKind.VIDEO] = [(b.credit, b.expires_at) for b in features.credit_batches]
         if features.audio is not None:
-            found[Kind.AUDIO] = [(b.credit, b.expires_at) for b in features.audio.batches]
+            found[ExpiryKind.AUDIO] = [(b.credit, b.expires_at) for b in features.audio.batches]
     if info is not None and info.session_expires_at is not None:
-        found[Kind.SESSION] = [(None, info.session_expires_at)]
+        found[ExpiryKind.SESSION] = [(None, info.session_expires_at)]
     return [
         Subject(account, kind, ends_at, credit)
         for kind, items in found.items()

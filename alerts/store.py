@@ -7,39 +7,15 @@ it. A restart resends what is pending with the same nonce and never claims a key
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 from typing import Any, Protocol
 
 from state import Database
 
-from .rules import AlertKey, Kind
-
-TOKEN_SUBJECT = "*token*"
-
-
-class NoticeKind(StrEnum):
-    EXPIRY = "expiry"
-    UNREADABLE = "unreadable"
-    READABLE = "readable"
-    REFUSED = "refused"  # ours, in place of a notice Discord refused for good
-
-
-@dataclass(frozen=True)
-class Notice:
-    """One message for the alert channel, waiting in the outbox until it is sent."""
-
-    nonce: str
-    account: str
-    kind: NoticeKind
-    payload: dict[str, Any]
-    created_at: datetime
-    attempts: int = 0
-    refusals: int = 0
+from .notices import Notice, NoticeKind, load_payload
+from .rules import AlertKey, ExpiryKind
 
 
 @dataclass(frozen=True)
@@ -65,12 +41,6 @@ class Health:
     last_error: str | None = None
     last_error_at: datetime | None = None
     soonest: datetime | None = None
-
-
-def make_nonce(*parts: object) -> str:
-    """A Discord nonce (at most 25 characters) derived from the notice's identity."""
-    digest = hashlib.sha256(json.dumps([str(p) for p in parts]).encode()).hexdigest()
-    return "a" + digest[:24]
 
 
 @dataclass
@@ -129,7 +99,7 @@ class SqliteAlertStore:
             "SELECT account, kind, ends_at, threshold FROM alert_keys WHERE account = ?", (account,)
         ) as cur:
             rows = await cur.fetchall()
-        return {AlertKey(a, Kind(k), int(e), float(t)) for a, k, e, t in rows}
+        return {AlertKey(a, ExpiryKind(k), int(e), float(t)) for a, k, e, t in rows}
 
     async def claim(self, claim: Claim) -> None:
         notice = claim.notice
@@ -162,7 +132,7 @@ class SqliteAlertStore:
                 notice.nonce,
                 notice.account,
                 str(notice.kind),
-                json.dumps(notice.payload),
+                notice.payload_json(),
                 _iso(notice.created_at),
             ),
         )
@@ -174,7 +144,7 @@ class SqliteAlertStore:
         ) as cur:
             rows = await cur.fetchall()
         return [
-            Notice(n, a, NoticeKind(k), json.loads(p), _time(c) or datetime.now(UTC), t, r)
+            Notice(n, a, load_payload(k, p), _time(c) or datetime.now(UTC), t, r)
             for n, a, k, p, c, t, r in rows
         ]
 

@@ -16,10 +16,11 @@ from minimax_api import (
     TokenRefused,
     UseapiError,
 )
-from render.problems import Problem, describe
+from render.problems import describe
 
-from .rules import Due, plan, subjects
-from .store import KEEP, TOKEN_SUBJECT, AlertStore, Claim, Notice, NoticeKind, make_nonce
+from .notices import TOKEN_SUBJECT, Expiry, ExpiryItem, Notice, Readable, Unreadable, make_nonce
+from .rules import plan, subjects
+from .store import KEEP, AlertStore, Claim
 
 log = logging.getLogger(__name__)
 
@@ -63,24 +64,6 @@ class CheckReport:
             "accounts": len(self.accounts),
             "failed": len(self.failed),
         }
-
-
-def _due_payload(due: Sequence[Due]) -> dict[str, object]:
-    return {
-        "items": [
-            {
-                "kind": str(d.subject.kind),
-                "credit": d.subject.credit,
-                "ends_at": int(d.subject.ends_at.timestamp()),
-                "threshold": d.threshold,
-            }
-            for d in due
-        ]
-    }
-
-
-def _problem_payload(problem: Problem) -> dict[str, object]:
-    return {"title": problem.title, "advice": problem.advice}
 
 
 class Watcher:
@@ -171,9 +154,8 @@ class Watcher:
             notice = None
             if post:
                 keys = sorted(d.key for d in post)
-                notice = Notice(
-                    make_nonce("expiry", *keys), account, NoticeKind.EXPIRY, _due_payload(post), now
-                )
+                items = tuple(ExpiryItem.of(d) for d in post)
+                notice = Notice(make_nonce("expiry", *keys), account, Expiry(items), now)
                 report.queued += 1
             await self.store.claim(Claim(notice, [d.key for d in post], silence))
         return error
@@ -185,7 +167,7 @@ class Watcher:
         log.warning("%s: check failed (%d in a row): %s", account, health.failures, problem.title)
         if health.failures >= FAILURES_BEFORE_NOTICE and not health.notified:
             nonce = make_nonce("unreadable", account, health.failing_since)
-            notice = Notice(nonce, account, NoticeKind.UNREADABLE, _problem_payload(problem), now)
+            notice = Notice(nonce, account, Unreadable(problem.title, problem.advice), now)
             await self.store.queue(notice, notified=True)
             tick.report.queued += 1
 
@@ -194,7 +176,5 @@ class Watcher:
         before = await self.store.record_success(account, soonest, now)
         if before.notified:
             nonce = make_nonce("readable", account, before.failing_since)
-            await self.store.queue(
-                Notice(nonce, account, NoticeKind.READABLE, {}, now), notified=False
-            )
+            await self.store.queue(Notice(nonce, account, Readable(), now), notified=False)
             tick.report.queued += 1

@@ -13,7 +13,8 @@ from discord import app_commands
 from discord.ext import commands, tasks
 
 from alerts.delivery import Delivery, Refused, Scope
-from alerts.store import Notice, SqliteAlertStore
+from alerts.notices import Notice
+from alerts.store import SqliteAlertStore
 from alerts.watcher import CheckReport, Watcher
 from core import replies
 from render.alerts import AlertMessage, alert_message, refs_in, sample_notice

@@ -7,12 +7,13 @@ from datetime import datetime
 
 import discord
 
-from alerts.store import TOKEN_SUBJECT, Health, SetAside
+from alerts.notices import TOKEN_SUBJECT
+from alerts.store import Health, SetAside
 from alerts.watcher import CheckReport
 from settings import Settings
 
 from . import limits
-from .fmt import stamp
+from .fmt import stamp, subject
 from .limits import safe
 
 
@@ -25,7 +26,7 @@ def status_off() -> discord.Embed:
 
 
 def _failed_line(item: SetAside) -> str:
-    who = "the API token" if item.account == TOKEN_SUBJECT else f"account {safe(item.account, 60)}"
+    who = subject(item.account, 60)
     return f"- {item.kind} alert for {who}, {stamp(item.at)}: {safe(item.reason, 250)}"
 
 
@@ -79,10 +80,7 @@ def status_embed(
         colour=discord.Colour.red() if send_error or failed else discord.Colour.blurple(),
     )
     fields = [
-        (
-            "useapi.net API token" if h.account == TOKEN_SUBJECT else safe(h.account, 100),
-            _health_line(h),
-        )
+        (subject(h.account), _health_line(h))
         for h in health
         if h.account != TOKEN_SUBJECT or h.failures
     ]
@@ -92,8 +90,7 @@ def status_embed(
 def report_embed(report: CheckReport) -> discord.Embed:
     lines = [f"Checked {len(report.accounts)} accounts; posted {report.sent} alert messages."]
     for account, reason in list(report.failed.items())[:20]:
-        name = "the API token" if account == TOKEN_SUBJECT else safe(account, 60)
-        lines.append(f"⚠️ {name}: {safe(reason, 200)}")
+        lines.append(f"⚠️ {subject(account, 60)}: {safe(reason, 200)}")
     return discord.Embed(
         title="Expiry check done",
         description=limits.clip("\n".join(lines), limits.DESCRIPTION),

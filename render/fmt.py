@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from alerts.notices import TOKEN_SUBJECT
 from minimax_api.parsing import Number
+
+from .limits import safe
 
 
 def amount(value: Number | None) -> str:
@@ -22,3 +25,10 @@ def stamp(when: datetime, style: str = "R") -> str:
 
 def relative_and_full(when: datetime) -> str:
     return f"{stamp(when, 'R')} ({stamp(when, 'f')})"
+
+
+def subject(account: str, limit: int = 100) -> str:
+    """What a remembered account name means in a sentence: an account, or the API token."""
+    if account == TOKEN_SUBJECT:
+        return "the useapi.net API token"
+    return f"account {safe(account, limit)}"

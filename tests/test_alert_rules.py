@@ -3,7 +3,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from alerts.rules import AlertKey, Kind, Subject, crossed, plan, subjects
+from alerts.rules import AlertKey, ExpiryKind, Subject, crossed, plan, subjects
 from minimax_api import AccountInfo, parse_features
 from tests.support.upstream import sample_features
 
@@ -11,7 +11,7 @@ NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 HOURS = (72.0, 24.0, 1.0)
 
 
-def batch(hours: float, kind: Kind = Kind.VIDEO) -> Subject:
+def batch(hours: float, kind: ExpiryKind = ExpiryKind.VIDEO) -> Subject:
     return Subject("acc", kind, NOW + timedelta(hours=hours), 100)
 
 
@@ -58,7 +58,7 @@ def test_a_renewed_batch_re_arms() -> None:
 
 def test_kinds_are_separate() -> None:
     done: set[AlertKey] = set()
-    posted = run([batch(2), batch(2, Kind.AUDIO), batch(2, Kind.SESSION)], NOW, done)
+    posted = run([batch(2), batch(2, ExpiryKind.AUDIO), batch(2, ExpiryKind.SESSION)], NOW, done)
     assert len(posted) == 3
 
 
@@ -68,8 +68,11 @@ def test_subjects_merge_batches_with_the_same_end_time() -> None:
     found = subjects("acc", parse_features(payload), info)
     by_kind = sorted((s.kind, s.credit) for s in found)
     assert by_kind == [
-        (Kind.AUDIO, 5), (Kind.SESSION, None), (Kind.VIDEO, 30), (Kind.VIDEO, 30),
-    ]  # fmt: skip
+        (ExpiryKind.AUDIO, 5),
+        (ExpiryKind.SESSION, None),
+        (ExpiryKind.VIDEO, 30),
+        (ExpiryKind.VIDEO, 30),
+    ]
     assert subjects("acc", None, None) == []
 
 
@@ -77,7 +80,7 @@ def test_an_end_time_that_wobbles_by_seconds_is_the_same_batch() -> None:
     done: set[AlertKey] = set()
     assert run([batch(2)], NOW, done) == [(2, 24)]
     for seconds in (1, -1, 30, 599, -599):
-        wobbled = Subject("acc", Kind.VIDEO, NOW + timedelta(hours=2, seconds=seconds), 100)
+        wobbled = Subject("acc", ExpiryKind.VIDEO, NOW + timedelta(hours=2, seconds=seconds), 100)
         assert run([wobbled], NOW + timedelta(minutes=1), done) == [], seconds
 
 
@@ -85,7 +88,9 @@ def test_an_end_time_that_really_moves_is_a_new_batch() -> None:
     done: set[AlertKey] = set()
     assert run([batch(2)], NOW, done) == [(2, 24)]
     assert run([batch(5)], NOW, done) == [(5, 24)]
-    assert run([batch(2, Kind.AUDIO)], NOW, done) == [(2, 24)], "another kind is another batch"
+    assert run([batch(2, ExpiryKind.AUDIO)], NOW, done) == [(2, 24)], (
+        "another kind is another batch"
+    )
 
 
 def test_batches_ending_minutes_apart_are_announced_together() -> None:

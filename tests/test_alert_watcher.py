@@ -9,7 +9,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from alerts.store import TOKEN_SUBJECT, NoticeKind, SqliteAlertStore
+from alerts.notices import TOKEN_SUBJECT, NoticeKind
+from alerts.store import SqliteAlertStore
 from alerts.watcher import Watcher
 from minimax_api import MiniMaxClient, RetryPolicy
 from state import Database
@@ -61,7 +62,7 @@ async def test_a_batch_two_hours_away_alerts_once(client, store, upstream) -> No
     await w.check()
     [notice] = await sent_all(store)
     assert notice.kind is NoticeKind.EXPIRY
-    assert [i["threshold"] for i in notice.payload["items"]] == [24]
+    assert [i.threshold for i in notice.payload.items] == [24]
     for _ in range(3):
         await w.check()
     assert await store.pending() == []
@@ -83,8 +84,8 @@ async def test_one_message_lists_every_new_batch_of_an_account(client, store, up
     upstream.listing_extra["a"] = account_entry("a", session_in_days=2)
     await watcher(client, store, Clock()).check()
     [notice] = await sent_all(store)
-    items = notice.payload["items"]
-    assert sorted((i["kind"], i["threshold"]) for i in items) == [
+    items = notice.payload.items
+    assert sorted((i.kind, i.threshold) for i in items) == [
         ("audio", 1), ("session", 72), ("video", 24), ("video", 72),
     ]  # fmt: skip
 
@@ -111,7 +112,7 @@ async def test_three_failures_then_recovery(client, store, upstream) -> None:
         await w.check()
         clock.now += timedelta(minutes=30)
     [notice] = await sent_all(store)
-    assert notice.kind is NoticeKind.UNREADABLE and notice.payload["title"].endswith(
+    assert notice.kind is NoticeKind.UNREADABLE and notice.payload.title.endswith(
         "rejected its session"
     )
     upstream.clear()

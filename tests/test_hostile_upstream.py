@@ -13,7 +13,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from alerts.store import NoticeKind, SqliteAlertStore
+from alerts.notices import NoticeKind
+from alerts.store import SqliteAlertStore
 from minimax_api import MiniMaxClient, RateLimited, RetryPolicy, parse_features
 from minimax_api import parsing as p
 from minimax_api.client import MAX_BODY
@@ -115,4 +116,4 @@ async def test_a_hostile_account_is_unreadable_after_three_checks(
     assert not [r for r in caplog.records if r.exc_info], "no traceback: it is not our bug"
     [notice] = await store.pending()
     assert (notice.account, notice.kind) == ("a", NoticeKind.UNREADABLE)
-    assert notice.payload["title"] == title
+    assert notice.payload.title == title

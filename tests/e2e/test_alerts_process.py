@@ -192,7 +192,10 @@ async def test_alerts_commands(
     await discord_stub.wait_for(lambda: embeds_of(status))
     [embed] = embeds_of(status)
     assert f"<#{CHANNEL_ID}>" in embed["description"] and "72 h, 24 h, 1 h" in embed["description"]
-    assert embed["fields"][0]["name"] == "a" and "soonest expiry <t:" in embed["fields"][0]["value"]
+    assert (
+        embed["fields"][0]["name"] == "account a"
+        and "soonest expiry <t:" in embed["fields"][0]["value"]
+    )
     test = await discord_stub.inject("alerts", subcommand="test")
     await discord_stub.wait_for(lambda: embeds_of(test))
     assert "Posted a test alert" in embeds_of(test)[0]["description"]

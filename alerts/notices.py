@@ -1,0 +1,146 @@
+"""The messages the alert channel gets: typed payloads, stored in the outbox as JSON."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from minimax_api.parsing import Number
+
+from .rules import Due, ExpiryKind
+
+TOKEN_SUBJECT = "*token*"
+"""The account name under which failures of the whole API token are remembered."""
+
+
+class NoticeKind(StrEnum):
+    EXPIRY = "expiry"
+    UNREADABLE = "unreadable"
+    READABLE = "readable"
+    REFUSED = "refused"  # ours, in place of a notice Discord refused for good
+
+
+@dataclass(frozen=True)
+class ExpiryItem:
+    """One batch or session that newly crossed a warning step."""
+
+    kind: ExpiryKind
+    credit: Number | None
+    ends_at: int  # epoch seconds
+    threshold: float  # hours
+
+    @classmethod
+    def of(cls, due: Due) -> ExpiryItem:
+        s = due.subject
+        return cls(s.kind, s.credit, int(s.ends_at.timestamp()), due.threshold)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": str(self.kind),
+            "credit": self.credit,
+            "ends_at": self.ends_at,
+            "threshold": self.threshold,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ExpiryItem:
+        return cls(
+            ExpiryKind(data["kind"]), data.get("credit"), int(data["ends_at"]), data["threshold"]
+        )
+
+
+@dataclass(frozen=True)
+class Expiry:
+    items: tuple[ExpiryItem, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"items": [i.to_json() for i in self.items]}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Expiry:
+        return cls(tuple(ExpiryItem.from_json(i) for i in data.get("items", [])))
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """Three checks in a row failed: the problem's title and what to do."""
+
+    title: str
+    advice: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"title": self.title, "advice": self.advice}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Unreadable:
+        return cls(str(data.get("title", "the check failed")), str(data.get("advice", "")))
+
+
+@dataclass(frozen=True)
+class Readable:
+    def to_json(self) -> dict[str, Any]:
+        return {}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Readable:
+        return cls()
+
+
+@dataclass(frozen=True)
+class Replacement:
+    """Ours, posted where Discord refused the notice `ref` for good; `reason` is our words."""
+
+    ref: str
+    reason: str
+    about: NoticeKind
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ref": self.ref, "reason": self.reason, "about": str(self.about)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Replacement:
+        return cls(str(data["ref"]), str(data["reason"]), NoticeKind(data["about"]))
+
+
+Payload = Expiry | Unreadable | Readable | Replacement
+PAYLOADS: dict[NoticeKind, type[Payload]] = {
+    NoticeKind.EXPIRY: Expiry,
+    NoticeKind.UNREADABLE: Unreadable,
+    NoticeKind.READABLE: Readable,
+    NoticeKind.REFUSED: Replacement,
+}
+KINDS: dict[type[Payload], NoticeKind] = {t: k for k, t in PAYLOADS.items()}
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One message for the alert channel, waiting in the outbox until it is sent."""
+
+    nonce: str
+    account: str
+    payload: Payload
+    created_at: datetime
+    attempts: int = 0
+    refusals: int = 0
+
+    @property
+    def kind(self) -> NoticeKind:
+        return KINDS[type(self.payload)]
+
+    def payload_json(self) -> str:
+        return json.dumps(self.payload.to_json())
+
+
+def load_payload(kind: str, text: str) -> Payload:
+    """The payload of an outbox row, as any version of the bot wrote it."""
+    return PAYLOADS[NoticeKind(kind)].from_json(json.loads(text))
+
+
+def make_nonce(*parts: object) -> str:
+    """A Discord nonce (at most 25 characters) derived from the notice's identity."""
+    digest = hashlib.sha256(json.dumps([str(p) for p in parts]).encode()).hexdigest()
+    return "a" + digest[:24]

@@ -1,0 +1,108 @@
+"""The alert store: outbox rows, typed payloads, set-aside notices."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from alerts.notices import (
+    Expiry,
+    ExpiryItem,
+    Notice,
+    NoticeKind,
+    Readable,
+    Replacement,
+    Unreadable,
+)
+from alerts.rules import ExpiryKind
+from alerts.store import SqliteAlertStore
+from state import Database
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[SqliteAlertStore]:
+    db = await Database.open(tmp_path / "state.sqlite3")
+    yield SqliteAlertStore(db)
+    await db.close()
+
+
+# Outbox rows exactly as the bot wrote them before payloads had types (issue 8's version).
+OLD_ROWS = [
+    (
+        "aold1",
+        "acc",
+        "expiry",
+        '{"items": [{"kind": "video", "credit": 10, "ends_at": 1796212800, "threshold": 24.0},'
+        ' {"kind": "session", "credit": null, "ends_at": 1796220000, "threshold": 72}]}',
+    ),
+    ("aold2", "*token*", "unreadable", '{"title": "useapi.net refused", "advice": "Check it."}'),
+    ("aold3", "acc", "readable", "{}"),
+]
+
+
+async def test_outbox_rows_written_before_payloads_had_types_are_read(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "state.sqlite3")
+    await db.close()
+    with sqlite3.connect(tmp_path / "state.sqlite3") as raw:
+        raw.executemany(
+            "INSERT INTO outbox(nonce, account, kind, payload, created_at) VALUES (?, ?, ?, ?, ?)",
+            [(*row, NOW.isoformat()) for row in OLD_ROWS],
+        )
+    db = await Database.open(tmp_path / "state.sqlite3")
+    try:
+        pending = await SqliteAlertStore(db).pending()
+    finally:
+        await db.close()
+    assert [n.payload for n in pending] == [
+        Expiry(
+            (
+                ExpiryItem(ExpiryKind.VIDEO, 10, 1796212800, 24.0),
+                ExpiryItem(ExpiryKind.SESSION, None, 1796220000, 72),
+            )
+        ),
+        Unreadable("useapi.net refused", "Check it."),
+        Readable(),
+    ]
+    assert [n.kind for n in pending] == [
+        NoticeKind.EXPIRY,
+        NoticeKind.UNREADABLE,
+        NoticeKind.READABLE,
+    ]
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        Expiry((ExpiryItem(ExpiryKind.AUDIO, 2.5, 1796212800, 1.0),)),
+        Unreadable("t", "a"),
+        Readable(),
+        Replacement("aref", "the server's AutoMod blocked it", NoticeKind.EXPIRY),
+    ],
+)
+async def test_every_payload_survives_the_outbox(store: SqliteAlertStore, payload: object) -> None:
+    notice = Notice("anonce", "acc", payload, NOW)  # type: ignore[arg-type]
+    await store.queue(notice, notified=False)
+    [back] = await store.pending()
+    assert back == notice
+
+
+async def test_a_set_aside_notice_leaves_the_outbox_and_its_replacement_enters(
+    store: SqliteAlertStore,
+) -> None:
+    first = Notice("afirst", "acc", Readable(), NOW)
+    await store.queue(first, notified=False)
+    assert await store.mark_refused("afirst", "AutoMod") == 1
+    assert await store.mark_refused("afirst", "AutoMod") == 2
+    instead = Notice("ainstead", "acc", Replacement("afirst", "blocked", NoticeKind.READABLE), NOW)
+    await store.set_aside("afirst", "failed", "AutoMod", NOW, instead)
+    assert [n.nonce for n in await store.pending()] == ["ainstead"]
+    [failed] = await store.failed(5)
+    assert (failed.nonce, failed.outcome, failed.reason) == ("afirst", "failed", "AutoMod")
+    await store.forget_before(NOW + timedelta(days=1))
+    assert await store.failed(5) == []
