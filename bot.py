@@ -28,7 +28,7 @@ from core.lookup import pick_account_problem
 from core.metrics import Metrics
 from core.replies import send_problem
 from minimax_api import BadRequest, MiniMaxClient, RateLimiter, UseapiError
-from render.problems import describe
+from minimax_api.problems import describe
 from render.report import account_report, problem_report
 from settings import Settings, SettingsError, load_settings
 from state import Database

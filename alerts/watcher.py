@@ -16,7 +16,7 @@ from minimax_api import (
     TokenRefused,
     UseapiError,
 )
-from render.problems import describe
+from minimax_api.problems import describe
 
 from .notices import TOKEN_SUBJECT, Expiry, ExpiryItem, Notice, Readable, Unreadable, make_nonce
 from .rules import plan, subjects

@@ -11,15 +11,13 @@ from discord import app_commands
 from discord.ext import commands
 
 from core import replies
-from core.lookup import account_choices, load_features
-from minimax_api import AccountInfo, Features, UseapiError
-from render.credits import AccountResult, credits_embed, summary_embeds
-from render.problems import Problem, describe
+from core.lookup import account_choices, load_each, load_features
+from minimax_api import AccountInfo, Features
+from minimax_api.problems import Problem
+from render.credits import credits_embed, summary_embeds
 
 if TYPE_CHECKING:
     from bot import MiniMaxBot
-
-SUMMARY_CONCURRENCY = 8
 
 
 class Credits(commands.Cog):
@@ -51,23 +49,13 @@ class Credits(commands.Cog):
 
     async def _one(self, account: str | None) -> tuple[Features | Problem, AccountInfo | None]:
         """The account's features and what the accounts listing says of it, fetched together."""
+        directory = self.bot.accounts
         if account is None:
-            return await load_features(self.bot, None), None
-        return await asyncio.gather(
-            load_features(self.bot, account), self.bot.accounts.info(account)
-        )
+            return await load_features(directory, None), None
+        return await asyncio.gather(load_features(directory, account), directory.info(account))
 
-    async def _summary(self, accounts: tuple[str, ...]) -> list[AccountResult]:
-        gate = asyncio.Semaphore(SUMMARY_CONCURRENCY)
-
-        async def one(account: str) -> AccountResult:
-            async with gate:
-                try:
-                    return AccountResult(account, features=await self.bot.minimax.features(account))
-                except UseapiError as exc:
-                    return AccountResult(account, problem=describe(exc, account))
-
-        return list(await asyncio.gather(*(one(a) for a in accounts)))
+    async def _summary(self, accounts: tuple[str, ...]) -> list[tuple[str, Features | Problem]]:
+        return await load_each(self.bot.accounts, accounts, self.bot.settings.poll_concurrency)
 
 
 async def setup(bot: MiniMaxBot) -> None:

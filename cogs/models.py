@@ -10,8 +10,8 @@ from discord.ext import commands
 
 from core import replies
 from core.lookup import account_choices, load_features, pick_account_problem
+from minimax_api.problems import Problem
 from render.models import models_embeds
-from render.problems import Problem
 
 if TYPE_CHECKING:
     from bot import MiniMaxBot
@@ -33,7 +33,9 @@ class Models(commands.Cog):
         """List the MiniMax models, what each generation costs, and their limits."""
         account, several = self.bot.accounts.target(account)
         work = (
-            pick_account_problem(self.bot.accounts) if several else load_features(self.bot, account)
+            pick_account_problem(self.bot.accounts)
+            if several
+            else load_features(self.bot.accounts, account)
         )
         features = await replies.deferred(interaction, work, public=public)
         if isinstance(features, Problem):

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import Protocol
 
 import discord
 from discord import app_commands
 
 from minimax_api import BadRequest, Features, UseapiError
+from minimax_api.problems import Problem, describe
 from render.limits import safe
-from render.problems import Problem, describe
 
 from .accounts import AccountDirectory
-
-if TYPE_CHECKING:
-    from bot import MiniMaxBot
 
 log = logging.getLogger(__name__)
 
@@ -41,21 +40,39 @@ async def pick_account_problem(accounts: AccountDirectory, detail: str = "") -> 
     )
 
 
-async def load_features(bot: MiniMaxBot, account: str | None) -> Features | Problem:
-    """The account's features, or what to tell the user instead."""
+async def load_features(accounts: AccountDirectory, account: str | None) -> Features | Problem:
+    """The account's features, or what to tell the user instead (None: useapi.net's only
+    account; a 400 then means there are several, and the answer lists them)."""
     try:
-        return await bot.minimax.features(account)
+        return await accounts.client.features(account)
     except UseapiError as exc:
         log.info("features for %r failed: %r", account, exc)
         if isinstance(exc, BadRequest) and account is None:
-            return await pick_account_problem(bot.accounts, exc.detail)
+            return await pick_account_problem(accounts, exc.detail)
         return describe(exc, account)
 
 
+async def load_each(
+    accounts: AccountDirectory, names: Sequence[str], concurrency: int
+) -> list[tuple[str, Features | Problem]]:
+    """Each named account's features or problem, `concurrency` requests at a time."""
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(name: str) -> tuple[str, Features | Problem]:
+        async with gate:
+            return name, await load_features(accounts, name)
+
+    return list(await asyncio.gather(*(one(n) for n in names)))
+
+
+class HasAccounts(Protocol):
+    accounts: AccountDirectory
+
+
 async def account_choices(
-    interaction: discord.Interaction, current: str
+    interaction: discord.Interaction[HasAccounts],  # type: ignore[type-var]
+    current: str,
 ) -> list[app_commands.Choice[str]]:
     """Autocomplete for every `account` option."""
-    bot: MiniMaxBot = interaction.client  # type: ignore[assignment]
-    pairs = await bot.accounts.suggest(current)
+    pairs = await interaction.client.accounts.suggest(current)
     return [app_commands.Choice(name=name, value=value) for name, value in pairs]

@@ -9,9 +9,9 @@ from typing import TypeVar
 
 import discord
 
-from render.credits import problem_embed
-from render.limits import pack_messages
-from render.problems import Problem
+from minimax_api.problems import Problem
+from render import limits
+from render.limits import pack_messages, safe
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +54,18 @@ async def send_embeds(
     interaction.extras.pop(PLACEHOLDER, None)
     for message in rest:
         await interaction.followup.send(embeds=message, ephemeral=not public)
+
+
+def problem_embed(problem: Problem) -> discord.Embed:
+    """The answer that says what went wrong and what to do next."""
+    description = problem.advice
+    if problem.detail:
+        description = f"{description}\nuseapi.net said: “{safe(problem.detail, 300)}”"
+    return discord.Embed(
+        title=limits.clip(problem.title, limits.TITLE),
+        description=limits.clip(description, limits.DESCRIPTION),
+        colour=discord.Colour.red(),
+    )
 
 
 async def send_problem(interaction: discord.Interaction, problem: Problem) -> None:

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import discord
 
 from minimax_api import AccountInfo, CreditBatch, Features
+from minimax_api.problems import Problem
 
 from . import limits
 from .fmt import amount, relative_and_full, stamp
 from .limits import safe
-from .problems import Problem
 
 URGENT = timedelta(hours=24)
 SOON = timedelta(hours=72)
@@ -97,28 +96,21 @@ def credits_embed(
     return embed
 
 
-@dataclass(frozen=True)
-class AccountResult:
-    """One account's answer in a summary: its features or what went wrong."""
-
-    account: str
-    features: Features | None = None
-    problem: Problem | None = None
-
-
-def summary_embeds(results: Sequence[AccountResult], *, now: datetime) -> list[discord.Embed]:
-    """One field per account with its balance and soonest expiry."""
+def summary_embeds(
+    results: Sequence[tuple[str, Features | Problem]], *, now: datetime
+) -> list[discord.Embed]:
+    """One field per account with its balance and soonest expiry, or what went wrong."""
     soonest_all = [
-        s for r in results if r.features and (s := r.features.soonest_expiry(now)) is not None
+        s
+        for _, f in results
+        if isinstance(f, Features) and (s := f.soonest_expiry(now)) is not None
     ]
     fields: list[tuple[str, str]] = []
-    for result in results:
-        name = safe(result.account, limits.FIELD_NAME)
-        if result.features is None:
-            problem = result.problem or Problem("Unknown error", "Try again.")
-            fields.append((name, f"⚠️ {problem.title}. {problem.advice}"))
+    for account, f in results:
+        name = safe(account, limits.FIELD_NAME)
+        if isinstance(f, Problem):
+            fields.append((name, f"⚠️ {f.title}. {f.advice}"))
             continue
-        f = result.features
         soonest = f.soonest_expiry(now)
         expiry = f"soonest expiry {relative_and_full(soonest)}" if soonest else "nothing expiring"
         audio = f" · **{amount(f.audio.total)}** audio" if f.audio else ""
@@ -130,14 +122,3 @@ def summary_embeds(results: Sequence[AccountResult], *, now: datetime) -> list[d
         timestamp=now,
     )
     return limits.paginate(template, fields)
-
-
-def problem_embed(problem: Problem) -> discord.Embed:
-    description = problem.advice
-    if problem.detail:
-        description = f"{description}\nuseapi.net said: “{safe(problem.detail, 300)}”"
-    return discord.Embed(
-        title=limits.clip(problem.title, limits.TITLE),
-        description=limits.clip(description, limits.DESCRIPTION),
-        colour=discord.Colour.red(),
-    )

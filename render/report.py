@@ -6,9 +6,9 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 
 from minimax_api import CreditBatch, Features
+from minimax_api.problems import Problem
 
 from .fmt import amount
-from .problems import Problem
 
 
 def _when(moment: datetime, now: datetime) -> str:

@@ -18,7 +18,7 @@ from alerts.store import SqliteAlertStore
 from minimax_api import MiniMaxClient, RateLimited, RetryPolicy, parse_features
 from minimax_api import parsing as p
 from minimax_api.client import MAX_BODY
-from render.problems import describe
+from minimax_api.problems import describe
 from state import Database
 from tests.support.upstream import FakeUseapi, Fault, sample_features
 from tests.test_alert_watcher import Clock, watcher

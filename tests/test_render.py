@@ -4,12 +4,13 @@ from datetime import UTC, datetime, timedelta
 
 import discord
 
-from minimax_api import AccountInfo, ModelInfo, parse_features
+from core.replies import problem_embed
+from minimax_api import AccountInfo, Features, ModelInfo, parse_features
 from minimax_api.errors import RateLimited, TokenRefused
+from minimax_api.problems import Problem, describe
 from render import limits
-from render.credits import AccountResult, credits_embed, problem_embed, summary_embeds
+from render.credits import credits_embed, summary_embeds
 from render.models import models_embeds
-from render.problems import describe
 from tests.support.checks import message_problems
 from tests.support.upstream import sample_features
 
@@ -106,8 +107,8 @@ def test_no_models() -> None:
 
 def test_summary_of_thirty_accounts() -> None:
     good = parse_features(sample_features(batches_in_hours=[5], now=NOW))
-    results = [AccountResult(f"acc{i}", features=good) for i in range(29)]
-    results.append(AccountResult("bad", problem=describe(TokenRefused())))
+    results: list[tuple[str, Features | Problem]] = [(f"acc{i}", good) for i in range(29)]
+    results.append(("bad", describe(TokenRefused())))
     embeds = summary_embeds(results, now=NOW)
     fields = [f for e in embeds for f in e.fields]
     assert len(fields) == 30 and len(embeds) == 2

@@ -1,13 +1,14 @@
 """What to tell a person about each failure: a short title and what to do next.
 
-Plain text without Discord imports, shared by the slash commands and `bot.py --check`.
+Plain text without Discord imports, shared by the slash commands, the expiry alerts and
+`bot.py --check`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from minimax_api import errors
+from . import errors
 
 
 @dataclass(frozen=True)
