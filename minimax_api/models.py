@@ -81,7 +81,8 @@ class AccountInfo:
     error: str | None = None
     max_jobs: int | None = None
     support_video: bool | None = None
-    support_music: bool | None = None
+    support_chat: bool | None = None
+    support_audio: bool | None = None  # the older listing called it supportMusic
 
 
 def unexpired(batches: Iterable[CreditBatch], now: datetime) -> tuple[CreditBatch, ...]:
@@ -165,7 +166,8 @@ def _account(key: str | None, raw: Any) -> AccountInfo | None:
         error=(p.text(error) or p.label(error)) if error not in (None, "", False) else None,
         max_jobs=p.integer(data.get("maxJobs")),
         support_video=p.flag(data.get("supportVideo")),
-        support_music=p.flag(data.get("supportMusic")),
+        support_chat=p.flag(data.get("supportChat")),
+        support_audio=p.flag(data.get("supportAudio", data.get("supportMusic"))),
     )
 
 

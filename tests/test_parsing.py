@@ -133,3 +133,23 @@ def test_accounts_listing() -> None:
     assert accounts[1].error == "session rejected"
     assert parse_accounts("nonsense") == ()
     assert parse_accounts([account_entry("9")])[0].account == "9"
+
+
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [
+        # the older documentation: supportMusic, supportVideo
+        ({"supportMusic": True, "supportVideo": False}, (False, None, True)),
+        # the current documentation: supportVideo, supportChat, supportAudio
+        ({"supportVideo": True, "supportChat": True, "supportAudio": False}, (True, True, False)),
+        ({}, (None, None, None)),
+        ({"supportVideo": "yes", "supportAudio": None}, (None, None, None)),
+    ],
+)
+def test_both_shapes_of_the_listing_flags(flags: dict[str, object], expected: tuple) -> None:
+    entry = {**account_entry("1"), **flags}
+    for key in ("supportMusic", "supportVideo", "supportChat", "supportAudio"):
+        if key not in flags:
+            entry.pop(key, None)
+    [info] = parse_accounts({"1": entry})
+    assert (info.support_video, info.support_chat, info.support_audio) == expected
