@@ -182,7 +182,7 @@ def load_settings(env: Mapping[str, str], *, require_discord: bool = True) -> Se
     useapi_token = _required(
         env, "USEAPI_TOKEN", "copy your API token from useapi.net (Account → API token) into .env"
     )
-    log_level = (_get(env, "LOG_LEVEL") or "INFO").upper()
+    log_level = (_get(env, "LOG_LEVEL") or Settings.log_level).upper()
     if log_level not in LOG_LEVELS:
         choices = ", ".join(LOG_LEVELS)
         raise SettingsError(f"LOG_LEVEL={log_level!r} is not a log level: use one of {choices}")
@@ -191,17 +191,23 @@ def load_settings(env: Mapping[str, str], *, require_discord: bool = True) -> Se
         useapi_token=useapi_token,
         useapi_base_url=_base_url(env),
         useapi_accounts=_accounts(env),
-        useapi_timeout_seconds=_positive(env, "USEAPI_TIMEOUT_SECONDS", 20.0, "seconds"),
+        useapi_timeout_seconds=_positive(
+            env, "USEAPI_TIMEOUT_SECONDS", Settings.useapi_timeout_seconds, "seconds"
+        ),
         guild_id=_snowflake(env, "DISCORD_GUILD_ID", "Server"),
         database_path=database_path(_get(env, "DATABASE_URL") or DEFAULT_DATABASE_URL),
         log_level=log_level,
         alert_channel_id=_snowflake(env, "ALERT_CHANNEL_ID", "Channel"),
         alert_mention_role_id=_snowflake(env, "ALERT_MENTION_ROLE_ID", "Role"),
         expiry_warning_hours=_hours(env),
-        check_interval_minutes=_positive(env, "CHECK_INTERVAL_MINUTES", 30.0, "minutes"),
-        poll_concurrency=_count(env, "POLL_CONCURRENCY", 8),
-        useapi_max_rps=_positive(env, "USEAPI_MAX_RPS", 5.0, "requests per second"),
+        check_interval_minutes=_positive(
+            env, "CHECK_INTERVAL_MINUTES", Settings.check_interval_minutes, "minutes"
+        ),
+        poll_concurrency=_count(env, "POLL_CONCURRENCY", Settings.poll_concurrency),
+        useapi_max_rps=_positive(
+            env, "USEAPI_MAX_RPS", Settings.useapi_max_rps, "requests per second"
+        ),
         health_port=_port(env),
-        health_host=_get(env, "HEALTH_HOST") or "0.0.0.0",
+        health_host=_get(env, "HEALTH_HOST") or Settings.health_host,
         log_format=_choice(env, "LOG_FORMAT", ("text", "json")),
     )
