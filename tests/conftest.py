@@ -14,6 +14,8 @@ from tests.support.checks import all_problems
 from tests.support.discord_stub import DiscordStub, Injected
 from tests.support.upstream import FakeUseapi
 
+pytest_plugins = ["tests.support.postgres"]  # postgres_server, postgres_url
+
 DISCORD_TOKEN = "discord-test-token-abcdefghijklmnop"
 
 
