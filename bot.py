@@ -37,6 +37,28 @@ log = logging.getLogger("bot")
 
 EXTENSIONS = ("cogs.credits", "cogs.models", "cogs.alerts")
 
+# The gateway close codes Discord documents as fatal, and what to do about each. discord.py
+# gives up on these instead of reconnecting: it raises ConnectionClosed with the code, 4014 as
+# PrivilegedIntentsRequired, and a token refused already at log-in as LoginFailure (as 4004).
+FATAL_CLOSES: dict[int, str] = {
+    4004: "DISCORD_TOKEN was refused by Discord: copy a fresh token from the developer portal "
+    "(Bot → Reset Token) into .env",
+    4010: "Discord closed the gateway with 4010 (invalid shard): it did not accept the shard "
+    "this bot sent; update the bot and discord.py, and report a bug if it persists",
+    4011: "Discord closed the gateway with 4011 (sharding required): the bot is in too many "
+    "servers for one shard and needs sharding, which this bot does not do; remove it from "
+    "servers it does not serve, or report it",
+    4012: "Discord closed the gateway with 4012 (invalid API version): this discord.py speaks a "
+    "gateway version Discord no longer accepts; update discord.py "
+    "(pip install -U -r requirements.txt)",
+    4013: "Discord closed the gateway with 4013 (invalid intents): it did not accept the intents "
+    "this bot sent; update the bot and discord.py, and report a bug if it persists",
+    4014: "Discord closed the gateway with 4014 (disallowed intents): a privileged intent was "
+    "requested that the application may not use; enable it in the developer portal (Bot → "
+    "Privileged Gateway Intents) or do not request it (this bot requests only the guilds "
+    "intent, which is not privileged)",
+}
+
 
 class StartupError(Exception):
     """Start-up cannot go on; the message names the setting and the fix."""
@@ -242,12 +264,14 @@ async def run_bot(settings: Settings) -> int:
     async with bot:
         try:
             await _run_until(bot.start(settings.discord_token), stop)
-        except discord.LoginFailure:
-            print(
-                "error: DISCORD_TOKEN was refused by Discord: copy a fresh token from the "
-                "developer portal (Bot → Reset Token) into .env",
-                file=sys.stderr,
-            )
+        except (discord.LoginFailure, discord.PrivilegedIntentsRequired) as exc:
+            code = 4004 if isinstance(exc, discord.LoginFailure) else 4014
+            print(f"error: {FATAL_CLOSES[code]}", file=sys.stderr)
+            return 2
+        except discord.ConnectionClosed as exc:
+            if exc.code not in FATAL_CLOSES:
+                raise
+            print(f"error: {FATAL_CLOSES[exc.code]}", file=sys.stderr)
             return 2
         except StartupError as exc:
             print(f"error: {exc}", file=sys.stderr)

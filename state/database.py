@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -81,7 +82,12 @@ class Database:
     @classmethod
     async def open(cls, path: Path) -> Database:
         path.parent.mkdir(parents=True, exist_ok=True)
-        conn = await aiosqlite.connect(path, isolation_level=None)
+        conn = aiosqlite.connect(path, isolation_level=None)
+        try:
+            await conn
+        except BaseException:
+            _join_worker(conn)
+            raise
         try:
             await conn.execute("PRAGMA journal_mode=WAL")
             await conn.execute("PRAGMA busy_timeout=5000")
@@ -117,6 +123,20 @@ class Database:
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 (key, value),
             )
+
+
+def _join_worker(conn: aiosqlite.Connection) -> None:
+    """Wait for the worker thread of a connection that failed to open.
+
+    When connecting fails, aiosqlite (0.22) tells its thread to stop but does not wait: the
+    thread then hands a last result to the event loop, and if a start-up that fails at once
+    has closed the loop by then, the thread dies with "Event loop is closed" and a traceback
+    after the bot's one-line error. All the thread has left is that hand-off, so the wait is
+    short; it ends before the error goes on, while the loop is still open.
+    """
+    thread = getattr(conn, "_thread", conn)  # before aiosqlite 0.22 the connection is the thread
+    if isinstance(thread, threading.Thread) and thread.is_alive():
+        thread.join(timeout=5)
 
 
 async def _migrate(conn: aiosqlite.Connection) -> None:

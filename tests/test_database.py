@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -37,3 +38,15 @@ async def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
         conn.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 5}")
     with pytest.raises(RuntimeError, match="newer than this bot knows"):
         await Database.open(path)
+
+
+@pytest.mark.parametrize("where", ["a folder", "under a file"])
+async def test_a_failed_open_leaves_no_thread_behind(tmp_path: Path, where: str) -> None:
+    """The error must be the last thing that happens: a worker thread still running would
+    report to an event loop that may have closed by then, and print a traceback."""
+    (tmp_path / "file").write_text("")
+    path = tmp_path if where == "a folder" else tmp_path / "file" / "bot.sqlite3"
+    before = set(threading.enumerate())
+    with pytest.raises((OSError, sqlite3.Error)):
+        await Database.open(path)
+    assert [t.name for t in threading.enumerate() if t not in before] == []

@@ -164,6 +164,8 @@ class DiscordStub:
         self.by_nonce: dict[str, dict[str, Any]] = {}
         self.hold_after_post: float = 0.0  # answer late, after the message exists
         self.history_status: int = 200
+        # A gateway close code to answer IDENTIFY and RESUME with (None: accept them).
+        self.refuse_identify: int | None = None
         # Decide per message body: None posts it; (status, code, message) refuses it.
         self.refuse: Callable[[dict[str, Any]], tuple[int, int, str] | None] = lambda body: None
         self._created: list[dict[str, Any]] = []
@@ -408,11 +410,19 @@ class DiscordStub:
                 data = json.loads(msg.data)
                 if data["op"] == 1:
                     await ws.send_str(json.dumps({"op": 11, "d": None}))
+                elif data["op"] in (2, 6) and self.refuse_identify is not None:
+                    await ws.close(code=self.refuse_identify)
                 elif data["op"] in (2, 6):
                     await self._send_ready(ws)
         finally:
             self._sockets.remove(ws)
         return ws
+
+    async def close_gateway(self, code: int) -> None:
+        """Close every connected gateway socket with `code`, as Discord does (4004: the token
+        was reset in the developer portal while the bot ran)."""
+        for ws in list(self._sockets):
+            await ws.close(code=code)
 
     async def _dispatch(
         self, ws: web.WebSocketResponse, event: str, payload: dict[str, Any]
