@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import hashlib
 import json
 import logging
@@ -21,21 +22,32 @@ from discord import app_commands
 from discord.ext import commands
 from dotenv import find_dotenv, load_dotenv
 
+import state
+from alerts.status import AlertStatus
 from core.accounts import AccountDirectory
 from core.health import HealthServer
 from core.logs import setup_logging
-from core.lookup import pick_account_problem
+from core.lookup import load_features
 from core.metrics import Metrics
 from core.replies import send_problem
-from minimax_api import BadRequest, MiniMaxClient, RateLimiter, UseapiError
-from minimax_api.problems import describe
+from minimax_api import MiniMaxClient, RateLimiter, RetryPolicy, UseapiError
+from minimax_api.problems import Problem, describe
 from render.report import account_report, problem_report
 from settings import Settings, SettingsError, load_settings
-from state import Database
+from state import (
+    Claims,
+    Database,
+    Lease,
+    Meta,
+    SqliteTarget,
+    StoreUnavailable,
+    this_process,
+)
 
 log = logging.getLogger("bot")
 
 EXTENSIONS = ("cogs.credits", "cogs.models", "cogs.alerts")
+SYNC_LEASE_SECONDS = 60.0
 
 # The gateway close codes Discord documents as fatal, and what to do about each. discord.py
 # gives up on these instead of reconnecting: it raises ConnectionClosed with the code, 4014 as
@@ -64,16 +76,28 @@ class StartupError(Exception):
     """Start-up cannot go on; the message names the setting and the fix."""
 
 
+ALREADY_ANSWERED = 40060  # Discord: "Interaction has already been acknowledged"
+CLAIM_WAIT = 1.0  # seconds a claim may take before the interaction is answered regardless
+
+
 class Tree(app_commands.CommandTree["MiniMaxBot"]):
+    async def interaction_check(self, interaction: discord.Interaction[MiniMaxBot]) -> bool:
+        """Answer only the interactions this process claims first: Discord delivers each one
+        to every replica. When the store cannot say, answer anyway (and say so once)."""
+        return await interaction.client.claim_interaction(interaction.id)
+
     async def on_error(
-        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+        self, interaction: discord.Interaction[MiniMaxBot], error: app_commands.AppCommandError
     ) -> None:
         """The one place unexpected command failures end: log them, answer briefly."""
         original = getattr(error, "original", error)
         command = interaction.command.qualified_name if interaction.command else "?"
+        if isinstance(original, discord.HTTPException) and original.code == ALREADY_ANSWERED:
+            log.debug("/%s: another process answered interaction %s", command, interaction.id)
+            return
         interaction.client.metrics.commands.labels(command=command, outcome="error").inc()
-        if isinstance(original, UseapiError):
-            log.warning("/%s: useapi.net error %r", command, original)
+        if isinstance(original, UseapiError | StoreUnavailable):
+            log.warning("/%s: %r", command, original)
         else:
             log.error("/%s failed", command, exc_info=original)
         try:
@@ -83,7 +107,18 @@ class Tree(app_commands.CommandTree["MiniMaxBot"]):
 
 
 class MiniMaxBot(commands.Bot):
-    def __init__(self, settings: Settings) -> None:
+    """The Discord client. Everything it uses is opened before it and closed after it by
+    `run_bot`, which owns them; the bot only borrows them."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        db: Database,
+        client: MiniMaxClient,
+        metrics: Metrics,
+        identity: str,
+    ) -> None:
         # The bot never joins voice: the warnings about voice libraries would only confuse.
         discord.VoiceClient.warn_nacl = False
         discord.VoiceClient.warn_dave = False
@@ -97,60 +132,45 @@ class MiniMaxBot(commands.Bot):
             help_command=None,
         )
         self.settings = settings
-        self.session: aiohttp.ClientSession | None = None
-        self.db: Database | None = None
-        self.minimax: MiniMaxClient
-        self.accounts: AccountDirectory
-        self.metrics = Metrics()
-        self.health: HealthServer | None = None
+        self.db = db
+        self.minimax = client
+        self.metrics = metrics
+        self.identity = identity
+        self.accounts = AccountDirectory(client, settings.useapi_accounts)
+        self.meta = Meta(db)
+        self.claims = Claims(db, identity)
+        self.alert_status = AlertStatus(enabled=settings.alert_channel_id is not None)
         self.gateway_connected = False
-        self.limiter = RateLimiter(settings.useapi_max_rps, burst=settings.useapi_max_rps)
+        self._claims_failing = False
 
     async def setup_hook(self) -> None:
-        self.session = aiohttp.ClientSession()
-        try:
-            self.db = await Database.open(self.settings.database_path)
-        except (OSError, sqlite3.Error, RuntimeError) as exc:
-            raise StartupError(
-                f"DATABASE_URL: cannot open {self.settings.database_path} ({exc}): "
-                "point DATABASE_URL at a writable file"
-            ) from exc
-        self.minimax = make_client(
-            self.session, self.settings, self.metrics.observe_upstream, self.limiter
-        )
-        self.accounts = AccountDirectory(self.minimax, self.settings.useapi_accounts)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
-        if self.settings.health_port is not None:
-            self.health = HealthServer(
-                self.settings.health_host,
-                self.settings.health_port,
-                self.metrics,
-                self.health_state,
-            )
-            try:
-                await self.health.start()
-            except OSError as exc:
-                raise StartupError(
-                    f"HEALTH_PORT={self.settings.health_port}: cannot listen ({exc.strerror}): "
-                    "pick a free port or leave it empty"
-                ) from exc
         await self.sync_commands()
 
+    async def claim_interaction(self, interaction_id: int) -> bool:
+        try:
+            async with asyncio.timeout(CLAIM_WAIT):
+                mine = await self.claims.claim(f"interaction:{interaction_id}")
+        except (StoreUnavailable, TimeoutError) as exc:
+            if not self._claims_failing:
+                log.warning("cannot claim interactions (%s): answering every one", exc or "slow")
+                self._claims_failing = True
+            return True
+        if self._claims_failing:
+            log.info("claiming interactions works again")
+            self._claims_failing = False
+        if not mine:
+            log.debug("interaction %s is answered by another process", interaction_id)
+        return mine
+
     def health_state(self) -> tuple[bool, dict[str, Any]]:
-        """Healthy: the gateway is connected and, with alerts on, the last check read useapi.net."""
+        """Healthy: the gateway is connected and, in the process that checks the accounts,
+        the last check read useapi.net."""
         connected = self.gateway_connected and not self.is_closed()
         details: dict[str, Any] = {"gateway": "connected" if connected else "disconnected"}
-        alerts = self.get_cog("Alerts")
-        check = getattr(alerts, "last_check", None) if alerts else None
-        if self.settings.alert_channel_id is None:
-            details["last_check"] = "alerts off"
-            return connected, details
-        if check is None:
-            details["last_check"] = "not yet"
-            return False, details
-        details["last_check"] = check.as_dict()
-        return connected and check.ok, details
+        healthy, alerts = self.alert_status.health()
+        return connected and healthy, {**details, **alerts}
 
     async def on_connect(self) -> None:
         self._set_gateway(True)
@@ -171,8 +191,8 @@ class MiniMaxBot(commands.Bot):
         self.metrics.commands.labels(command=command.qualified_name, outcome="ok").inc()
 
     async def sync_commands(self) -> None:
-        """Sync the command tree only when its definitions changed since the last sync."""
-        assert self.db is not None
+        """Sync the command tree only when its definitions changed since the last sync, and
+        only in one process at a time (replicas starting together sync once)."""
         guild = discord.Object(self.settings.guild_id) if self.settings.guild_id else None
         if guild is not None:
             self.tree.copy_global_to(guild=guild)
@@ -185,27 +205,40 @@ class MiniMaxBot(commands.Bot):
             json.dumps([self.application_id, definitions], sort_keys=True).encode()
         ).hexdigest()
         key = f"command_sync:{target}"
-        if await self.db.get_meta(key) == digest:
-            log.info("slash commands unchanged since the last sync (%s): not syncing", target)
+        lease = Lease(self.db, "command-sync", self.identity, ttl=SYNC_LEASE_SECONDS)
+        try:
+            async with asyncio.timeout(SYNC_LEASE_SECONDS):
+                while not await lease.acquire():
+                    if await self.meta.get(key) == digest:
+                        break
+                    await asyncio.sleep(0.5)  # another process is syncing these commands
+        except TimeoutError:
+            log.warning("another process has been syncing the slash commands for a minute")
             return
         try:
-            synced = await self.tree.sync(guild=guild)
-        except discord.Forbidden:
-            log.error(
-                "Discord refused to register slash commands in server %s: invite the bot there "
-                "with the 'applications.commands' scope, or unset DISCORD_GUILD_ID",
-                target,
-            )
-            return
-        await self.db.set_meta(key, digest)
-        log.info("synced %d slash commands (%s)", len(synced), target)
-        await self._retire_other_targets(target)
+            if await self.meta.get(key) == digest:
+                log.info("slash commands unchanged since the last sync (%s): not syncing", target)
+                return
+            try:
+                synced = await self.tree.sync(guild=guild)
+            except discord.Forbidden:
+                log.error(
+                    "Discord refused to register slash commands in server %s: invite the bot "
+                    "there with the 'applications.commands' scope, or unset DISCORD_GUILD_ID",
+                    target,
+                )
+                return
+            await self.meta.set(key, digest)
+            log.info("synced %d slash commands (%s)", len(synced), target)
+            await self._retire_other_targets(target)
+        finally:
+            await lease.release()
 
     async def _retire_other_targets(self, target: str) -> None:
         """Remove the commands registered earlier elsewhere (globally, or in another server),
         so that moving DISCORD_GUILD_ID does not leave every command listed twice."""
-        assert self.db is not None and self.application_id is not None
-        for key in await self.db.meta_keys("command_sync:"):
+        assert self.application_id is not None
+        for key in await self.meta.keys("command_sync:"):
             old = key.removeprefix("command_sync:")
             if old == target:
                 continue
@@ -217,71 +250,100 @@ class MiniMaxBot(commands.Bot):
             except discord.HTTPException as exc:
                 log.warning("could not remove the old slash commands (%s): %s", old, exc.status)
                 continue
-            await self.db.delete_meta(key)
+            await self.meta.delete(key)
             log.info("removed the slash commands registered earlier (%s)", old)
 
     async def on_ready(self) -> None:
         log.info("ready as %s in %d servers", self.user, len(self.guilds))
-
-    async def close(self) -> None:
-        """Close Discord first, then the session and the database, each exactly once."""
-        try:
-            await super().close()
-        finally:
-            session, self.session = self.session, None
-            db, self.db = self.db, None
-            health, self.health = self.health, None
-            if health is not None:
-                await health.stop()
-            if session is not None:
-                await session.close()
-            if db is not None:
-                await db.close()
 
 
 def make_client(
     session: aiohttp.ClientSession,
     settings: Settings,
     observe: Callable[[str, str], None] | None = None,
-    limiter: RateLimiter | None = None,
+    retry: RetryPolicy | None = None,
 ) -> MiniMaxClient:
     return MiniMaxClient(
         session,
         token=settings.useapi_token,
         base_url=settings.useapi_base_url,
         timeout=settings.useapi_timeout_seconds,
-        limiter=limiter or RateLimiter(settings.useapi_max_rps, burst=settings.useapi_max_rps),
+        limiter=RateLimiter(settings.useapi_max_rps, burst=settings.useapi_max_rps),
+        retry=retry,
         observe=observe,
     )
 
 
+async def open_database(settings: Settings) -> Database:
+    """The store, before anything talks to Discord: a bot that cannot remember must not log
+    in (a crash loop would burn Discord logins)."""
+
+    def retrying(reason: str, delay: float) -> None:
+        log.warning("the database is not reachable yet (%s); trying again in %.1fs", reason, delay)
+
+    try:
+        return await state.open_database(settings.database, on_retry=retrying)
+    except (OSError, sqlite3.Error, RuntimeError) as exc:
+        raise StartupError(
+            f"DATABASE_URL: cannot open {settings.database} ({exc}): "
+            + (
+                "point DATABASE_URL at a writable file"
+                if isinstance(settings.database, SqliteTarget)
+                else "check DATABASE_URL and the database server"
+            )
+        ) from exc
+
+
 async def run_bot(settings: Settings) -> int:
-    bot = MiniMaxBot(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    async with bot:
-        try:
-            await _run_until(bot.start(settings.discord_token), stop)
-        except (discord.LoginFailure, discord.PrivilegedIntentsRequired) as exc:
-            code = 4004 if isinstance(exc, discord.LoginFailure) else 4014
-            print(f"error: {FATAL_CLOSES[code]}", file=sys.stderr)
-            return 2
-        except discord.ConnectionClosed as exc:
-            if exc.code not in FATAL_CLOSES:
-                raise
-            print(f"error: {FATAL_CLOSES[exc.code]}", file=sys.stderr)
-            return 2
-        except StartupError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-        except (aiohttp.ClientError, OSError) as exc:
-            print(
-                f"error: cannot reach Discord ({exc.__class__.__name__}): check the network",
-                file=sys.stderr,
+    try:
+        async with contextlib.AsyncExitStack() as owned:
+            db = await open_database(settings)
+            owned.push_async_callback(db.close)
+            session = await owned.enter_async_context(aiohttp.ClientSession())
+            metrics = Metrics()
+            client = make_client(session, settings, metrics.observe_upstream)
+            bot = MiniMaxBot(
+                settings, db=db, client=client, metrics=metrics, identity=this_process()
             )
-            return 1
+            if settings.health_port is not None:
+                health = HealthServer(
+                    settings.health_host, settings.health_port, metrics, bot.health_state
+                )
+                try:
+                    await health.start()
+                except OSError as exc:
+                    raise StartupError(
+                        f"HEALTH_PORT={settings.health_port}: cannot listen ({exc.strerror}): "
+                        "pick a free port or leave it empty"
+                    ) from exc
+                owned.push_async_callback(health.stop)
+            async with bot:
+                await _run_until(bot.start(settings.discord_token), stop)
+    except (discord.LoginFailure, discord.PrivilegedIntentsRequired) as exc:
+        code = 4004 if isinstance(exc, discord.LoginFailure) else 4014
+        print(f"error: {FATAL_CLOSES[code]}", file=sys.stderr)
+        return 2
+    except discord.ConnectionClosed as exc:
+        if exc.code not in FATAL_CLOSES:
+            raise
+        print(f"error: {FATAL_CLOSES[exc.code]}", file=sys.stderr)
+        return 2
+    except StartupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except StoreUnavailable as exc:
+        print(f"error: {exc}: check DATABASE_URL and that the database is up", file=sys.stderr)
+        return 1
+    except (aiohttp.ClientError, OSError) as exc:
+        print(
+            f"error: cannot reach Discord ({exc.__class__.__name__}): check the network",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 
@@ -304,23 +366,16 @@ async def _run_until(main: Coroutine[Any, Any, None], stop: asyncio.Event) -> No
 async def check(settings: Settings) -> int:
     """Call the features endpoint for each configured account and print a report."""
     now = datetime.now(UTC)
-    failed = False
     async with aiohttp.ClientSession() as session:
-        client = make_client(session, settings)
+        directory = AccountDirectory(make_client(session, settings), settings.useapi_accounts)
         accounts: tuple[str | None, ...] = settings.useapi_accounts or (None,)
-        for account in accounts:
-            try:
-                features = await client.features(account)
-            except UseapiError as exc:
-                failed = True
-                problem = describe(exc, account)
-                if isinstance(exc, BadRequest) and account is None:
-                    directory = AccountDirectory(client, ())
-                    problem = await pick_account_problem(directory, exc.detail)
-                print(problem_report(account, problem))
-                continue
-            print(account_report(account, features, now))
-    return 1 if failed else 0
+        results = [(account, await load_features(directory, account)) for account in accounts]
+    for account, found in results:
+        if isinstance(found, Problem):
+            print(problem_report(account, found))
+        else:
+            print(account_report(account, found, now))
+    return 1 if any(isinstance(found, Problem) for _, found in results) else 0
 
 
 def main(argv: list[str] | None = None) -> int:

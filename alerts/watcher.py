@@ -17,6 +17,7 @@ from minimax_api import (
     UseapiError,
 )
 from minimax_api.problems import describe
+from state import StoreUnavailable
 
 from .notices import TOKEN_SUBJECT, Expiry, ExpiryItem, Notice, Readable, Unreadable, make_nonce
 from .rules import plan, subjects
@@ -97,7 +98,11 @@ class Watcher:
                     await self._failed(TOKEN_SUBJECT, found, tick)
                     return report
             report.accounts = list(self.configured) or list(tick.listing.result())
-            results = await asyncio.gather(*(self._guarded(a, tick) for a in report.accounts))
+            results = await asyncio.gather(
+                *(self._guarded(a, tick) for a in report.accounts), return_exceptions=True
+            )
+            if down := next((r for r in results if isinstance(r, StoreUnavailable)), None):
+                raise down
             token_errors = [r for r in results if isinstance(r, TOKEN_ERRORS)]
             if token_errors:
                 await self._failed(TOKEN_SUBJECT, token_errors[0], tick)
@@ -118,6 +123,8 @@ class Watcher:
     async def _guarded(self, account: str, tick: _Tick) -> BaseException | None:
         try:
             return await self._check_account(account, tick)
+        except StoreUnavailable:
+            raise  # not this account's fault: the whole check stops and is tried again
         except Exception as exc:
             log.exception("checking account %r failed", account)
             tick.report.failed[account] = "internal error"

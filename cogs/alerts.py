@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
-import sqlite3
 import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -14,12 +14,13 @@ from discord.ext import commands, tasks
 
 from alerts.delivery import Delivery, Refused, Scope
 from alerts.notices import Notice
-from alerts.store import SqliteAlertStore
+from alerts.store import AlertStore
 from alerts.watcher import CheckReport, Watcher
 from core import replies
 from render.alerts import AlertMessage, alert_message, refs_in, sample_notice
-from render.alerts_status import report_embed, status_embed, status_off
+from render.alerts_status import not_leading_embed, report_embed, status_embed, status_off
 from settings import interval_warnings
+from state import Lease, StoreUnavailable
 
 if TYPE_CHECKING:
     from bot import MiniMaxBot
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 HISTORY_LOOKBACK = 100
+LEASE_SECONDS = 20.0  # a leader that stops renewing is replaced after this long
+RENEW_SECONDS = 5.0
 AUTOMOD_CODES = frozenset({200000, 200001})
 MAX_FAILED_SHOWN = 5
 
@@ -122,8 +125,7 @@ class Alerts(commands.Cog):
     def __init__(self, bot: MiniMaxBot) -> None:
         self.bot = bot
         settings = bot.settings
-        assert bot.db is not None
-        self.store = SqliteAlertStore(bot.db)
+        self.store = AlertStore(bot.db)
         self.watcher = Watcher(
             bot.minimax,
             self.store,
@@ -140,7 +142,10 @@ class Alerts(commands.Cog):
             self.channel,
             on_sent=lambda notice: bot.metrics.alerts.labels(kind=str(notice.kind)).inc(),
         )
-        self.last_check: CheckReport | None = None
+        self.alert_status = bot.alert_status
+        self.lease = Lease(bot.db, "alerts", bot.identity, ttl=LEASE_SECONDS)
+        self._lease_error: str | None = None
+        self._check_error: str | None = None
         self.loop.change_interval(minutes=settings.check_interval_minutes)
 
     async def cog_load(self) -> None:
@@ -149,23 +154,61 @@ class Alerts(commands.Cog):
             return
         for warning in interval_warnings(self.bot.settings):
             log.warning("%s", warning)
-        self.loop.start()
+        self.leadership.start()
 
     async def cog_unload(self) -> None:
+        self.leadership.cancel()
         self.loop.cancel()
+        if self.alert_status.leading:
+            with contextlib.suppress(StoreUnavailable):
+                await self.lease.release()  # another replica takes over at once
+
+    @tasks.loop(seconds=RENEW_SECONDS)
+    async def leadership(self) -> None:
+        """Hold or seek the alerts lease: exactly one process checks and posts at a time.
+        The leader checks at once when it takes over, so what was pending goes out."""
+        try:
+            await self._lead()
+        except Exception:
+            log.exception("taking the lead of the expiry checks failed; trying again")
+
+    async def _lead(self) -> None:
+        status = self.alert_status
+        try:
+            leading = await self.lease.acquire()
+            holder = await self.lease.holder()
+        except StoreUnavailable as exc:
+            leading, holder = False, None
+            if str(exc) != self._lease_error:
+                log.warning("expiry checks paused: the database is unavailable (%s)", exc)
+                self._lease_error = str(exc)
+        else:
+            if self._lease_error:
+                log.info("the database is back: expiry checks resume")
+                self._lease_error = None
+        status.leader = holder.name if holder else None
+        if leading and not status.leading:
+            log.info("this process (%s) leads the expiry checks now", self.bot.identity)
+            self.loop.start()
+        elif status.leading and not leading:
+            log.info("%s leads the expiry checks now", status.leader or "no process")
+            self.loop.cancel()
+        status.leading = leading
+
+    @leadership.before_loop
+    async def _wait_ready_to_lead(self) -> None:
+        await self.bot.wait_until_ready()
 
     @tasks.loop(minutes=30)
     async def loop(self) -> None:
         try:
             await self.run_check()
-        except sqlite3.OperationalError as exc:  # locked by another program, disk full, …
-            log.warning("expiry check: the database failed (%s); trying again next time", exc)
+        except StoreUnavailable as exc:
+            if str(exc) != self._check_error:
+                log.warning("expiry check: the database failed (%s); trying again next time", exc)
+            self._check_error = str(exc)
         except Exception:
             log.exception("expiry check failed; trying again next time")
-
-    @loop.before_loop
-    async def _wait_ready(self) -> None:
-        await self.bot.wait_until_ready()
 
     async def run_check(self) -> CheckReport:
         started = time.perf_counter()
@@ -180,8 +223,9 @@ class Alerts(commands.Cog):
             len(report.failed),
             report.queued,
         )
-        self.last_check = report
+        self.alert_status.last_check = report
         report.sent = await self.delivery.flush()
+        self._check_error = None
         return report
 
     @alerts.command(name="status")
@@ -191,8 +235,9 @@ class Alerts(commands.Cog):
         embed = status_embed(
             self.bot.settings,
             await self.store.health(),
-            running=self.loop.is_running(),
-            last_run=self.last_check.finished_at if self.last_check else None,
+            running=self.leadership.is_running(),
+            leader=self.alert_status.leader,
+            last_run=last.finished_at if (last := self.alert_status.last_check) else None,
             send_error=self.delivery.channel_error,
             failed=await self.store.failed(MAX_FAILED_SHOWN),
         )
@@ -224,8 +269,11 @@ class Alerts(commands.Cog):
             await interaction.response.send_message(embed=status_off(), ephemeral=True)
             return
         await replies.defer(interaction, public=False)
-        report = await self.run_check()
-        await interaction.edit_original_response(embed=report_embed(report))
+        if not self.alert_status.leading:
+            embed = not_leading_embed(self.alert_status.leader, self.bot.settings)
+        else:
+            embed = report_embed(await self.run_check())
+        await interaction.edit_original_response(embed=embed)
 
 
 async def setup(bot: MiniMaxBot) -> None:

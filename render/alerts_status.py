@@ -47,6 +47,7 @@ def status_embed(
     health: Sequence[Health],
     *,
     running: bool,
+    leader: str | None,
     last_run: datetime | None,
     send_error: str | None,
     failed: Sequence[SetAside] = (),
@@ -64,7 +65,8 @@ def status_embed(
         f"Warns at: {hours} before expiry",
         f"Checks every {settings.check_interval_minutes:g} minutes "
         + ("(running)" if running else "(**not running**)"),
-        f"Last check: {stamp(last_run) if last_run else 'not yet'}",
+        f"Checked by: {safe(leader, 100) if leader else 'no process yet'}",
+        f"Last check here: {stamp(last_run) if last_run else 'not yet'}",
         f"Watching: {watched}",
     ]
     if settings.alert_mention_role_id:
@@ -85,6 +87,17 @@ def status_embed(
         if h.account != TOKEN_SUBJECT or h.failures
     ]
     return limits.paginate(template, fields[: limits.FIELDS])[0]
+
+
+def not_leading_embed(leader: str | None, settings: Settings) -> discord.Embed:
+    who = safe(leader, 100) if leader else "another process of the bot"
+    return discord.Embed(
+        title="Checked by another process",
+        description=f"The expiry checks run in {who}, every "
+        f"{settings.check_interval_minutes:g} minutes; run `/alerts check` again to ask there "
+        "(Discord picks the process that answers).",
+        colour=discord.Colour.light_grey(),
+    )
 
 
 def report_embed(report: CheckReport) -> discord.Embed:

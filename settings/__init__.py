@@ -10,9 +10,10 @@ from pathlib import Path
 from yarl import URL
 
 from minimax_api import DEFAULT_BASE_URL
+from state import DatabaseTarget, SqliteTarget, parse_database_url
 
+DEFAULT_DATABASE = SqliteTarget(Path("data/bot.sqlite3"))
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-DEFAULT_DATABASE_URL = "sqlite:///data/bot.sqlite3"
 
 
 class SettingsError(Exception):
@@ -27,7 +28,7 @@ class Settings:
     useapi_accounts: tuple[str, ...] = ()
     useapi_timeout_seconds: float = 20.0
     guild_id: int | None = None
-    database_path: Path = Path("data/bot.sqlite3")
+    database: DatabaseTarget = DEFAULT_DATABASE
     log_level: str = "INFO"
     alert_channel_id: int | None = None
     alert_mention_role_id: int | None = None
@@ -142,15 +143,14 @@ def _base_url(env: Mapping[str, str]) -> str:
     return raw.rstrip("/")
 
 
-def database_path(url: str) -> Path:
-    """`sqlite:///relative/path` or `sqlite:////absolute/path`, as in SQLAlchemy URLs."""
-    prefix = "sqlite:///"
-    if not url.startswith(prefix) or len(url) == len(prefix):
-        raise SettingsError(
-            f"DATABASE_URL={url!r} is not supported: use sqlite:///relative/path.sqlite3 "
-            "or sqlite:////absolute/path.sqlite3"
-        )
-    return Path(url[len(prefix) :])
+def _database(env: Mapping[str, str]) -> DatabaseTarget:
+    raw = _get(env, "DATABASE_URL")
+    if not raw:
+        return Settings.database
+    try:
+        return parse_database_url(raw)
+    except ValueError as exc:
+        raise SettingsError(str(exc)) from None
 
 
 def interval_warnings(settings: Settings) -> list[str]:
@@ -195,7 +195,7 @@ def load_settings(env: Mapping[str, str], *, require_discord: bool = True) -> Se
             env, "USEAPI_TIMEOUT_SECONDS", Settings.useapi_timeout_seconds, "seconds"
         ),
         guild_id=_snowflake(env, "DISCORD_GUILD_ID", "Server"),
-        database_path=database_path(_get(env, "DATABASE_URL") or DEFAULT_DATABASE_URL),
+        database=_database(env),
         log_level=log_level,
         alert_channel_id=_snowflake(env, "ALERT_CHANNEL_ID", "Channel"),
         alert_mention_role_id=_snowflake(env, "ALERT_MENTION_ROLE_ID", "Role"),

@@ -1,15 +1,20 @@
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import discord
 import pytest
 from discord import app_commands
 
-from bot import MiniMaxBot
+from bot import MiniMaxBot, make_client
+from core.metrics import Metrics
+from minimax_api import RetryPolicy
 from settings import load_settings
+from state import Database, DatabaseTarget, PostgresTarget, SqliteTarget, open_database
 from tests.support.checks import all_problems
 from tests.support.discord_stub import DiscordStub, Injected
 from tests.support.upstream import FakeUseapi
@@ -17,6 +22,22 @@ from tests.support.upstream import FakeUseapi
 pytest_plugins = ["tests.support.postgres"]  # postgres_server, postgres_url
 
 DISCORD_TOKEN = "discord-test-token-abcdefghijklmnop"
+BACKENDS = ("sqlite", "postgresql")
+
+
+def database_target(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> DatabaseTarget:
+    """A new, empty database of `backend`: a file in tmp_path, or a fresh PostgreSQL database."""
+    if backend == "sqlite":
+        return SqliteTarget(tmp_path / "state.sqlite3")
+    return PostgresTarget(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture(params=BACKENDS)
+async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """Every test of the store runs against a real SQLite file and a real PostgreSQL."""
+    db = await open_database(database_target(request.param, request, tmp_path))
+    yield db
+    await db.close()
 
 
 @pytest.fixture
@@ -53,18 +74,22 @@ BotFactory = Callable[..., Awaitable[MiniMaxBot]]
 async def make_bot(
     upstream: FakeUseapi, discord_stub: DiscordStub, tmp_path: Path
 ) -> AsyncIterator[BotFactory]:
-    """Start the real bot in-process: log-in, setup_hook and command sync against the stub."""
-    bots: list[MiniMaxBot] = []
+    """Start the real bot in-process: log-in, setup_hook and command sync against the stub,
+    with the resources run_bot would give it (a retry policy of the test's, if it asks)."""
+    async with contextlib.AsyncExitStack() as owned:
 
-    async def factory(**env: str) -> MiniMaxBot:
-        bot = MiniMaxBot(load_settings({**base_env(upstream, tmp_path), **env}))
-        bots.append(bot)
-        await bot.login(DISCORD_TOKEN)
-        return bot
+        async def factory(retry: RetryPolicy | None = None, **env: str) -> MiniMaxBot:
+            settings = load_settings({**base_env(upstream, tmp_path), **env})
+            db = await open_database(settings.database)
+            owned.push_async_callback(db.close)
+            session = await owned.enter_async_context(aiohttp.ClientSession())
+            client = make_client(session, settings, retry=retry)
+            bot = MiniMaxBot(settings, db=db, client=client, metrics=Metrics(), identity="test:1")
+            await owned.enter_async_context(bot)
+            await bot.login(DISCORD_TOKEN)
+            return bot
 
-    yield factory
-    for bot in bots:
-        await bot.close()
+        yield factory
     problems = all_problems(discord_stub.calls, [DISCORD_TOKEN, upstream.token])
     assert not problems, problems
 

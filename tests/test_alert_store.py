@@ -1,11 +1,8 @@
-"""The alert store: outbox rows, typed payloads, set-aside notices."""
+"""The alert store against both backends: outbox rows, typed payloads, set-aside notices."""
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -19,17 +16,15 @@ from alerts.notices import (
     Unreadable,
 )
 from alerts.rules import ExpiryKind
-from alerts.store import SqliteAlertStore
+from alerts.store import AlertStore
 from state import Database
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqliteAlertStore]:
-    db = await Database.open(tmp_path / "state.sqlite3")
-    yield SqliteAlertStore(db)
-    await db.close()
+def store(database: Database) -> AlertStore:
+    return AlertStore(database)
 
 
 # Outbox rows exactly as the bot wrote them before payloads had types (issue 8's version).
@@ -46,19 +41,14 @@ OLD_ROWS = [
 ]
 
 
-async def test_outbox_rows_written_before_payloads_had_types_are_read(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "state.sqlite3")
-    await db.close()
-    with sqlite3.connect(tmp_path / "state.sqlite3") as raw:
-        raw.executemany(
-            "INSERT INTO outbox(nonce, account, kind, payload, created_at) VALUES (?, ?, ?, ?, ?)",
-            [(*row, NOW.isoformat()) for row in OLD_ROWS],
-        )
-    db = await Database.open(tmp_path / "state.sqlite3")
-    try:
-        pending = await SqliteAlertStore(db).pending()
-    finally:
-        await db.close()
+async def test_outbox_rows_written_before_payloads_had_types_are_read(
+    database: Database, store: AlertStore
+) -> None:
+    await database.executemany(
+        "INSERT INTO outbox(nonce, account, kind, payload, created_at) VALUES ($1, $2, $3, $4, $5)",
+        [(*row, NOW.isoformat()) for row in OLD_ROWS],
+    )
+    pending = await store.pending()
     assert [n.payload for n in pending] == [
         Expiry(
             (
@@ -85,7 +75,7 @@ async def test_outbox_rows_written_before_payloads_had_types_are_read(tmp_path: 
         Replacement("aref", "the server's AutoMod blocked it", NoticeKind.EXPIRY),
     ],
 )
-async def test_every_payload_survives_the_outbox(store: SqliteAlertStore, payload: object) -> None:
+async def test_every_payload_survives_the_outbox(store: AlertStore, payload: object) -> None:
     notice = Notice("anonce", "acc", payload, NOW)  # type: ignore[arg-type]
     await store.queue(notice, notified=False)
     [back] = await store.pending()
@@ -93,7 +83,7 @@ async def test_every_payload_survives_the_outbox(store: SqliteAlertStore, payloa
 
 
 async def test_a_set_aside_notice_leaves_the_outbox_and_its_replacement_enters(
-    store: SqliteAlertStore,
+    store: AlertStore,
 ) -> None:
     first = Notice("afirst", "acc", Readable(), NOW)
     await store.queue(first, notified=False)

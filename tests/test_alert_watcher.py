@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import aiohttp
 import pytest
 
 from alerts.notices import TOKEN_SUBJECT, NoticeKind
-from alerts.store import SqliteAlertStore
+from alerts.store import AlertStore
 from alerts.watcher import Watcher
 from minimax_api import MiniMaxClient, RetryPolicy
 from state import Database
@@ -26,10 +25,8 @@ class Clock:
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqliteAlertStore]:
-    db = await Database.open(tmp_path / "state.sqlite3")
-    yield SqliteAlertStore(db)
-    await db.close()
+def store(database: Database) -> AlertStore:
+    return AlertStore(database)
 
 
 @pytest.fixture
@@ -44,12 +41,12 @@ async def client(upstream: FakeUseapi) -> AsyncIterator[MiniMaxClient]:
 
 
 def watcher(
-    client: MiniMaxClient, store: SqliteAlertStore, clock: Clock, accounts: tuple[str, ...] = ("a",)
+    client: MiniMaxClient, store: AlertStore, clock: Clock, accounts: tuple[str, ...] = ("a",)
 ) -> Watcher:
     return Watcher(client, store, accounts=accounts, thresholds=(72, 24, 1), clock=clock)
 
 
-async def sent_all(store: SqliteAlertStore) -> list:
+async def sent_all(store: AlertStore) -> list:
     pending = await store.pending()
     for n in pending:
         await store.mark_sent(n.nonce, 1, datetime.now(UTC))

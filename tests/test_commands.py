@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from minimax_api import RetryPolicy
 from tests.conftest import BotFactory, run_command
 from tests.support.discord_stub import DiscordStub, Injected
 from tests.support.upstream import FakeUseapi, Fault, sample_features
@@ -182,8 +183,8 @@ async def test_each_upstream_failure_has_its_own_answer(
 ) -> None:
     upstream.add_account("acc1")
     upstream.fail("acc1", fault)
-    bot = await make_bot(USEAPI_ACCOUNTS="acc1")
-    bot.minimax._retry = type(bot.minimax._retry)(attempts=2, base_delay=0.01, max_delay=0.01)
+    quick = RetryPolicy(attempts=2, base_delay=0.01, max_delay=0.01)
+    bot = await make_bot(retry=quick, USEAPI_ACCOUNTS="acc1")
     item = await run_command(bot, discord_stub, "credits")
     [embed] = embeds_of(item)
     assert expected in f"{embed['title']} {embed['description']}"

@@ -8,13 +8,12 @@ import math
 import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
 import aiohttp
 import pytest
 
 from alerts.notices import NoticeKind
-from alerts.store import SqliteAlertStore
+from alerts.store import AlertStore
 from minimax_api import MiniMaxClient, RateLimited, RetryPolicy, parse_features
 from minimax_api import parsing as p
 from minimax_api.client import MAX_BODY
@@ -72,10 +71,8 @@ def test_a_label_too_deep_to_encode_is_dropped_not_raised() -> None:
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqliteAlertStore]:
-    db = await Database.open(tmp_path / "state.sqlite3")
-    yield SqliteAlertStore(db)
-    await db.close()
+def store(database: Database) -> AlertStore:
+    return AlertStore(database)
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from settings import SettingsError, interval_warnings, load_settings
+from state import SqliteTarget
 from tests.support.upstream import FakeUseapi, Fault, sample_features
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,7 +40,7 @@ def test_defaults() -> None:
     s = load_settings(GOOD)
     assert s.useapi_base_url == "https://api.useapi.net/v1"
     assert s.useapi_accounts == ()
-    assert s.database_path == Path("data/bot.sqlite3")
+    assert s.database == SqliteTarget(Path("data/bot.sqlite3"))
     assert s.expiry_warning_hours == (72, 24, 1)
     assert s.check_interval_minutes == 30
     assert s.guild_id is None and s.alert_channel_id is None
@@ -58,7 +59,7 @@ def test_values_are_parsed() -> None:
         }
     )
     assert s.useapi_accounts == ("a", "b")
-    assert s.database_path == Path("/var/lib/bot/state.db")
+    assert s.database == SqliteTarget(Path("/var/lib/bot/state.db"))
     assert s.guild_id == 123456789012345678
     assert s.expiry_warning_hours == (72, 24, 1)
     assert s.check_interval_minutes == 0.5
@@ -79,7 +80,7 @@ BAD = [
         {"USEAPI_BASE_URL": "api.useapi.net"},
         "USEAPI_BASE_URL='api.useapi.net' is not an http(s) URL",
     ),
-    ({"DATABASE_URL": "postgres://x"}, "DATABASE_URL='postgres://x' is not supported"),
+    ({"DATABASE_URL": "mysql://u:pw@h/d"}, "DATABASE_URL (a mysql:// URL) is not supported"),
     ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL='LOUD' is not a log level"),
     ({"USEAPI_MAX_RPS": "-1"}, "USEAPI_MAX_RPS='-1' is not a positive number"),
     ({"HEALTH_PORT": "http"}, "HEALTH_PORT='http' is not a TCP port"),

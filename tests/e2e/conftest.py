@@ -8,6 +8,7 @@ import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -104,23 +105,27 @@ async def start_bot(
     """Start bot processes; afterwards check every request they made and everything they logged."""
     bots: list[BotProcess] = []
     extra_roles: list[int] = []
+    secrets: list[str] = []
 
     async def factory(**env: str) -> BotProcess:
         full = {**base_env(upstream, tmp_path), "LOG_LEVEL": "DEBUG", **env}
+        if password := urlsplit(full["DATABASE_URL"]).password:
+            secrets.append(password)
         if env.get("ALERT_MENTION_ROLE_ID"):
             extra_roles.append(int(env["ALERT_MENTION_ROLE_ID"]))
-        bot = BotProcess(discord_stub, full, tmp_path / "bot.log")
+        name = "bot.log" if not bots else f"bot-{len(bots) + 1}.log"
+        bot = BotProcess(discord_stub, full, tmp_path / name)
         bots.append(bot)
         await bot.start()
         return bot
 
     yield factory
     codes = [await bot.stop() for bot in bots if not bot.killed]
-    log = bots[0].log() if bots else ""
-    assert codes == [0] * len(codes), f"exit codes {codes}\n{log}"
-    for secret in (DISCORD_TOKEN, upstream.token):
-        assert secret not in log, "a token was logged"
-    assert "Traceback" not in log, log
+    logs = "\n".join(bot.log() for bot in bots)
+    assert codes == [0] * len(codes), f"exit codes {codes}\n{logs}"
+    for secret in (DISCORD_TOKEN, upstream.token, *secrets):
+        assert secret not in logs, "a secret was logged"
+    assert "Traceback" not in logs, logs
     problems = all_problems(discord_stub.calls, [DISCORD_TOKEN, upstream.token], extra_roles)
     late = [
         f"interaction {i.id} first answered after {i.calls[0].at - i.at:.2f}s"

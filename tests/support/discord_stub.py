@@ -178,6 +178,11 @@ class DiscordStub:
 
     # -- lifecycle -------------------------------------------------------------
     @property
+    def sockets(self) -> list[web.WebSocketResponse]:
+        """The gateway sessions connected now (one per bot process)."""
+        return list(self._sockets)
+
+    @property
     def api_base(self) -> str:
         return f"http://127.0.0.1:{self.port}{API}"
 

@@ -1,0 +1,133 @@
+"""The schema, one list of versioned migrations per dialect. Append, never edit.
+
+SQLite keeps its version in PRAGMA user_version (versions 1-3 were written by earlier bots);
+PostgreSQL in the table schema_version. The tables are the same in both.
+"""
+
+from __future__ import annotations
+
+SQLITE: tuple[str, ...] = (
+    """
+    CREATE TABLE meta (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    """,
+    """
+    CREATE TABLE alert_keys (
+        account    TEXT NOT NULL,
+        kind       TEXT NOT NULL,
+        ends_at    INTEGER NOT NULL,
+        threshold  REAL NOT NULL,
+        nonce      TEXT,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (account, kind, ends_at, threshold)
+    );
+    CREATE TABLE outbox (
+        nonce      TEXT PRIMARY KEY,
+        account    TEXT NOT NULL,
+        kind       TEXT NOT NULL,
+        payload    TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        sent_at    TEXT,
+        message_id TEXT,
+        attempts   INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT
+    );
+    CREATE INDEX outbox_pending ON outbox(created_at) WHERE sent_at IS NULL;
+    CREATE TABLE account_health (
+        account       TEXT PRIMARY KEY,
+        failures      INTEGER NOT NULL DEFAULT 0,
+        failing_since TEXT,
+        notified      INTEGER NOT NULL DEFAULT 0,
+        last_success  TEXT,
+        last_error    TEXT,
+        last_error_at TEXT,
+        soonest       TEXT
+    );
+    """,
+    """
+    ALTER TABLE outbox ADD COLUMN refusals INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE outbox ADD COLUMN set_aside TEXT;
+    ALTER TABLE outbox ADD COLUMN set_aside_at TEXT;
+    """,
+    """
+    CREATE TABLE claims (
+        id     TEXT PRIMARY KEY,
+        holder TEXT NOT NULL,
+        at     REAL NOT NULL
+    );
+    CREATE INDEX claims_at ON claims(at);
+    CREATE TABLE leases (
+        name       TEXT PRIMARY KEY,
+        holder     TEXT NOT NULL,
+        expires_at REAL NOT NULL
+    );
+    """,
+)
+
+POSTGRES: tuple[str, ...] = (
+    """
+    CREATE TABLE meta (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    CREATE TABLE alert_keys (
+        account    TEXT NOT NULL,
+        kind       TEXT NOT NULL,
+        ends_at    BIGINT NOT NULL,
+        threshold  DOUBLE PRECISION NOT NULL,
+        nonce      TEXT,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (account, kind, ends_at, threshold)
+    );
+    CREATE TABLE outbox (
+        nonce        TEXT PRIMARY KEY,
+        account      TEXT NOT NULL,
+        kind         TEXT NOT NULL,
+        payload      TEXT NOT NULL,
+        created_at   TEXT NOT NULL,
+        sent_at      TEXT,
+        message_id   TEXT,
+        attempts     INTEGER NOT NULL DEFAULT 0,
+        last_error   TEXT,
+        refusals     INTEGER NOT NULL DEFAULT 0,
+        set_aside    TEXT,
+        set_aside_at TEXT
+    );
+    CREATE INDEX outbox_pending ON outbox(created_at) WHERE sent_at IS NULL;
+    CREATE TABLE account_health (
+        account       TEXT PRIMARY KEY,
+        failures      INTEGER NOT NULL DEFAULT 0,
+        failing_since TEXT,
+        notified      INTEGER NOT NULL DEFAULT 0,
+        last_success  TEXT,
+        last_error    TEXT,
+        last_error_at TEXT,
+        soonest       TEXT
+    );
+    CREATE TABLE claims (
+        id     TEXT PRIMARY KEY,
+        holder TEXT NOT NULL,
+        at     DOUBLE PRECISION NOT NULL
+    );
+    CREATE INDEX claims_at ON claims(at);
+    CREATE TABLE leases (
+        name       TEXT PRIMARY KEY,
+        holder     TEXT NOT NULL,
+        expires_at DOUBLE PRECISION NOT NULL
+    );
+    """,
+)
+
+
+def statements(script: str) -> list[str]:
+    """The statements of a migration (no semicolons inside them)."""
+    return [s.strip() for s in script.split(";") if s.strip()]
+
+
+def too_new(version: int, known: int) -> str:
+    return (
+        f"the database schema is version {version}, newer than this bot knows ({known}): "
+        "update the bot or point DATABASE_URL elsewhere"
+    )
