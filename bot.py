@@ -43,10 +43,11 @@ from state import (
     StoreUnavailable,
     this_process,
 )
+from usage.history import History
 
 log = logging.getLogger("bot")
 
-EXTENSIONS = ("cogs.credits", "cogs.models", "cogs.alerts")
+EXTENSIONS = ("cogs.credits", "cogs.models", "cogs.usage", "cogs.alerts")
 SYNC_LEASE_SECONDS = 60.0
 
 # The gateway close codes Discord documents as fatal, and what to do about each. discord.py
@@ -77,7 +78,11 @@ class StartupError(Exception):
 
 
 ALREADY_ANSWERED = 40060  # Discord: "Interaction has already been acknowledged"
-CLAIM_WAIT = 1.0  # seconds a claim may take before the interaction is answered regardless
+CLAIM_WAIT = 1.0
+DATABASE_DOWN = Problem(
+    "The bot cannot use its database right now",
+    "Try again in a minute. The operator finds the reason in the bot's log.",
+)  # seconds a claim may take before the interaction is answered regardless
 
 
 class Tree(app_commands.CommandTree["MiniMaxBot"]):
@@ -100,8 +105,9 @@ class Tree(app_commands.CommandTree["MiniMaxBot"]):
             log.warning("/%s: %r", command, original)
         else:
             log.error("/%s failed", command, exc_info=original)
+        problem = DATABASE_DOWN if isinstance(original, StoreUnavailable) else describe(original)
         try:
-            await send_problem(interaction, describe(original))
+            await send_problem(interaction, problem)
         except discord.HTTPException:
             log.warning("/%s: could not tell the user about the failure", command)
 
@@ -139,6 +145,7 @@ class MiniMaxBot(commands.Bot):
         self.accounts = AccountDirectory(client, settings.useapi_accounts)
         self.meta = Meta(db)
         self.claims = Claims(db, identity)
+        self.history = History(db)
         self.alert_status = AlertStatus(enabled=settings.alert_channel_id is not None)
         self.gateway_connected = False
         self._claims_failing = False

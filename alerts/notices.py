@@ -26,12 +26,15 @@ class NoticeKind(StrEnum):
 
 @dataclass(frozen=True)
 class ExpiryItem:
-    """One batch or session that newly crossed a warning step."""
+    """One batch or session that newly crossed a warning step, and, for credits, what of it
+    expires unused at the current pace (None: no pace yet)."""
 
     kind: ExpiryKind
     credit: Number | None
     ends_at: int  # epoch seconds
     threshold: float  # hours
+    unused: float | None = None
+    per_day: float | None = None
 
     @classmethod
     def of(cls, due: Due) -> ExpiryItem:
@@ -39,17 +42,25 @@ class ExpiryItem:
         return cls(s.kind, s.credit, int(s.ends_at.timestamp()), due.threshold)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data = {
             "kind": str(self.kind),
             "credit": self.credit,
             "ends_at": self.ends_at,
             "threshold": self.threshold,
         }
+        if self.per_day is not None:
+            data.update(unused=self.unused, per_day=self.per_day)
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ExpiryItem:
         return cls(
-            ExpiryKind(data["kind"]), data.get("credit"), int(data["ends_at"]), data["threshold"]
+            ExpiryKind(data["kind"]),
+            data.get("credit"),
+            int(data["ends_at"]),
+            data["threshold"],
+            data.get("unused"),
+            data.get("per_day"),
         )
 
 

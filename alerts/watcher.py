@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 
 from minimax_api import (
     AccountInfo,
@@ -18,9 +18,12 @@ from minimax_api import (
 )
 from minimax_api.problems import describe
 from state import StoreUnavailable
+from usage.forecast import PACE_WINDOW, Pool, Snapshot, snapshot_of
+from usage.history import History
+from usage.outlook import Outlook, outlook
 
 from .notices import TOKEN_SUBJECT, Expiry, ExpiryItem, Notice, Readable, Unreadable, make_nonce
-from .rules import plan, subjects
+from .rules import SAME_BATCH, ExpiryKind, plan, subjects
 from .store import KEEP, AlertStore, Claim
 
 log = logging.getLogger(__name__)
@@ -36,6 +39,7 @@ class _Tick:
     now: datetime
     report: CheckReport
     listing: asyncio.Future[dict[str, AccountInfo] | UseapiError]
+    snapshots: list[tuple[str, Snapshot]] = field(default_factory=list)
 
 
 TOKEN_ERRORS = (TokenRefused, SubscriptionExpired)
@@ -67,6 +71,23 @@ class CheckReport:
         }
 
 
+POOLS = {ExpiryKind.VIDEO: Pool.VIDEO, ExpiryKind.AUDIO: Pool.AUDIO}
+THIN_EVERY = timedelta(hours=1)
+
+
+def _paced(item: ExpiryItem, outlooks: dict[Pool, Outlook | None]) -> ExpiryItem:
+    pool = POOLS.get(item.kind)
+    found = outlooks.get(pool) if pool else None
+    if found is None or found.forecast is None:
+        return item
+    unused = sum(
+        b.unused
+        for b in found.forecast.batches
+        if abs(b.batch.ends_at.timestamp() - item.ends_at) <= SAME_BATCH.total_seconds()
+    )
+    return replace(item, unused=unused, per_day=found.forecast.per_day)
+
+
 class Watcher:
     def __init__(
         self,
@@ -76,8 +97,15 @@ class Watcher:
         accounts: Sequence[str],
         thresholds: Sequence[float],
         concurrency: int = 8,
+        history: History | None = None,
+        window: timedelta = PACE_WINDOW,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
+        """`history`, when given, gets a snapshot of every account read (in one write per
+        check) and gives the pace over `window` to the alerts."""
+        self.history = history
+        self.window = window
+        self._thinned: datetime | None = None
         self.client = client
         self.store = store
         self.configured = tuple(accounts)
@@ -109,7 +137,16 @@ class Watcher:
             elif any(r is None for r in results):
                 await self._recovered(TOKEN_SUBJECT, None, tick)
             await self.store.forget_before(tick.now - KEEP)
+            await self._keep_history(tick)
             return report
+
+    async def _keep_history(self, tick: _Tick) -> None:
+        if self.history is None:
+            return
+        await self.history.record(tick.snapshots)
+        if self._thinned is None or tick.now - self._thinned >= THIN_EVERY:
+            await self.history.thin(tick.now)
+            self._thinned = tick.now
 
     async def _listing(self) -> dict[str, AccountInfo] | UseapiError:
         try:
@@ -149,6 +186,7 @@ class Watcher:
                 await self._failed(account, exc, tick)
         else:
             await self._recovered(account, features.soonest_expiry(now), tick)
+            tick.snapshots.append((account, snapshot_of(features)))
         found = await tick.listing
         info = found.get(account) if isinstance(found, dict) else None
         post, silence = plan(
@@ -161,11 +199,24 @@ class Watcher:
             notice = None
             if post:
                 keys = sorted(d.key for d in post)
-                items = tuple(ExpiryItem.of(d) for d in post)
+                items = await self._with_pace(account, [ExpiryItem.of(d) for d in post], tick)
                 notice = Notice(make_nonce("expiry", *keys), account, Expiry(items), now)
                 report.queued += 1
             await self.store.claim(Claim(notice, [d.key for d in post], silence))
         return error
+
+    async def _with_pace(
+        self, account: str, items: list[ExpiryItem], tick: _Tick
+    ) -> tuple[ExpiryItem, ...]:
+        """The items with what of each batch expires unused at the account's pace."""
+        current = [s for a, s in tick.snapshots if a == account]
+        credit_items = [i for i in items if i.kind in POOLS]
+        if self.history is None or not current or not credit_items:
+            return tuple(items)
+        past = await self.history.of(account, tick.now - self.window)
+        seen = [*past, *current]
+        outlooks = {pool: outlook(seen, pool, tick.now, self.window) for pool in POOLS.values()}
+        return tuple(_paced(i, outlooks) for i in items)
 
     async def _failed(self, account: str, exc: BaseException, tick: _Tick) -> None:
         now = tick.now

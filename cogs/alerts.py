@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import discord
@@ -132,6 +132,8 @@ class Alerts(commands.Cog):
             accounts=settings.useapi_accounts,
             thresholds=settings.expiry_warning_hours,
             concurrency=settings.poll_concurrency,
+            history=bot.history,
+            window=timedelta(days=settings.usage_window_days),
         )
         self.channel_id = settings.alert_channel_id
         self.channel = DiscordAlertChannel(

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+import logging
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import discord
@@ -15,9 +16,14 @@ from core.lookup import account_choices, load_each, load_features
 from minimax_api import AccountInfo, Features
 from minimax_api.problems import Problem
 from render.credits import credits_embed, summary_embeds
+from state import StoreUnavailable
+from usage.forecast import Snapshot, snapshot_of
+from usage.outlook import Outlook
 
 if TYPE_CHECKING:
     from bot import MiniMaxBot
+
+log = logging.getLogger(__name__)
 
 
 class Credits(commands.Cog):
@@ -44,8 +50,31 @@ class Credits(commands.Cog):
         if isinstance(features, Problem):
             await replies.send_problem(interaction, features)
             return
-        embed = credits_embed(features, account=account, now=datetime.now(UTC), account_info=info)
+        now = datetime.now(UTC)
+        name = account or await self.bot.accounts.only_one()
+        current = snapshot_of(features)
+        outlooks = await self._outlooks(name, current, now) if name else []
+        embed = credits_embed(
+            features, account=account, now=now, account_info=info, outlooks=outlooks
+        )
         await replies.send_embeds(interaction, [embed], public=public)
+        if name:
+            await self._record(name, current)
+
+    async def _outlooks(self, account: str, current: Snapshot, now: datetime) -> list[Outlook]:
+        window = timedelta(days=self.bot.settings.usage_window_days)
+        try:
+            return await self.bot.history.outlooks(account, now, window, current)
+        except StoreUnavailable as exc:
+            log.info("no usage forecast for /credits: %s", exc)
+            return []
+
+    async def _record(self, account: str, current: Snapshot) -> None:
+        """A fresh read is history too (a cached one has the same time: kept once)."""
+        try:
+            await self.bot.history.record([(account, current)])
+        except StoreUnavailable as exc:
+            log.info("could not record /credits in the usage history: %s", exc)
 
     async def _one(self, account: str | None) -> tuple[Features | Problem, AccountInfo | None]:
         """The account's features and what the accounts listing says of it, fetched together."""

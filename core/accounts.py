@@ -45,6 +45,11 @@ class AccountDirectory:
                 return info
         return None
 
+    async def only_one(self) -> str | None:
+        """The account's name when there is exactly one (configured, or else listed)."""
+        names = list(self.configured) or await self.names()
+        return names[0] if len(names) == 1 else None
+
     async def names(self) -> list[str]:
         """Configured accounts first, then any other account the listing knows."""
         names = dict.fromkeys(self.configured)

@@ -41,16 +41,25 @@ async def deferred(interaction: discord.Interaction, work: Awaitable[T], *, publ
 
 
 async def send_embeds(
-    interaction: discord.Interaction, embeds: Sequence[discord.Embed], *, public: bool
+    interaction: discord.Interaction,
+    embeds: Sequence[discord.Embed],
+    *,
+    public: bool,
+    files: Sequence[discord.File] = (),
 ) -> None:
     """Send `embeds` in as many messages as Discord's limits need: the first replaces the
-    placeholder, the rest follow with the same visibility."""
+    placeholder (with `files`), the rest follow with the same visibility."""
     messages = pack_messages(embeds)
     first, rest = messages[0], messages[1:]
     if interaction.response.is_done():
-        await interaction.edit_original_response(embeds=first)
+        if files:
+            await interaction.edit_original_response(embeds=first, attachments=list(files))
+        else:
+            await interaction.edit_original_response(embeds=first)
     else:
-        await interaction.response.send_message(embeds=first, ephemeral=not public)
+        await interaction.response.send_message(
+            embeds=first, files=list(files), ephemeral=not public
+        )
     interaction.extras.pop(PLACEHOLDER, None)
     for message in rest:
         await interaction.followup.send(embeds=message, ephemeral=not public)

@@ -48,7 +48,16 @@ def _item_line(item: ExpiryItem) -> str:
             f"🔑 The MiniMax session expires {when} ({within}): re-add the account at "
             "useapi.net (log in to MiniMax again) before then, or it stops working."
         )
-    return f"⏳ **{amount(item.credit)}** {WHAT[item.kind]} expire {when} ({within})"
+    line = f"⏳ **{amount(item.credit)}** {WHAT[item.kind]} expire {when} ({within})"
+    if item.per_day is None or item.unused is None:
+        return line
+    pace = f"at your pace (≈ {amount(round(item.per_day, 1))} a day)"
+    if item.unused < 0.5:
+        return f"{line}\n  ↳ {pace} they will all be used in time."
+    unused = amount(round(item.unused))
+    return (
+        f"{line}\n  ↳ {pace}, about **{unused}** of them will expire unused: use them or lose them."
+    )
 
 
 def notice_embed(notice: Notice) -> discord.Embed:

@@ -18,7 +18,7 @@ from itertools import pairwise
 
 from PIL import Image, ImageDraw, ImageFont
 
-from usage.forecast import Pace, Pool, Snapshot, forecast, pace, projected
+from usage.forecast import PACE_WINDOW, Pace, Pool, Snapshot, forecast, pace, projected
 
 WIDTH, HEIGHT = 800, 400
 ALT_TEXT_LIMIT = 1024  # Discord's limit for an attachment's description
@@ -85,13 +85,22 @@ class ChartData:
 
 
 def usage_chart(
-    history: Sequence[Snapshot], pool: Pool, now: datetime, *, title: str, unit: str | None = None
+    history: Sequence[Snapshot],
+    pool: Pool,
+    now: datetime,
+    *,
+    title: str,
+    unit: str | None = None,
+    window: timedelta = PACE_WINDOW,
+    since: datetime | None = None,
 ) -> ChartData:
-    """The chart of one pool of one account: its history, live batches and the forecast."""
+    """The chart of one pool of one account (or of the sum of several): its history from
+    `since`, live batches and the forecast at the pace over `window`."""
     ordered = sorted((s for s in history if s.at <= now), key=lambda s: s.at)
-    points = tuple((s.at, float(s.total(pool))) for s in ordered)
+    shown = [s for s in ordered if since is None or s.at >= since]
+    points = tuple((s.at, float(s.total(pool))) for s in shown)
     live = [b for b in ordered[-1].batches_of(pool) if b.ends_at > now] if ordered else []
-    rate = pace(ordered, pool, now)
+    rate = pace(ordered, pool, now, window)
     per_day = rate.credits_per_day if isinstance(rate, Pace) else None
     ends: list[tuple[datetime, float, float | None]]
     if per_day is None:

@@ -9,10 +9,12 @@ import discord
 
 from minimax_api import AccountInfo, CreditBatch, Features
 from minimax_api.problems import Problem
+from usage.outlook import Outlook
 
 from . import limits
 from .fmt import amount, relative_and_full, stamp
 from .limits import safe
+from .usage import outlook_line
 
 URGENT = timedelta(hours=24)
 SOON = timedelta(hours=72)
@@ -53,12 +55,14 @@ def credits_embed(
     account: str | None,
     now: datetime,
     account_info: AccountInfo | None = None,
+    outlooks: Sequence[Outlook] = (),
 ) -> discord.Embed:
-    """The full picture of one account's credits."""
+    """The full picture of one account's credits, with what the pace says under the balance."""
     batches = features.active_batches(now)
     soonest = features.soonest_expiry(now)
     title = f"Credits · {account}" if account else "Credits"
     lines = [f"**{amount(features.total_credits)}** video/image credits"]
+    lines += [outlook_line(o) for o in outlooks]
     if features.plan_name or features.is_paid is not None:
         plan = safe(features.plan_name, 100) if features.plan_name else "Unknown plan"
         paid = {True: " (paid)", False: " (not paid)", None: ""}[features.is_paid]

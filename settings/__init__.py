@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 from yarl import URL
@@ -18,6 +20,36 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 class SettingsError(Exception):
     """One bad setting: the message names it and says how to fix it."""
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True)
+class DigestSchedule:
+    """When the digest is posted, in UTC: every day at `at`, or every week on `weekday`."""
+
+    at: time
+    weekday: int | None = None  # 0 = Monday; None: daily
+
+    @property
+    def period(self) -> timedelta:
+        return timedelta(days=1 if self.weekday is None else 7)
+
+    def last_due(self, now: datetime) -> datetime:
+        """The latest scheduled moment at or before `now`: the start of the current period."""
+        moment = datetime.combine(now.date(), self.at, tzinfo=UTC)
+        if self.weekday is not None:
+            moment -= timedelta(days=(now.weekday() - self.weekday) % 7)
+        while moment > now:
+            moment -= self.period
+        return moment
+
+    def __str__(self) -> str:
+        when = self.at.strftime("%H:%M")
+        return (
+            f"daily@{when}" if self.weekday is None else f"weekly@{WEEKDAYS[self.weekday]} {when}"
+        )
 
 
 @dataclass(frozen=True)
@@ -39,6 +71,8 @@ class Settings:
     health_port: int | None = None
     health_host: str = "0.0.0.0"
     log_format: str = "text"
+    usage_window_days: int = 7
+    digest: DigestSchedule | None = None
 
 
 def _get(env: Mapping[str, str], name: str) -> str:
@@ -153,6 +187,37 @@ def _database(env: Mapping[str, str]) -> DatabaseTarget:
         raise SettingsError(str(exc)) from None
 
 
+def _digest(env: Mapping[str, str]) -> DigestSchedule | None:
+    raw = _get(env, "DIGEST_SCHEDULE")
+    if not raw:
+        return None
+    match = re.fullmatch(
+        r"(daily)@(\d{1,2}):(\d{2})|(weekly)@([a-z]{3}) (\d{1,2}):(\d{2})", raw.lower()
+    )
+    weekday: int | None = None
+    if match and match[1]:
+        hour, minute = int(match[2]), int(match[3])
+    elif match and match[5] in WEEKDAYS:
+        weekday, hour, minute = WEEKDAYS.index(match[5]), int(match[6]), int(match[7])
+    else:
+        hour = minute = -1
+    if not (0 <= hour <= 23 and 0 <= minute <= 59):
+        raise SettingsError(
+            f"DIGEST_SCHEDULE={raw!r} is not a schedule: use daily@HH:MM or weekly@mon HH:MM "
+            "(UTC, e.g. weekly@mon 09:00), or leave it empty for no digest"
+        )
+    return DigestSchedule(time(hour, minute), weekday)
+
+
+def _days(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = _get(env, name)
+    if not raw:
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= 90:
+        raise SettingsError(f"{name}={raw!r} is not a whole number of days from 1 to 90: e.g. 7")
+    return int(raw)
+
+
 def interval_warnings(settings: Settings) -> list[str]:
     """Settings that work but defeat each other: a check interval longer than the smallest
     warning step lets a batch pass that step between two checks."""
@@ -210,4 +275,6 @@ def load_settings(env: Mapping[str, str], *, require_discord: bool = True) -> Se
         health_port=_port(env),
         health_host=_get(env, "HEALTH_HOST") or Settings.health_host,
         log_format=_choice(env, "LOG_FORMAT", ("text", "json")),
+        usage_window_days=_days(env, "USAGE_WINDOW_DAYS", Settings.usage_window_days),
+        digest=_digest(env),
     )

@@ -6,6 +6,16 @@ PostgreSQL in the table schema_version. The tables are the same in both.
 
 from __future__ import annotations
 
+SNAPSHOTS = """
+    CREATE TABLE snapshots (
+        account TEXT NOT NULL,
+        at      BIGINT NOT NULL,
+        data    TEXT NOT NULL,
+        PRIMARY KEY (account, at)
+    );
+    """
+"""Usage history: one row per account and check (epoch seconds), the snapshot as JSON."""
+
 SQLITE: tuple[str, ...] = (
     """
     CREATE TABLE meta (
@@ -64,6 +74,7 @@ SQLITE: tuple[str, ...] = (
         expires_at REAL NOT NULL
     );
     """,
+    SNAPSHOTS,
 )
 
 POSTGRES: tuple[str, ...] = (
@@ -118,6 +129,7 @@ POSTGRES: tuple[str, ...] = (
         expires_at DOUBLE PRECISION NOT NULL
     );
     """,
+    SNAPSHOTS,
 )
 
 

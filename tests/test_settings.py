@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -181,3 +182,37 @@ def test_an_interval_longer_than_the_smallest_step_is_warned_about(
     for line in warnings:
         assert "CHECK_INTERVAL_MINUTES" in line and "EXPIRY_WARNING_HOURS" in line
         assert "\n" not in line
+
+
+@pytest.mark.parametrize(
+    ("raw", "now", "due"),
+    [
+        ("daily@09:00", "2026-11-25T10:00", "2026-11-25T09:00"),
+        ("daily@09:00", "2026-11-25T08:59", "2026-11-24T09:00"),
+        ("DAILY@9:05", "2026-11-25T09:05", "2026-11-25T09:05"),
+        ("weekly@mon 09:00", "2026-11-25T10:00", "2026-11-23T09:00"),  # a Wednesday
+        ("weekly@wed 12:00", "2026-11-25T11:00", "2026-11-18T12:00"),
+        ("weekly@wed 12:00", "2026-11-25T12:00", "2026-11-25T12:00"),
+    ],
+)
+def test_digest_schedules(raw: str, now: str, due: str) -> None:
+    schedule = load_settings({**GOOD, "DIGEST_SCHEDULE": raw}).digest
+    assert schedule is not None
+    moment = datetime.fromisoformat(now).replace(tzinfo=UTC)
+    assert schedule.last_due(moment) == datetime.fromisoformat(due).replace(tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "raw", ["hourly@09:00", "daily@25:00", "daily@9", "weekly@funday 09:00", "weekly@mon"]
+)
+def test_bad_digest_schedules_name_the_setting(raw: str) -> None:
+    with pytest.raises(SettingsError, match="DIGEST_SCHEDULE=.* daily@HH:MM or weekly@mon HH:MM"):
+        load_settings({**GOOD, "DIGEST_SCHEDULE": raw})
+    assert load_settings(GOOD).digest is None
+
+
+def test_usage_window() -> None:
+    assert load_settings(GOOD).usage_window_days == 7
+    assert load_settings({**GOOD, "USAGE_WINDOW_DAYS": "30"}).usage_window_days == 30
+    with pytest.raises(SettingsError, match="USAGE_WINDOW_DAYS='0'"):
+        load_settings({**GOOD, "USAGE_WINDOW_DAYS": "0"})

@@ -1,0 +1,60 @@
+"""`/usage`: what was spent, the pace, what will expire unused, and a chart of it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from core import replies
+from core.lookup import account_choices, pick_account_problem
+from core.usage import usage_report
+
+if TYPE_CHECKING:
+    from bot import MiniMaxBot
+
+PERIODS = [app_commands.Choice(name=f"{d} days", value=d) for d in (7, 30, 90)]
+
+
+class Usage(commands.Cog):
+    def __init__(self, bot: MiniMaxBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="usage")
+    @app_commands.autocomplete(account=account_choices)
+    @app_commands.choices(days=PERIODS)
+    @app_commands.describe(
+        account="useapi.net MiniMax account (default: the configured one, or the total of all)",
+        days="How far back to look (default: 7 days)",
+        public="Show the answer to everyone in the channel (default: only you)",
+    )
+    async def usage(
+        self,
+        interaction: discord.Interaction,
+        account: str | None = None,
+        days: app_commands.Choice[int] | None = None,
+        public: bool = False,
+    ) -> None:
+        """Show credits spent, the pace, what will expire unused at it, and a chart."""
+        await replies.defer(interaction, public=public)
+        name, several = self.bot.accounts.target(account)
+        names = several or ((name,) if name else ())
+        if not names and (only := await self.bot.accounts.only_one()):
+            names = (only,)
+        if not names:
+            await replies.send_problem(interaction, await pick_account_problem(self.bot.accounts))
+            return
+        period = days.value if days else PERIODS[0].value
+        window = timedelta(days=self.bot.settings.usage_window_days)
+        embeds, chart = await usage_report(
+            self.bot.history, names, period=period, window=window, now=datetime.now(UTC)
+        )
+        files = [chart] if chart else []
+        await replies.send_embeds(interaction, embeds, public=public, files=files)
+
+
+async def setup(bot: MiniMaxBot) -> None:
+    await bot.add_cog(Usage(bot))

@@ -1,0 +1,73 @@
+"""The usage report shared by `/usage` and the digest: history read, forecast, chart drawn
+off the event loop, embeds and the PNG attachment with its alt text."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+import discord
+
+from render.chart import alt_text, render_chart, usage_chart
+from render.usage import CHART_FILE, usage_embeds
+from usage.forecast import Pool, Snapshot, spending
+from usage.history import History
+from usage.outlook import combine, outlook
+
+
+async def chart_file(
+    history: Sequence[Snapshot],
+    pools: Sequence[Pool],
+    now: datetime,
+    *,
+    title: str,
+    window: timedelta,
+    since: datetime,
+) -> discord.File | None:
+    """The chart of the video/image pool (or the only pool there is), alt text included."""
+    if not history:
+        return None
+    pool = Pool.VIDEO if Pool.VIDEO in pools or not pools else pools[0]
+    data = usage_chart(history, pool, now, title=title, window=window, since=since)
+    png = await asyncio.to_thread(render_chart, data)  # tens of ms: off the event loop
+    return discord.File(io.BytesIO(png), filename=CHART_FILE, description=alt_text(data))
+
+
+async def usage_report(
+    history: History,
+    names: Sequence[str],
+    *,
+    period: int,
+    window: timedelta,
+    now: datetime,
+    title: str | None = None,
+) -> tuple[list[discord.Embed], discord.File | None]:
+    """Spending over the last `period` days, the pace over `window`, the forecast, and the
+    chart; several accounts are summed, each with its own line."""
+    since = now - timedelta(days=period)
+    start = min(since, now - window)
+    histories = {n: await history.of(n, start) for n in names}
+    total = combine(histories) if len(names) > 1 else histories[names[0]]
+    pools = [p for p in Pool if any(s.total(p) or s.batches_of(p) for s in total)]
+    outlooks = [o for p in pools if (o := outlook(total, p, now, window))]
+    title = title or (
+        f"Usage · {names[0]}" if len(names) == 1 else f"Usage · {len(names)} accounts"
+    )
+    chart = await chart_file(total, pools, now, title=title, window=window, since=since)
+    embeds = usage_embeds(
+        title=title,
+        days=period,
+        spent={p: spending(total, p, since, now) for p in pools},
+        outlooks=outlooks,
+        per_account=[
+            (n, [o for p in pools if (o := outlook(h, p, now, window))])
+            for n, h in histories.items()
+        ]
+        if len(names) > 1
+        else (),
+        now=now,
+        chart=chart is not None,
+    )
+    return embeds, chart

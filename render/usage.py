@@ -1,0 +1,114 @@
+"""Usage answers: the "use it or lose it" line, the /usage embed and the digest embed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import discord
+
+from usage.forecast import Gathering, Pool
+from usage.outlook import Outlook
+
+from . import limits
+from .fmt import amount, relative_and_full, stamp
+from .limits import safe
+
+CHART_FILE = "usage.png"
+MAX_BATCH_LINES = 10
+NONE_YET = "No usage history yet."
+POOL_WORDS = {Pool.VIDEO: "video/image credits", Pool.AUDIO: "audio credits"}
+
+
+def _about(value: float) -> str:
+    return amount(round(value)) if value >= 10 else amount(round(value, 1))
+
+
+def outlook_line(o: Outlook) -> str:
+    """One line: the pace, and what will expire unused at it (or that nothing will)."""
+    words = POOL_WORDS[o.pool]
+    prefix = "Audio: " if o.pool is Pool.AUDIO else ""
+    if isinstance(o.pace, Gathering) or o.forecast is None:
+        since = o.pace.since if isinstance(o.pace, Gathering) else None
+        if since is None:
+            return f"{prefix}No usage history yet: a forecast needs a day of checks."
+        ready = o.pace.ready_at if isinstance(o.pace, Gathering) else None
+        when = f", forecast {stamp(ready)}" if ready else ""
+        return f"{prefix}Still gathering usage history (since {stamp(since)}{when})."
+    pace = (
+        f"At your pace (≈ {_about(o.pace.credits_per_day)} {words}/day over {o.pace.days:.0f} days)"
+    )
+    unused = o.forecast.total_unused
+    if unused < 0.5:
+        text = f"{pace}, all of them will be used in time."
+    else:
+        first = f" {stamp(o.first_loss)}" if o.first_loss else ""
+        text = f"{pace}, about **{_about(unused)}** credits will expire unused{first}."
+    if o.forecast.runs_out_at is not None:
+        text += f" The balance runs out {stamp(o.forecast.runs_out_at)}."
+    return prefix + text
+
+
+def batch_lines(o: Outlook) -> list[str]:
+    """Each live batch of the pool and what of it expires unused at the pace."""
+    if o.forecast is None:
+        return []
+    lines = []
+    for b in o.forecast.batches[:MAX_BATCH_LINES]:
+        fate = (
+            f"about **{_about(b.unused)}** unused"
+            if b.unused >= 0.5
+            else f"used up {stamp(b.used_up_at)}"
+            if b.used_up_at
+            else "used in time"
+        )
+        lines.append(
+            f"⏳ **{amount(round(b.batch.amount, 2))}** {POOL_WORDS[o.pool]} expire "
+            f"{relative_and_full(b.batch.ends_at)}: {fate}"
+        )
+    if len(o.forecast.batches) > MAX_BATCH_LINES:
+        lines.append(f"…and {len(o.forecast.batches) - MAX_BATCH_LINES} more batches.")
+    return lines
+
+
+def usage_embeds(
+    *,
+    title: str,
+    days: int,
+    spent: dict[Pool, float],
+    outlooks: Sequence[Outlook],
+    per_account: Sequence[tuple[str, Sequence[Outlook]]] = (),
+    now: datetime,
+    chart: bool,
+) -> list[discord.Embed]:
+    """The /usage answer (and the digest's): spending, pace and forecast, one field per
+    account when several are summed, the chart as the first embed's image."""
+    spent_text = " · ".join(
+        f"**{_about(value)}** {POOL_WORDS[pool]}" for pool, value in spent.items()
+    )
+    lines = [f"Spent in the last {days} days: {spent_text or 'nothing recorded yet'}."]
+    if not outlooks:
+        lines.append(
+            "No usage history yet: the bot keeps a snapshot of each account at every expiry "
+            "check and every `/credits`; a pace and a forecast follow after a day of them."
+        )
+    for o in outlooks:
+        lines.append(outlook_line(o))
+        lines.extend(batch_lines(o))
+    template = discord.Embed(
+        title=limits.clip(title, limits.TITLE),
+        description=limits.clip("\n".join(lines), limits.DESCRIPTION),
+        colour=discord.Colour.red()
+        if any(o.forecast and o.forecast.total_unused >= 0.5 for o in outlooks)
+        else discord.Colour.green(),
+        timestamp=now,
+    )
+    template.set_footer(text="Forecast assumes the batch that expires first is spent first.")
+    fields = [
+        (safe(account, limits.FIELD_NAME), "\n".join(outlook_line(o) for o in theirs) or NONE_YET)
+        for account, theirs in per_account
+    ]
+    embeds = limits.paginate(template, fields)
+    if chart:
+        embeds[0].set_image(url=f"attachment://{CHART_FILE}")
+    return embeds

@@ -1,0 +1,46 @@
+"""Usage history in both databases: recording, reading back, thinning like forecast.thin."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+from state import Database
+from usage.forecast import Batch, Pool, Snapshot, thin
+from usage.history import History
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+def snap(at: datetime, video: float = 100.0) -> Snapshot:
+    return Snapshot(at, video, 5.0, (Batch(Pool.VIDEO, video, NOW + timedelta(days=3)),))
+
+
+async def test_recorded_snapshots_read_back_in_order(database: Database) -> None:
+    history = History(database)
+    later, earlier = snap(NOW, 90), snap(NOW - timedelta(hours=1), 100)
+    await history.record([("a", later), ("a", earlier), ("b", snap(NOW, 7))])
+    await history.record([("a", later)])  # the same check twice: kept once
+    assert await history.of("a", NOW - timedelta(days=1)) == [earlier, later]
+    assert await history.of("a", NOW) == [later]
+    assert await history.first("a") == earlier.at
+    assert await history.first("nobody") is None
+
+
+async def test_thinning_keeps_what_forecast_thin_keeps(database: Database) -> None:
+    """Every 7 minutes (with jitter) for 100 days: the database keeps exactly the snapshots
+    the pure function keeps, so storage per account is bounded."""
+    rng = random.Random(7)
+    points, t = [], NOW - timedelta(days=100)
+    while t <= NOW:
+        points.append(snap(t, rng.uniform(0, 500)))
+        t += timedelta(minutes=7, seconds=rng.randint(-60, 60))
+    history = History(database)
+    await history.record([("a", p) for p in points] + [("b", p) for p in points[-10:]])
+    await history.thin(NOW)
+    kept = await history.of("a", NOW - timedelta(days=365))
+    assert [s.at for s in kept] == [s.at for s in thin(points, NOW)]
+    recent = [p for p in points if p.at > NOW - timedelta(days=2, hours=1)]
+    assert len(kept) <= len(recent) + 13 * 24 + 77, "hourly for 12 days, daily up to 90"
+    assert len(await history.of("b", NOW - timedelta(days=365))) == 10, "per account"
+    assert await history.thin(NOW) == 0, "thinning twice changes nothing"

@@ -1,0 +1,91 @@
+"""Where usage history is kept: a snapshot per account and check, thinned as it ages."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from state import Database
+
+from .forecast import DAILY_AFTER, HOURLY_AFTER, KEEP, Pool, Snapshot
+from .outlook import Outlook, outlook
+
+HOUR, DAY = 3600, 86400
+
+# The same buckets as forecast.thin, in SQL: a bucket is in the daily (hourly) zone once it
+# ended before the daily (hourly) line, and keeps only its latest snapshot.
+_LATER_IN_SAME = (
+    "EXISTS (SELECT 1 FROM snapshots AS later WHERE later.account = snapshots.account "
+    "AND later.at / {size} = snapshots.at / {size} AND later.at > snapshots.at)"
+)
+
+
+class History:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def record(self, snapshots: Sequence[tuple[str, Snapshot]]) -> None:
+        """Keep these snapshots, in one write; a second one of the same second is ignored."""
+        if not snapshots:
+            return
+        await self.db.executemany(
+            "INSERT INTO snapshots(account, at, data) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            [
+                (account, int(s.at.timestamp()), json.dumps(s.to_json(), separators=(",", ":")))
+                for account, s in snapshots
+            ],
+        )
+
+    async def of(self, account: str, since: datetime) -> list[Snapshot]:
+        """The account's snapshots from `since` on, oldest first."""
+        rows = await self.db.fetch(
+            "SELECT data FROM snapshots WHERE account = $1 AND at >= $2 ORDER BY at",
+            account,
+            int(since.timestamp()),
+        )
+        return [Snapshot.from_json(json.loads(data)) for (data,) in rows]
+
+    async def outlooks(
+        self,
+        account: str,
+        now: datetime,
+        window: timedelta,
+        current: Snapshot | None = None,
+    ) -> list[Outlook]:
+        """Each pool's outlook from the last `window` of history (and `current`, the read
+        just made, which may not be recorded yet)."""
+        seen = await self.of(account, now - window)
+        if current is not None and (not seen or seen[-1].at < current.at):
+            seen.append(current)
+        found = (outlook(seen, pool, now, window) for pool in Pool)
+        return [o for o in found if o is not None]
+
+    async def first(self, account: str) -> datetime | None:
+        """When the account's history begins."""
+        rows = await self.db.fetch("SELECT MIN(at) FROM snapshots WHERE account = $1", account)
+        oldest = rows[0][0] if rows else None
+        return None if oldest is None else datetime.fromtimestamp(int(oldest), tz=UTC)
+
+    async def thin(self, now: datetime) -> int:
+        """Drop what forecast.thin would: older than 90 days, and all but the latest of each
+        hour (day) that ended over 2 (14) days ago. Returns how many rows went."""
+        stamp = int(now.timestamp())
+        daily_line = stamp - int(DAILY_AFTER.total_seconds())
+        hourly_line = stamp - int(HOURLY_AFTER.total_seconds())
+        async with self.db.transaction() as tx:
+            gone = await tx.execute(
+                "DELETE FROM snapshots WHERE at < $1", stamp - int(KEEP.total_seconds())
+            )
+            gone += await tx.execute(
+                f"DELETE FROM snapshots WHERE (at / {DAY} + 1) * {DAY} <= $1 AND "
+                + _LATER_IN_SAME.format(size=DAY),
+                daily_line,
+            )
+            gone += await tx.execute(
+                f"DELETE FROM snapshots WHERE (at / {DAY} + 1) * {DAY} > $1 "
+                f"AND (at / {HOUR} + 1) * {HOUR} <= $2 AND " + _LATER_IN_SAME.format(size=HOUR),
+                daily_line,
+                hourly_line,
+            )
+        return gone
