@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Protocol
 
-from .notices import Expiry, Notice, Replacement, make_nonce
+from .notices import Digest, Expiry, Notice, Replacement, make_nonce
 from .store import AlertStore
 
 log = logging.getLogger(__name__)
@@ -55,7 +55,9 @@ class AlertChannel(Protocol):
 
 def still_true(notice: Notice, now: datetime) -> Notice | None:
     """`notice` without what has become untrue since it was queued (batches and sessions that
-    have ended); None when nothing is left to say."""
+    have ended); None when nothing is left to say (or a digest whose period is over)."""
+    if isinstance(notice.payload, Digest):
+        return notice if now.timestamp() < notice.payload.until else None
     if not isinstance(notice.payload, Expiry):
         return notice
     items = tuple(i for i in notice.payload.items if i.ends_at > now.timestamp())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -15,6 +15,8 @@ from .rules import Due, ExpiryKind
 
 TOKEN_SUBJECT = "*token*"
 """The account name under which failures of the whole API token are remembered."""
+DIGEST_SUBJECT = "*digest*"
+"""The account name of digests, which are about every account."""
 
 
 class NoticeKind(StrEnum):
@@ -22,6 +24,7 @@ class NoticeKind(StrEnum):
     UNREADABLE = "unreadable"
     READABLE = "readable"
     REFUSED = "refused"  # ours, in place of a notice Discord refused for good
+    DIGEST = "digest"
 
 
 @dataclass(frozen=True)
@@ -117,12 +120,30 @@ class Replacement:
         return cls(str(data["ref"]), str(data["reason"]), NoticeKind(data["about"]))
 
 
-Payload = Expiry | Unreadable | Readable | Replacement
+@dataclass(frozen=True)
+class Digest:
+    """The digest of one period (epoch seconds from `start` to `until`); its content is read
+    from the usage history when it is posted, so it is as fresh as it can be."""
+
+    start: int
+    until: int
+    schedule: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"start": self.start, "until": self.until, "schedule": self.schedule}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Digest:
+        return cls(int(data["start"]), int(data["until"]), str(data["schedule"]))
+
+
+Payload = Expiry | Unreadable | Readable | Replacement | Digest
 PAYLOADS: dict[NoticeKind, type[Payload]] = {
     NoticeKind.EXPIRY: Expiry,
     NoticeKind.UNREADABLE: Unreadable,
     NoticeKind.READABLE: Readable,
     NoticeKind.REFUSED: Replacement,
+    NoticeKind.DIGEST: Digest,
 }
 KINDS: dict[type[Payload], NoticeKind] = {t: k for k, t in PAYLOADS.items()}
 
@@ -149,6 +170,13 @@ class Notice:
 def load_payload(kind: str, text: str) -> Payload:
     """The payload of an outbox row, as any version of the bot wrote it."""
     return PAYLOADS[NoticeKind(kind)].from_json(json.loads(text))
+
+
+def digest_notice(start: datetime, period: timedelta, schedule: str, now: datetime) -> Notice:
+    """The digest of the period that began at `start`: one nonce per period, so it is
+    queued and posted once whoever queues it and however often."""
+    payload = Digest(int(start.timestamp()), int((start + period).timestamp()), schedule)
+    return Notice(make_nonce("digest", payload.start), DIGEST_SUBJECT, payload, now)
 
 
 def make_nonce(*parts: object) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -13,12 +14,14 @@ from discord import app_commands
 from discord.ext import commands, tasks
 
 from alerts.delivery import Delivery, Refused, Scope
-from alerts.notices import Notice
+from alerts.notices import Digest, Notice, digest_notice
 from alerts.store import AlertStore
 from alerts.watcher import CheckReport, Watcher
 from core import replies
-from render.alerts import AlertMessage, alert_message, refs_in, sample_notice
+from core.usage import usage_report
+from render.alerts import REF, AlertMessage, alert_message, refs_in, sample_notice
 from render.alerts_status import not_leading_embed, report_embed, status_embed, status_off
+from render.limits import pack_messages
 from settings import interval_warnings
 from state import Lease, StoreUnavailable
 
@@ -61,10 +64,17 @@ def _refusal(exc: Exception, channel_id: int) -> Refused:
 class DiscordAlertChannel:
     """The alert channel as `alerts.delivery` sees it: post a notice, list what is posted."""
 
-    def __init__(self, bot: MiniMaxBot, channel_id: int, role_id: int | None) -> None:
+    def __init__(
+        self,
+        bot: MiniMaxBot,
+        channel_id: int,
+        role_id: int | None,
+        accounts: Callable[[], tuple[str, ...]],
+    ) -> None:
         self.bot = bot
         self.channel_id = channel_id
         self.role_id = role_id
+        self.accounts = accounts  # the watched accounts, for the digest
 
     async def resolve(self) -> discord.abc.Messageable:
         channel = self.bot.get_channel(self.channel_id)
@@ -98,7 +108,37 @@ class DiscordAlertChannel:
         return found
 
     async def post(self, notice: Notice) -> int:
+        if isinstance(notice.payload, Digest):
+            return await self.post_digest(notice, notice.payload)
         message = await self.send(alert_message(notice, self.role_id), nonce=notice.nonce)
+        return message.id
+
+    async def post_digest(self, notice: Notice, digest: Digest) -> int:
+        """The digest, drawn from the usage history now: the first message's worth of it."""
+        settings = self.bot.settings
+        names = self.accounts() or ("",)
+        weekly = digest.until - digest.start > 86400
+        embeds, chart = await usage_report(
+            self.bot.history,
+            names,
+            period=7 if weekly else 1,
+            window=timedelta(days=settings.usage_window_days),
+            now=datetime.now(UTC),
+            title="Weekly digest" if weekly else "Daily digest",
+            digest=True,
+        )
+        first = pack_messages(embeds)[0]
+        first[0].set_footer(text=f"{REF} {notice.nonce}")
+        channel = await self.resolve()
+        try:
+            message = await channel.send(
+                embeds=first,
+                files=[chart] if chart else [],
+                allowed_mentions=discord.AllowedMentions.none(),
+                nonce=notice.nonce,
+            )
+        except (discord.HTTPException, OSError, TimeoutError) as exc:
+            raise _refusal(exc, self.channel_id) from exc
         return message.id
 
     async def send(self, rendered: AlertMessage, *, nonce: str | None) -> discord.Message:
@@ -137,7 +177,7 @@ class Alerts(commands.Cog):
         )
         self.channel_id = settings.alert_channel_id
         self.channel = DiscordAlertChannel(
-            bot, settings.alert_channel_id or 0, settings.alert_mention_role_id
+            bot, settings.alert_channel_id or 0, settings.alert_mention_role_id, self.watched
         )
         self.delivery = Delivery(
             self.store,
@@ -148,6 +188,7 @@ class Alerts(commands.Cog):
         self.lease = Lease(bot.db, "alerts", bot.identity, ttl=LEASE_SECONDS)
         self._lease_error: str | None = None
         self._check_error: str | None = None
+        self._digest_queued: datetime | None = None
         self.loop.change_interval(minutes=settings.check_interval_minutes)
 
     async def cog_load(self) -> None:
@@ -165,14 +206,37 @@ class Alerts(commands.Cog):
             with contextlib.suppress(StoreUnavailable):
                 await self.lease.release()  # another replica takes over at once
 
+    def watched(self) -> tuple[str, ...]:
+        last = self.alert_status.last_check
+        return self.watcher.configured or tuple(last.accounts if last else ())
+
     @tasks.loop(seconds=RENEW_SECONDS)
     async def leadership(self) -> None:
         """Hold or seek the alerts lease: exactly one process checks and posts at a time.
-        The leader checks at once when it takes over, so what was pending goes out."""
+        The leader checks at once when it takes over, so what was pending goes out; it also
+        queues the digest of each period once (the nonce makes a second queueing a no-op)."""
         try:
             await self._lead()
+            if self.alert_status.leading:
+                await self._digest(datetime.now(UTC))
+        except StoreUnavailable:
+            pass  # said once by _lead; the loop tries again
         except Exception:
-            log.exception("taking the lead of the expiry checks failed; trying again")
+            log.exception("leading the expiry checks failed; trying again")
+
+    async def _digest(self, now: datetime) -> None:
+        schedule = self.bot.settings.digest
+        if schedule is None or self.alert_status.last_check is None:
+            return  # the first check tells which accounts there are
+        start = schedule.last_due(now)
+        if start == self._digest_queued:
+            return
+        await self.store.queue(
+            digest_notice(start, schedule.period, str(schedule), now), notified=False
+        )
+        self._digest_queued = start
+        log.info("digest of %s queued", start.isoformat())
+        await self.delivery.flush()
 
     async def _lead(self) -> None:
         status = self.alert_status

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 import discord
 
 from render.chart import alt_text, render_chart, usage_chart
-from render.usage import CHART_FILE, usage_embeds
+from render.usage import CHART_FILE, account_digest, outlook_line, usage_embeds
 from usage.forecast import Pool, Snapshot, spending
 from usage.history import History
 from usage.outlook import combine, outlook
@@ -43,30 +43,36 @@ async def usage_report(
     window: timedelta,
     now: datetime,
     title: str | None = None,
+    digest: bool = False,
 ) -> tuple[list[discord.Embed], discord.File | None]:
     """Spending over the last `period` days, the pace over `window`, the forecast, and the
-    chart; several accounts are summed, each with its own line."""
+    chart; several accounts are summed, each with its own line. A digest gives every
+    account its balance and what expires within 7 days as well."""
     since = now - timedelta(days=period)
     start = min(since, now - window)
     histories = {n: await history.of(n, start) for n in names}
     total = combine(histories) if len(names) > 1 else histories[names[0]]
     pools = [p for p in Pool if any(s.total(p) or s.batches_of(p) for s in total)]
     outlooks = [o for p in pools if (o := outlook(total, p, now, window))]
-    title = title or (
-        f"Usage · {names[0]}" if len(names) == 1 else f"Usage · {len(names)} accounts"
-    )
+    if title is None:
+        title = f"Usage · {names[0]}" if len(names) == 1 else f"Usage · {len(names)} accounts"
     chart = await chart_file(total, pools, now, title=title, window=window, since=since)
+    per_account = []
+    if digest or len(names) > 1:
+        for name, own in histories.items():
+            theirs = [o for p in pools if (o := outlook(own, p, now, window))]
+            text = (
+                account_digest(own[-1] if own else None, theirs, now)
+                if digest
+                else "\n".join(outlook_line(o) for o in theirs)
+            )
+            per_account.append((name, text))
     embeds = usage_embeds(
         title=title,
         days=period,
         spent={p: spending(total, p, since, now) for p in pools},
         outlooks=outlooks,
-        per_account=[
-            (n, [o for p in pools if (o := outlook(h, p, now, window))])
-            for n, h in histories.items()
-        ]
-        if len(names) > 1
-        else (),
+        per_account=per_account,
         now=now,
         chart=chart is not None,
     )

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import discord
 
-from usage.forecast import Gathering, Pool
+from usage.forecast import Gathering, Pool, Snapshot
 from usage.outlook import Outlook
 
 from . import limits
@@ -71,13 +71,33 @@ def batch_lines(o: Outlook) -> list[str]:
     return lines
 
 
+def account_digest(latest: Snapshot | None, outlooks: Sequence[Outlook], now: datetime) -> str:
+    """An account in the digest: its balance, what expires within 7 days, the forecast."""
+    if latest is None:
+        return NONE_YET
+    balance = f"**{_about(latest.video)}** video/image · **{_about(latest.audio)}** audio credits"
+    soon = sorted(
+        (b for b in latest.batches if now < b.ends_at <= now + timedelta(days=7)),
+        key=lambda b: b.ends_at,
+    )
+    lines = [balance]
+    lines += [
+        f"⏳ **{_about(b.amount)}** {POOL_WORDS[b.kind]} expire {stamp(b.ends_at)}"
+        for b in soon[:MAX_BATCH_LINES]
+    ]
+    if not soon:
+        lines.append("Nothing expires in the next 7 days.")
+    lines += [outlook_line(o) for o in outlooks]
+    return "\n".join(lines)
+
+
 def usage_embeds(
     *,
     title: str,
     days: int,
     spent: dict[Pool, float],
     outlooks: Sequence[Outlook],
-    per_account: Sequence[tuple[str, Sequence[Outlook]]] = (),
+    per_account: Sequence[tuple[str, str]] = (),
     now: datetime,
     chart: bool,
 ) -> list[discord.Embed]:
@@ -104,10 +124,7 @@ def usage_embeds(
         timestamp=now,
     )
     template.set_footer(text="Forecast assumes the batch that expires first is spent first.")
-    fields = [
-        (safe(account, limits.FIELD_NAME), "\n".join(outlook_line(o) for o in theirs) or NONE_YET)
-        for account, theirs in per_account
-    ]
+    fields = [(safe(account, limits.FIELD_NAME), text or NONE_YET) for account, text in per_account]
     embeds = limits.paginate(template, fields)
     if chart:
         embeds[0].set_image(url=f"attachment://{CHART_FILE}")
