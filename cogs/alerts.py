@@ -14,11 +14,12 @@ from discord import app_commands
 from discord.ext import commands, tasks
 
 from alerts.delivery import Delivery, Refused, Scope
-from alerts.notices import Digest, Notice, digest_notice
+from alerts.notices import TOKEN_SUBJECT, Digest, Notice, digest_notice
 from alerts.store import AlertStore
 from alerts.watcher import CheckReport, Watcher
 from core import replies
 from core.usage import usage_report
+from render import limits
 from render.alerts import REF, AlertMessage, alert_message, refs_in, sample_notice
 from render.alerts_status import not_leading_embed, report_embed, status_embed, status_off
 from render.limits import pack_messages
@@ -298,14 +299,23 @@ class Alerts(commands.Cog):
     async def status(self, interaction: discord.Interaction) -> None:
         """Show the alert channel, thresholds and each watched account's state."""
         await replies.defer(interaction, public=False)
+        health = await self.store.health()
+        now = datetime.now(UTC)
+        window = timedelta(days=self.bot.settings.usage_window_days)
+        paces = {
+            h.account: await self.bot.history.outlooks(h.account, now, window)
+            for h in health[: limits.FIELDS]
+            if h.account != TOKEN_SUBJECT
+        }
         embed = status_embed(
             self.bot.settings,
-            await self.store.health(),
+            health,
             running=self.leadership.is_running(),
             leader=self.alert_status.leader,
             last_run=last.finished_at if (last := self.alert_status.last_check) else None,
             send_error=self.delivery.channel_error,
             failed=await self.store.failed(MAX_FAILED_SHOWN),
+            paces=paces,
         )
         await interaction.edit_original_response(embed=embed)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 import discord
@@ -11,10 +11,12 @@ from alerts.notices import TOKEN_SUBJECT
 from alerts.store import Health, SetAside
 from alerts.watcher import CheckReport
 from settings import Settings
+from usage.outlook import Outlook
 
 from . import limits
 from .fmt import stamp, subject
 from .limits import safe
+from .usage import pace_words
 
 
 def status_off() -> discord.Embed:
@@ -51,6 +53,7 @@ def status_embed(
     last_run: datetime | None,
     send_error: str | None,
     failed: Sequence[SetAside] = (),
+    paces: Mapping[str, Sequence[Outlook]] | None = None,
 ) -> discord.Embed:
     if settings.alert_channel_id is None:
         return status_off()
@@ -81,8 +84,12 @@ def status_embed(
         description="\n".join(lines),
         colour=discord.Colour.red() if send_error or failed else discord.Colour.blurple(),
     )
+    paces = paces or {}
     fields = [
-        (subject(h.account), _health_line(h))
+        (
+            subject(h.account),
+            " · ".join([_health_line(h), *(pace_words(o) for o in paces.get(h.account, ()))]),
+        )
         for h in health
         if h.account != TOKEN_SUBJECT or h.failures
     ]

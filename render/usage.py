@@ -49,6 +49,16 @@ def outlook_line(o: Outlook) -> str:
     return prefix + text
 
 
+def pace_words(o: Outlook) -> str:
+    """The outlook in a few words, for a list of accounts."""
+    pool = "audio" if o.pool is Pool.AUDIO else "video/image"
+    if o.forecast is None or isinstance(o.pace, Gathering):
+        return f"{pool}: gathering history"
+    text = f"{pool}: ≈ {_about(o.pace.credits_per_day)}/day"
+    unused = o.forecast.total_unused
+    return text + (f", ~{_about(unused)} to expire unused" if unused >= 0.5 else ", none wasted")
+
+
 def batch_lines(o: Outlook) -> list[str]:
     """Each live batch of the pool and what of it expires unused at the pace."""
     if o.forecast is None:
