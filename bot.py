@@ -49,6 +49,7 @@ log = logging.getLogger("bot")
 
 EXTENSIONS = ("cogs.credits", "cogs.models", "cogs.usage", "cogs.alerts")
 SYNC_LEASE_SECONDS = 60.0
+SHUTDOWN_GRACE = 5.0  # seconds the commands being answered get to finish at shutdown
 
 # The gateway close codes Discord documents as fatal, and what to do about each. discord.py
 # gives up on these instead of reconnecting: it raises ConnectionClosed with the code, 4014 as
@@ -149,6 +150,7 @@ class MiniMaxBot(commands.Bot):
         self.alert_status = AlertStatus(enabled=settings.alert_channel_id is not None)
         self.gateway_connected = False
         self._claims_failing = False
+        self._answering: set[asyncio.Task[Any]] = set()
 
     async def setup_hook(self) -> None:
         for extension in EXTENSIONS:
@@ -156,6 +158,10 @@ class MiniMaxBot(commands.Bot):
         await self.sync_commands()
 
     async def claim_interaction(self, interaction_id: int) -> bool:
+        task = asyncio.current_task()  # the command's own task: let it finish at shutdown
+        if task is not None:
+            self._answering.add(task)
+            task.add_done_callback(self._answering.discard)
         try:
             async with asyncio.timeout(CLAIM_WAIT):
                 mine = await self.claims.claim(f"interaction:{interaction_id}")
@@ -262,6 +268,13 @@ class MiniMaxBot(commands.Bot):
 
     async def on_ready(self) -> None:
         log.info("ready as %s in %d servers", self.user, len(self.guilds))
+
+    async def close(self) -> None:
+        """Let the commands being answered finish (a few seconds at most), then close."""
+        running = self._answering - {asyncio.current_task()}
+        if running:
+            await asyncio.wait(running, timeout=SHUTDOWN_GRACE)
+        await super().close()
 
 
 def make_client(

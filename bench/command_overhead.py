@@ -1,10 +1,19 @@
-"""Command overhead: /credits from injection to the bot's first and final response, minus L.
+"""Command overhead: /credits from injection to the bot's first and final response, minus L,
+with the bot's state in SQLite and in PostgreSQL.
 
     .venv/bin/python -m bench.command_overhead [--count 200] [--latency 0.05] [--inflight 20]
+                                               [--backend sqlite|postgresql|both]
 
 "first" is the deferral (Discord's 3-second clock stops there); "final" is the answer.
 Uncached commands name a new account each time, so every one costs one upstream round trip
 of L seconds, which is subtracted; cached ones repeat an account read moments before.
+Every command is first claimed in the database (replicas answer each interaction once) and
+/credits reads and records the account's usage history, so the database is on the path.
+
+With both backends, two bots run side by side, each with its own loopback servers and
+database, and take turns: command by command one at a time, in half bursts (ABBA) in flight,
+so that a busier moment of the machine weighs on both alike. PostgreSQL is a throw-away
+local cluster (tests/support/postgres.py), reached over TCP.
 """
 
 from __future__ import annotations
@@ -12,12 +21,54 @@ from __future__ import annotations
 import argparse
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
 
-from bench.common import Rig, percentile, rig, table
+from bench.common import (
+    BACKEND_NAMES,
+    Rig,
+    backend_option,
+    chosen_backends,
+    percentile,
+    postgres_for,
+    rig,
+    table,
+)
 from tests.support.discord_stub import Injected
 
+Done = tuple[str, Injected]  # the account asked about ("" when cached), and the interaction
 
-async def one(rig_: Rig, account: str) -> tuple[str, Injected]:
+
+@dataclass
+class Case:
+    """One case's commands on one backend, and the seconds spent on them."""
+
+    name: str
+    backend: str
+    done: list[Done] = field(default_factory=list)
+    wall: float = 0.0
+    first: list[float] = field(default_factory=list)  # ms, filled in at the end
+    final: list[float] = field(default_factory=list)
+
+    def measure(self, r: Rig) -> None:
+        self.first = [(i.calls[0].at - i.at) * 1000 for _, i in self.done]
+        self.final = [(i.calls[-1].at - i.at - upstream_time(r, a)) * 1000 for a, i in self.done]
+
+    def row(self) -> list[object]:
+        return [
+            self.name,
+            BACKEND_NAMES[self.backend],
+            len(self.first),
+            f"{percentile(self.first, 50):.1f}",
+            f"{percentile(self.first, 99):.1f}",
+            f"{percentile(self.final, 50):.1f}",
+            f"{percentile(self.final, 99):.1f}",
+            f"{len(self.first) / self.wall:.0f}",
+        ]
+
+
+async def one(rig_: Rig, account: str) -> Done:
     item = await rig_.stub.inject("credits", {"account": account})
     await rig_.stub.wait_for(item.final_messages, within=30)
     return account, item
@@ -28,55 +79,110 @@ def upstream_time(r: Rig, account: str) -> float:
     return sum(s.served_in for s in r.upstream.feature_calls(account))
 
 
-def row(r: Rig, name: str, items: list[tuple[str, Injected]], wall: float) -> list[object]:
-    first = [(i.calls[0].at - i.at) * 1000 for _, i in items]
-    final = [(i.calls[-1].at - i.at - upstream_time(r, a)) * 1000 for a, i in items]
-    return [
-        name,
-        len(items),
-        f"{percentile(first, 50):.1f}",
-        f"{percentile(first, 99):.1f}",
-        f"{percentile(final, 50):.1f}",
-        f"{percentile(final, 99):.1f}",
-        f"{len(items) / wall:.0f}",
+async def timed(case: Case, work: Callable[[], Awaitable[list[Done]]]) -> None:
+    started = time.perf_counter()
+    case.done += await work()
+    case.wall += time.perf_counter() - started
+
+
+async def measure(rigs: dict[str, Rig], count: int, inflight: int) -> list[Case]:
+    """The three cases, the backends taking turns (ABBA) within each."""
+    backends = list(rigs)
+    fresh = {b: iter(f"acct{i}" for i in range(1, count * 2 + 1)) for b in backends}
+
+    def turns(n: int) -> list[str]:
+        return [b for i in range(n) for b in (backends if i % 2 == 0 else backends[::-1])]
+
+    async def uncached_one(b: str) -> list[Done]:
+        return [await one(rigs[b], next(fresh[b]))]
+
+    uncached = {b: Case("uncached, one at a time", b) for b in backends}
+    for b in turns(count):
+        await timed(uncached[b], lambda b=b: uncached_one(b))
+
+    async def cached_one(b: str) -> list[Done]:
+        _, item = await one(rigs[b], "acct0")
+        return [("", item)]  # served from the bot's cache: no upstream time to subtract
+
+    cached = {b: Case("cached, one at a time", b) for b in backends}
+    for b in turns(count):
+        await timed(cached[b], lambda b=b: cached_one(b))
+
+    async def half_burst(b: str) -> list[Done]:
+        gate = asyncio.Semaphore(inflight)
+
+        async def limited(account: str) -> Done:
+            async with gate:
+                return await one(rigs[b], account)
+
+        size = count - len(burst[b].done) if burst[b].done else count // 2
+        accounts = [next(fresh[b]) for _ in range(size)]
+        return list(await asyncio.gather(*(limited(a) for a in accounts)))
+
+    burst = {b: Case(f"uncached, {inflight} in flight", b) for b in backends}
+    for b in turns(2):
+        await timed(burst[b], lambda b=b: half_burst(b))
+    return [c for cases in (uncached, cached, burst) for c in cases.values()]
+
+
+def comparison(cases: list[Case]) -> str:
+    """PostgreSQL minus SQLite, case by case: the cost of the database on the command path."""
+    by_name: dict[str, dict[str, Case]] = {}
+    for c in cases:
+        by_name.setdefault(c.name, {})[c.backend] = c
+    rows = []
+    for name, pair in by_name.items():
+        lite, pg = pair["sqlite"], pair["postgresql"]
+        first = percentile(pg.first, 50) - percentile(lite.first, 50)
+        final = percentile(pg.final, 50) - percentile(lite.final, 50)
+        rows.append(
+            [
+                name,
+                f"{percentile(lite.final, 50):.1f}",
+                f"{percentile(pg.final, 50):.1f}",
+                f"{final:+.1f}",
+                f"{first:+.1f}",
+            ]
+        )
+    headers = [
+        "case",
+        "final−L p50 SQLite ms",
+        "final−L p50 PostgreSQL ms",
+        "difference ms",
+        "first p50 difference ms",
     ]
+    return table(headers, rows)
 
 
-async def run(count: int, latency: float, inflight: int) -> str:
-    names = [f"acct{i}" for i in range(count * 2 + 1)]
-    cases: list[tuple[str, list[tuple[str, Injected]], float]] = []
-    async with rig(latency, remote_accounts=len(names)) as r:
-        bot = r.bot(USEAPI_ACCOUNTS="acct0", USEAPI_MAX_RPS="100000")
-        await bot.start()
+async def run(count: int, latency: float, inflight: int, backends: list[str]) -> str:
+    accounts = count * 2 + 1
+    async with postgres_for(backends) as postgres, AsyncExitStack() as stack:
+        rigs: dict[str, Rig] = {}
+        for b in backends:
+            server = postgres if b == "postgresql" else None
+            rigs[b] = await stack.enter_async_context(
+                rig(latency, remote_accounts=accounts, postgres=server)
+            )
+        bots = [r.bot(USEAPI_ACCOUNTS="acct0", USEAPI_MAX_RPS="100000") for r in rigs.values()]
         try:
-            await one(r, "acct0")  # warm-up; the accounts listing is cached from here on
-            fresh = iter(names[1:])
-
-            started = time.perf_counter()
-            uncached = [await one(r, next(fresh)) for _ in range(count)]
-            cases.append(("uncached, one at a time", uncached, time.perf_counter() - started))
-
-            started = time.perf_counter()
-            cached = [await one(r, "acct0") for _ in range(count)]
-            # served from the bot's cache: no upstream time to subtract
-            cached = [("", item) for _, item in cached]
-            cases.append(("cached, one at a time", cached, time.perf_counter() - started))
-
-            gate = asyncio.Semaphore(inflight)
-
-            async def limited(account: str) -> tuple[str, Injected]:
-                async with gate:
-                    return await one(r, account)
-
-            started = time.perf_counter()
-            burst = list(await asyncio.gather(*(limited(next(fresh)) for _ in range(count))))
-            cases.append((f"uncached, {inflight} in flight", burst, time.perf_counter() - started))
-            await r.upstream.fetch_requests()
+            for bot in bots:
+                await bot.start()
+            for r in rigs.values():
+                await one(r, "acct0")  # warm-up; the accounts listing is cached from here on
+            cases = await measure(rigs, count, inflight)
+            for r in rigs.values():
+                await r.upstream.fetch_requests()
         finally:
-            await bot.stop()
-        rows = [row(r, name, items, wall) for name, items, wall in cases]
-    headers = ["case", "n", "first p50 ms", "first p99 ms", "final−L p50 ms", "final−L p99 ms"]
-    return table([*headers, "cmd/s"], rows)
+            for bot in bots:
+                if bot.proc is not None:
+                    await bot.stop()
+        for c in cases:
+            c.measure(rigs[c.backend])
+    headers = ["case", "database", "n", "first p50 ms", "first p99 ms"]
+    out = table([*headers, "final−L p50 ms", "final−L p99 ms", "cmd/s"], [c.row() for c in cases])
+    if len(backends) > 1:
+        out += "\n\nPostgreSQL − SQLite (p50)\n" + comparison(cases)
+    return out
 
 
 def main() -> None:
@@ -86,9 +192,11 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=200)
     parser.add_argument("--latency", type=float, default=0.05, help="upstream latency L in seconds")
     parser.add_argument("--inflight", type=int, default=20)
+    backend_option(parser)
     args = parser.parse_args()
+    backends = chosen_backends(args.backend)
     print(f"/credits overhead, L = {args.latency * 1000:.0f} ms upstream latency")
-    print(asyncio.run(run(args.count, args.latency, args.inflight)))
+    print(asyncio.run(run(args.count, args.latency, args.inflight, backends)))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,9 @@
-"""Shared set-up for the benchmarks: loopback servers, the bot process, and small statistics."""
+"""Shared set-up for the benchmarks: loopback servers, the bot process, the database it keeps
+its state in (SQLite or a throw-away PostgreSQL), and small statistics."""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import statistics
 import sys
@@ -14,10 +16,13 @@ from typing import Any
 
 import aiohttp
 
-from tests.conftest import DISCORD_TOKEN
-from tests.e2e.conftest import BotProcess
 from tests.support.discord_stub import DiscordStub
+from tests.support.postgres import PostgresServer, PostgresUnavailable
+from tests.support.process import DISCORD_TOKEN, BotProcess, base_env
 from tests.support.upstream import TOKEN, FakeUseapi, Seen
+
+BACKENDS = ("sqlite", "postgresql")
+BACKEND_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 
 
 class RemoteUseapi:
@@ -60,18 +65,48 @@ class RemoteUseapi:
             await self.proc.wait()
 
 
+def backend_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--backend",
+        choices=[*BACKENDS, "both"],
+        default="both",
+        help="the bot's DATABASE_URL: an SQLite file, a throw-away PostgreSQL, or both in turn",
+    )
+
+
+def chosen_backends(option: str) -> list[str]:
+    return list(BACKENDS) if option == "both" else [option]
+
+
+@asynccontextmanager
+async def postgres_for(backends: Sequence[str]) -> AsyncIterator[PostgresServer | None]:
+    """One throw-away PostgreSQL cluster (tests/support/postgres.py: in RAM where it can be,
+    fsync off) for the whole benchmark when it runs on PostgreSQL; None otherwise."""
+    if "postgresql" not in backends:
+        yield None
+        return
+    server = PostgresServer()
+    try:
+        await asyncio.to_thread(server.start)
+    except PostgresUnavailable as exc:
+        raise SystemExit(f"PostgreSQL unavailable: {exc} (or run with --backend sqlite)") from None
+    try:
+        yield server
+    finally:
+        await asyncio.to_thread(server.stop)
+
+
 @dataclass
 class Rig:
     upstream: FakeUseapi
     stub: DiscordStub
     workdir: Path
+    database_url: str
 
     def bot(self, **env: str) -> BotProcess:
         full = {
-            "DISCORD_TOKEN": DISCORD_TOKEN,
-            "USEAPI_TOKEN": self.upstream.token,
-            "USEAPI_BASE_URL": self.upstream.base_url,
-            "DATABASE_URL": f"sqlite:///{self.workdir / 'bench.sqlite3'}",
+            **base_env(self.upstream, self.workdir),
+            "DATABASE_URL": self.database_url,
             "LOG_LEVEL": "INFO",
             **env,
         }
@@ -79,8 +114,11 @@ class Rig:
 
 
 @asynccontextmanager
-async def rig(latency: float = 0.0, *, remote_accounts: int = 0) -> AsyncIterator[Rig]:
-    """Loopback servers; with `remote_accounts`, useapi.net runs in its own process."""
+async def rig(
+    latency: float = 0.0, *, remote_accounts: int = 0, postgres: PostgresServer | None = None
+) -> AsyncIterator[Rig]:
+    """Loopback servers and an empty database: a new database on `postgres` when given, else
+    an SQLite file. With `remote_accounts`, useapi.net runs in its own process."""
     upstream: Any = (
         RemoteUseapi(latency, remote_accounts) if remote_accounts else FakeUseapi(latency=latency)
     )
@@ -88,11 +126,17 @@ async def rig(latency: float = 0.0, *, remote_accounts: int = 0) -> AsyncIterato
     await upstream.start()
     await stub.start()
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        workdir = Path(tmp)
+        fresh = None
         try:
-            yield Rig(upstream, stub, Path(tmp))
+            if postgres is not None:
+                fresh = await asyncio.to_thread(postgres.fresh_database)
+            yield Rig(upstream, stub, workdir, fresh or f"sqlite:///{workdir / 'bench.sqlite3'}")
         finally:
             await stub.stop()
             await upstream.stop()
+            if postgres is not None and fresh is not None:
+                await asyncio.to_thread(postgres.drop_database, fresh)
 
 
 def percentile(values: Sequence[float], p: float) -> float:

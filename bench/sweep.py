@@ -1,11 +1,14 @@
-"""Sweep: wall time of one expiry check of N accounts, against the physical limit.
+"""Sweep: wall time of one expiry check of N accounts, against the physical limit, with the
+bot's state in SQLite and in PostgreSQL.
 
     .venv/bin/python -m bench.sweep [--sizes 10,100,1000] [--latency 0.1] [--concurrency 8]
-                                    [--rps 100]
+                                    [--rps 100] [--backend sqlite|postgresql|both]
 
 The limit is max(N·L/C, N/R): C requests in flight at upstream latency L, or R requests per
 second when the rate limit binds first. Requests go in whole rounds, so no check can beat
-max(⌈N/C⌉·L, N/R) either: the table shows the ratio to both.
+max(⌈N/C⌉·L, N/R) either: the table shows the ratio to both. A check writes each account's
+state to the database; every size runs on each backend chosen. PostgreSQL is a throw-away
+local cluster (tests/support/postgres.py), reached over TCP.
 """
 
 from __future__ import annotations
@@ -17,9 +20,18 @@ import math
 
 import aiohttp
 
-from bench.common import rig, rss_mb, table
-from tests.e2e.conftest import free_port
+from bench.common import (
+    BACKEND_NAMES,
+    backend_option,
+    chosen_backends,
+    postgres_for,
+    rig,
+    rss_mb,
+    table,
+)
 from tests.support.discord_stub import CHANNEL_ID
+from tests.support.postgres import PostgresServer
+from tests.support.process import free_port
 from tests.support.upstream import sample_features
 
 
@@ -28,8 +40,15 @@ async def healthz(port: int) -> dict:
         return json.loads(await resp.text())
 
 
-async def sweep_once(size: int, latency: float, concurrency: int, rps: float) -> list[object]:
-    async with rig(latency) as r:
+async def sweep_once(
+    size: int,
+    latency: float,
+    concurrency: int,
+    rps: float,
+    backend: str,
+    postgres: PostgresServer | None,
+) -> list[object]:
+    async with rig(latency, postgres=postgres) as r:
         names = [f"acct{i:04d}" for i in range(size)]
         payload = sample_features(batches_in_hours=[500], audio_in_hours=[600])
         for name in names:
@@ -60,6 +79,7 @@ async def sweep_once(size: int, latency: float, concurrency: int, rps: float) ->
     rounds = max(math.ceil(size / concurrency) * latency, size / rps)
     return [
         size,
+        BACKEND_NAMES[backend],
         f"{seconds:.2f}",
         f"{ideal:.2f}",
         f"{seconds / ideal:.2f}",
@@ -68,10 +88,17 @@ async def sweep_once(size: int, latency: float, concurrency: int, rps: float) ->
     ]
 
 
-async def run(sizes: list[int], latency: float, concurrency: int, rps: float) -> str:
-    rows = [await sweep_once(n, latency, concurrency, rps) for n in sizes]
-    headers = ["N", "check s", "max(N·L/C, N/R) s", "ratio", "ratio to ⌈N/C⌉·L", "RSS MB"]
-    return table(headers, rows)
+async def run(
+    sizes: list[int], latency: float, concurrency: int, rps: float, backends: list[str]
+) -> str:
+    rows = []
+    async with postgres_for(backends) as postgres:
+        for backend in backends:
+            server = postgres if backend == "postgresql" else None
+            for n in sizes:
+                rows.append(await sweep_once(n, latency, concurrency, rps, backend, server))
+    headers = ["N", "database", "check s", "max(N·L/C, N/R) s", "ratio", "ratio to ⌈N/C⌉·L"]
+    return table([*headers, "RSS MB"], rows)
 
 
 def main() -> None:
@@ -82,11 +109,13 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.1, help="upstream latency L in seconds")
     parser.add_argument("--concurrency", type=int, default=8, help="POLL_CONCURRENCY (C)")
     parser.add_argument("--rps", type=float, default=100.0, help="USEAPI_MAX_RPS (R)")
+    backend_option(parser)
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     setup = f"L = {args.latency * 1000:.0f} ms, C = {args.concurrency}, R = {args.rps:g}/s"
     print(f"expiry sweep, {setup}")
-    print(asyncio.run(run(sizes, args.latency, args.concurrency, args.rps)))
+    backends = chosen_backends(args.backend)
+    print(asyncio.run(run(sizes, args.latency, args.concurrency, args.rps, backends)))
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ LOST = (
     asyncpg.PostgresConnectionError,
     asyncpg.InvalidCatalogNameError,  # the database is gone (or not created yet)
     asyncpg.InvalidAuthorizationSpecificationError,  # the role or password no longer works
-    asyncpg.InterfaceError,
+    asyncpg.InterfaceError,  # also: the pool is closed (a command finishing at shutdown)
     asyncpg.CannotConnectNowError,
     asyncpg.TooManyConnectionsError,
     OSError,
@@ -94,6 +94,7 @@ class PostgresDatabase:
                 max_size=POOL_MAX,
                 command_timeout=COMMAND_TIMEOUT,
                 timeout=CONNECT_TIMEOUT,
+                reset=_keep_session,
             )
             try:
                 await _migrate(pool)
@@ -135,6 +136,12 @@ class PostgresDatabase:
             await asyncio.wait_for(self._pool.close(), 5)
         except (TimeoutError, *LOST):
             self._pool.terminate()
+
+
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """No reset query when a connection goes back to the pool: the bot keeps no session
+    state (its one lock is transaction-scoped, and asyncpg rolls back an open transaction
+    itself), and the reset was a second round trip per statement."""
 
 
 async def _migrate(pool: asyncpg.Pool) -> None:

@@ -4,6 +4,7 @@ time. Several processes may share the file: migrations and writes take SQLite's 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import sqlite3
@@ -21,6 +22,9 @@ log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 5000
 _PARAM = re.compile(r"\$(\d+)")
+# OperationalError: locked, disk I/O; ProgrammingError/ValueError: the connection is closed
+# (a command still finishing while the bot shuts down).
+_UNUSABLE = (sqlite3.OperationalError, sqlite3.ProgrammingError, ValueError)
 
 
 def _sql(text: str) -> str:
@@ -38,20 +42,20 @@ class _Conn:
         try:
             async with self.conn.execute(_sql(sql), args) as cur:
                 return list(await cur.fetchall())
-        except sqlite3.OperationalError as exc:
+        except _UNUSABLE as exc:
             raise StoreUnavailable(f"SQLite: {exc}") from exc
 
     async def execute(self, sql: str, *args: object) -> int:
         try:
             async with self.conn.execute(_sql(sql), args) as cur:
                 return cur.rowcount
-        except sqlite3.OperationalError as exc:
+        except _UNUSABLE as exc:
             raise StoreUnavailable(f"SQLite: {exc}") from exc
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[object]]) -> None:
         try:
             await self.conn.executemany(_sql(sql), [tuple(r) for r in rows])
-        except sqlite3.OperationalError as exc:
+        except _UNUSABLE as exc:
             raise StoreUnavailable(f"SQLite: {exc}") from exc
 
 
@@ -101,12 +105,14 @@ class SqliteDatabase:
             try:
                 yield self._conn
             except BaseException:
-                await self._conn.conn.rollback()
+                with contextlib.suppress(*_UNUSABLE):
+                    await self._conn.conn.rollback()
                 raise
             try:
                 await self._conn.conn.commit()
-            except sqlite3.OperationalError as exc:
-                await self._conn.conn.rollback()
+            except _UNUSABLE as exc:
+                with contextlib.suppress(*_UNUSABLE):
+                    await self._conn.conn.rollback()
                 raise StoreUnavailable(f"SQLite: {exc}") from exc
 
     async def close(self) -> None:

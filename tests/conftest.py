@@ -10,19 +10,21 @@ import discord
 import pytest
 from discord import app_commands
 
+from alerts.store import AlertStore
 from bot import MiniMaxBot, make_client
 from core.metrics import Metrics
-from minimax_api import RetryPolicy
+from minimax_api import MiniMaxClient, RetryPolicy
 from settings import load_settings
 from state import Database, DatabaseTarget, PostgresTarget, SqliteTarget, open_database
 from tests.support.checks import all_problems
 from tests.support.discord_stub import DiscordStub, Injected
+from tests.support.process import DISCORD_TOKEN, base_env
 from tests.support.upstream import FakeUseapi
 
 pytest_plugins = ["tests.support.postgres"]  # postgres_server, postgres_url
 
-DISCORD_TOKEN = "discord-test-token-abcdefghijklmnop"
 BACKENDS = ("sqlite", "postgresql")
+SLASH_COMMANDS = {"alerts", "credits", "models", "usage"}  # what the bot registers
 
 
 def database_target(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> DatabaseTarget:
@@ -57,14 +59,19 @@ async def discord_stub(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Discord
     await stub.stop()
 
 
-def base_env(upstream: FakeUseapi, tmp_path: Path) -> dict[str, str]:
-    return {
-        "DISCORD_TOKEN": DISCORD_TOKEN,
-        "USEAPI_TOKEN": upstream.token,
-        "USEAPI_BASE_URL": upstream.base_url,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.sqlite3'}",
-        "USEAPI_MAX_RPS": "1000",  # the rate limiter has tests of its own
-    }
+@pytest.fixture
+def store(database: Database) -> AlertStore:
+    """The alert store over `database`: SQLite and PostgreSQL."""
+    return AlertStore(database)
+
+
+@pytest.fixture
+async def client(upstream: FakeUseapi) -> AsyncIterator[MiniMaxClient]:
+    """The useapi.net client against the loopback server, without retries."""
+    async with aiohttp.ClientSession() as session:
+        yield MiniMaxClient(
+            session, token=upstream.token, base_url=upstream.base_url, retry=RetryPolicy(attempts=1)
+        )
 
 
 BotFactory = Callable[..., Awaitable[MiniMaxBot]]

@@ -22,11 +22,6 @@ from state import Database
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def store(database: Database) -> AlertStore:
-    return AlertStore(database)
-
-
 # Outbox rows exactly as the bot wrote them before payloads had types (issue 8's version).
 OLD_ROWS = [
     (

@@ -1,19 +1,15 @@
-"""The watcher against the loopback useapi.net and a real SQLite store, with a fake clock."""
+"""The watcher against the loopback useapi.net and a real store (SQLite and PostgreSQL), with
+a fake clock."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-
-import aiohttp
-import pytest
 
 from alerts.notices import TOKEN_SUBJECT, NoticeKind
 from alerts.store import AlertStore
 from alerts.watcher import Watcher
-from minimax_api import MiniMaxClient, RetryPolicy
-from state import Database
-from tests.support.upstream import FakeUseapi, Fault, account_entry, sample_features
+from minimax_api import MiniMaxClient
+from tests.support.upstream import Fault, account_entry, sample_features
 
 
 class Clock:
@@ -22,22 +18,6 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.now
-
-
-@pytest.fixture
-def store(database: Database) -> AlertStore:
-    return AlertStore(database)
-
-
-@pytest.fixture
-async def client(upstream: FakeUseapi) -> AsyncIterator[MiniMaxClient]:
-    async with aiohttp.ClientSession() as session:
-        yield MiniMaxClient(
-            session,
-            token=upstream.token,
-            base_url=upstream.base_url,
-            retry=RetryPolicy(attempts=1),
-        )
 
 
 def watcher(

@@ -7,11 +7,10 @@ from typing import Any
 import pytest
 
 from minimax_api import RetryPolicy
-from tests.conftest import BotFactory, run_command
-from tests.support.discord_stub import DiscordStub, Injected
+from tests.conftest import SLASH_COMMANDS, BotFactory, run_command
+from tests.support.discord_stub import EPHEMERAL, DiscordStub, Injected
+from tests.support.failures import UPSTREAM_FAILURES, UpstreamFailure
 from tests.support.upstream import FakeUseapi, Fault, sample_features
-
-EPHEMERAL = 64
 
 
 def callback(item: Injected) -> dict[str, Any]:
@@ -154,40 +153,20 @@ async def test_sixty_models_arrive_in_several_messages(
     assert all(not (c.body.get("flags") or 0) & EPHEMERAL for c in followups)
 
 
-@pytest.mark.parametrize(
-    ("fault", "expected"),
-    [
-        (
-            Fault("status", status=400, body={"error": "Bad thing", "code": 400}),
-            "rejected the request",
-        ),
-        (Fault("status", status=401), "refused the API token"),
-        (Fault("status", status=402), "subscription has expired"),
-        (Fault("status", status=404), "does not know account acc1"),
-        (Fault("status", status=412), "out of credits"),
-        (Fault("status", status=429, headers={"Retry-After": "600"}), "about 600 seconds"),
-        (Fault("status", status=429), "rate limiting"),
-        (Fault("status", status=500), "unavailable"),
-        (Fault("html", status=502), "unavailable"),
-        (Fault("status", status=596), "on hold"),
-        (Fault("badjson"), "unavailable"),
-        (Fault("drop"), "unavailable"),
-    ],
-)
+@pytest.mark.parametrize("failure", UPSTREAM_FAILURES, ids=lambda f: f.name)
 async def test_each_upstream_failure_has_its_own_answer(
     make_bot: BotFactory,
     discord_stub: DiscordStub,
     upstream: FakeUseapi,
-    fault: Fault,
-    expected: str,
+    failure: UpstreamFailure,
 ) -> None:
     upstream.add_account("acc1")
-    upstream.fail("acc1", fault)
+    upstream.fail("acc1", failure.fault())
     quick = RetryPolicy(attempts=2, base_delay=0.01, max_delay=0.01)
     bot = await make_bot(retry=quick, USEAPI_ACCOUNTS="acc1")
     item = await run_command(bot, discord_stub, "credits")
     [embed] = embeds_of(item)
-    assert expected in f"{embed['title']} {embed['description']}"
+    assert failure.expected("acc1") in f"{embed['title']} {embed['description']}"
     assert callback(item)["data"]["flags"] & EPHEMERAL, "errors are told only to the user"
     upstream.clear()
     again = await run_command(bot, discord_stub, "credits")
@@ -269,21 +248,17 @@ async def test_commands_are_synced_once_and_not_again_when_unchanged(
 ) -> None:
     bot = await make_bot()
     assert discord_stub.sync_count == 1
-    assert {c["name"] for c in discord_stub.commands["global"]} == {"alerts", "credits", "models"}
+    assert {c["name"] for c in discord_stub.commands["global"]} == SLASH_COMMANDS
     await bot.close()
     await make_bot()
     assert discord_stub.sync_count == 1
     await make_bot(DISCORD_GUILD_ID="900000000000000100")
-    assert {c["name"] for c in discord_stub.commands["900000000000000100"]} == {
-        "alerts",
-        "credits",
-        "models",
-    }
+    assert {c["name"] for c in discord_stub.commands["900000000000000100"]} == SLASH_COMMANDS
     assert discord_stub.commands["global"] == [], "moving to a server removes the global copies"
     assert discord_stub.sync_count == 3
     await make_bot()
     assert discord_stub.commands["900000000000000100"] == [], "and moving back removes the server's"
-    assert len(discord_stub.commands["global"]) == 3
+    assert len(discord_stub.commands["global"]) == len(SLASH_COMMANDS)
 
 
 async def test_autocomplete_skips_names_too_long_for_discord_and_still_fills_25(

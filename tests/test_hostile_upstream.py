@@ -6,20 +6,16 @@ from __future__ import annotations
 import logging
 import math
 import re
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
-import aiohttp
 import pytest
 
 from alerts.notices import NoticeKind
-from alerts.store import AlertStore
-from minimax_api import MiniMaxClient, RateLimited, RetryPolicy, parse_features
+from minimax_api import RateLimited, parse_features
 from minimax_api import parsing as p
 from minimax_api.client import MAX_BODY
 from minimax_api.problems import describe
-from state import Database
-from tests.support.upstream import FakeUseapi, Fault, sample_features
+from tests.support.upstream import Fault, sample_features
 from tests.test_alert_watcher import Clock, watcher
 
 ADVICE = re.compile(r"Try again in (about \d{1,4} seconds?|about an hour|a minute)\.")
@@ -68,19 +64,6 @@ def test_a_label_too_deep_to_encode_is_dropped_not_raised() -> None:
     payload = {"modelControl": [{"modelId": "23000", "durations": [_nested(100_000), 6]}]}
     [model] = parse_features(payload).models
     assert model.durations == ("6",)
-
-
-@pytest.fixture
-def store(database: Database) -> AlertStore:
-    return AlertStore(database)
-
-
-@pytest.fixture
-async def client(upstream: FakeUseapi) -> AsyncIterator[MiniMaxClient]:
-    async with aiohttp.ClientSession() as session:
-        yield MiniMaxClient(
-            session, token=upstream.token, base_url=upstream.base_url, retry=RetryPolicy(attempts=1)
-        )
 
 
 @pytest.mark.parametrize(

@@ -206,7 +206,7 @@ def test_digest_schedules(raw: str, now: str, due: str) -> None:
     "raw", ["hourly@09:00", "daily@25:00", "daily@9", "weekly@funday 09:00", "weekly@mon"]
 )
 def test_bad_digest_schedules_name_the_setting(raw: str) -> None:
-    with pytest.raises(SettingsError, match="DIGEST_SCHEDULE=.* daily@HH:MM or weekly@mon HH:MM"):
+    with pytest.raises(SettingsError, match=r"DIGEST_SCHEDULE=.* daily@HH:MM or weekly@mon HH:MM"):
         load_settings({**GOOD, "DIGEST_SCHEDULE": raw})
     assert load_settings(GOOD).digest is None
 

@@ -1,4 +1,5 @@
-"""Each benchmark script runs from start to end with tiny sizes (the real runs are by hand)."""
+"""Each benchmark script runs from start to end with tiny sizes (the real runs are by hand);
+the two that compare databases run on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -12,15 +13,22 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize(
-    "args",
+    "command",
     [
-        ["bench.command_overhead", "--count", "3", "--latency", "0.01", "--inflight", "2"],
-        ["bench.sweep", "--sizes", "3", "--latency", "0.01", "--concurrency", "2"],
-        ["bench.memory", "--accounts", "5", "--sweeps", "2"],
-        ["bench.startup", "--runs", "1"],
+        "bench.command_overhead --count 3 --latency 0.01 --inflight 2 --backend both",
+        "bench.sweep --sizes 3 --latency 0.01 --concurrency 2 --backend both",
+        "bench.memory --accounts 5 --sweeps 2",
+        "bench.startup --runs 1",
     ],
+    ids=lambda command: command.split()[0],
 )
-async def test_bench_script_prints_a_table(args: list[str]) -> None:
+async def test_bench_script_prints_a_table(command: str, request: pytest.FixtureRequest) -> None:
+    args = command.split()
+    both = "both" in args
+    if both:
+        # Whether PostgreSQL can run here (else skip, or fail under REQUIRE_POSTGRES=1); the
+        # benchmark starts a throw-away cluster of its own.
+        request.getfixturevalue("postgres_server")
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -31,4 +39,7 @@ async def test_bench_script_prints_a_table(args: list[str]) -> None:
     )
     out, err = await asyncio.wait_for(proc.communicate(), 120)
     assert proc.returncode == 0, err.decode()
-    assert "|---" in out.decode()
+    text = out.decode()
+    assert "|---" in text
+    if both:
+        assert "| SQLite" in text and "| PostgreSQL" in text, text

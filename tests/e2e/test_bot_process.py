@@ -7,11 +7,11 @@ import signal
 
 import pytest
 
+from tests.conftest import SLASH_COMMANDS
 from tests.e2e.conftest import StartBot, autocomplete, command, embeds_of, final_messages
-from tests.support.discord_stub import DiscordStub, Injected
+from tests.support.discord_stub import EPHEMERAL, DiscordStub, Injected
+from tests.support.failures import TIMEOUT_FAILURE, UPSTREAM_FAILURES
 from tests.support.upstream import FakeUseapi, Fault, sample_features
-
-EPHEMERAL = 64
 
 
 def text(item: Injected) -> str:
@@ -23,7 +23,7 @@ async def test_startup_syncs_once_and_not_again_after_a_restart(
 ) -> None:
     bot = await start_bot()
     assert discord_stub.sync_count == 1
-    assert {c["name"] for c in discord_stub.commands["global"]} == {"alerts", "credits", "models"}
+    assert {c["name"] for c in discord_stub.commands["global"]} == SLASH_COMMANDS
     assert await bot.stop() == 0
     await bot.start()
     assert discord_stub.sync_count == 1, "an unchanged command tree is not synced again"
@@ -102,44 +102,24 @@ async def test_sixty_models(
     assert [len(e["fields"]) for e in embeds_of(item)] == [25, 25, 10]
 
 
-FAULTS = [
-    (
-        Fault("status", status=400, body={"error": "Unexpected param", "code": 400}),
-        "rejected the request",
-    ),
-    (Fault("status", status=401), "refused the API token"),
-    (Fault("status", status=402), "subscription has expired"),
-    (Fault("status", status=404), "does not know account f3"),
-    (Fault("status", status=412), "out of credits"),
-    (Fault("status", status=429, headers={"Retry-After": "90"}), "about 90 seconds"),
-    (Fault("status", status=429), "Try again in a minute"),
-    (Fault("status", status=500), "unavailable right now"),
-    (Fault("html", status=502), "unavailable right now"),
-    (Fault("status", status=596), "on hold"),
-    (Fault("badjson"), "unavailable right now"),
-    (Fault("drop"), "unavailable right now"),
-    (Fault("slow", delay=4), "did not answer in time"),
-]
-
-
 async def test_every_upstream_failure_has_its_own_answer_and_the_bot_keeps_serving(
     start_bot: StartBot, discord_stub: DiscordStub, upstream: FakeUseapi
 ) -> None:
     await start_bot(USEAPI_TIMEOUT_SECONDS="1")
-    for i, (fault, expected) in enumerate(FAULTS):
+    for i, failure in enumerate([*UPSTREAM_FAILURES, TIMEOUT_FAILURE]):
         account = f"f{i}"  # a fresh account each time: successes are cached for 30 s
         upstream.add_account(account)
         upstream.clear()
-        upstream.fail(account, fault)
+        upstream.fail(account, failure.fault())
         for name in ("credits", "models"):
             item = await command(discord_stub, name, account=account)
             [embed] = embeds_of(item)
             said = f"{embed['title']}. {embed['description']}"
-            assert expected in said, (fault, said)
+            assert failure.expected(account) in said, (failure.name, said)
             assert item.calls[0].body["data"]["flags"] & EPHEMERAL
         upstream.clear()
         ok = await command(discord_stub, "credits", account=account)
-        assert "video/image credits" in text(ok), f"not serving after {fault}"
+        assert "video/image credits" in text(ok), f"not serving after {failure.name}"
 
 
 async def test_slow_upstream_is_deferred_and_answered(

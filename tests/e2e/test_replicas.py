@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from tests.e2e.conftest import BotProcess, StartBot, final_messages
@@ -19,12 +20,12 @@ def leader_of(*bots: BotProcess) -> BotProcess:
     return leader
 
 
-async def until(predicate: object, within: float = 30.0) -> None:
+async def until(predicate: Callable[[], bool], within: float = 30.0) -> None:
     """For what only a log shows: poll it (everything else waits on a recorded request).
     The fixtures come first in each test's parameters: set up before the bots, so the
     database outlives them."""
     async with asyncio.timeout(within):
-        while not predicate():  # type: ignore[operator]
+        while not predicate():  # noqa: ASYNC110 (a log file has no event to await)
             await asyncio.sleep(0.1)
 
 
@@ -80,6 +81,11 @@ async def test_the_other_process_takes_over_when_the_leader_is_killed(
     assert re.search(r"this process \(\S+\) leads", other.log())
 
 
+def wipe(folder: Path) -> None:
+    for path in folder.glob("bot.sqlite3*"):
+        path.unlink()
+
+
 async def test_a_wiped_sqlite_file_posts_nothing_again(
     start_bot: StartBot, discord_stub: DiscordStub, upstream: FakeUseapi, tmp_path: Path
 ) -> None:
@@ -87,8 +93,7 @@ async def test_a_wiped_sqlite_file_posts_nothing_again(
     bot = await start_bot(USEAPI_ACCOUNTS="a", **FAST)
     await discord_stub.wait_for(lambda: discord_stub.posted)
     assert await bot.stop() == 0
-    wipe = [p.unlink for p in await asyncio.to_thread(list, tmp_path.glob("bot.sqlite3*"))]
-    await asyncio.to_thread(lambda: [unlink() for unlink in wipe])  # as a restart on Heroku
+    await asyncio.to_thread(wipe, tmp_path)  # as a restart on Heroku does
     await bot.start()
     await ticks(upstream, "a", 4)
     assert len(discord_stub.posted) == 1, "the channel's history says it was posted"

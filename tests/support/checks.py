@@ -9,6 +9,7 @@ from typing import Any
 from .discord_stub import Call
 
 LIMITS = {"title": 256, "description": 4096, "footer": 2048, "author": 256}
+MAX_FILE = 10 * 1024 * 1024  # bytes of one attachment, for a bot in a server without boosts
 FORBIDDEN_TEXT = ("Traceback (most recent call last)", 'File "/')
 
 
@@ -70,6 +71,14 @@ def message_problems(message: dict[str, Any], allowed_roles: Iterable[int] = ())
         total += size
     if total > 6000:
         problems.append(f"embeds of one message total {total} > 6000 characters")
+    attachments = message.get("attachments") or []
+    if len(attachments) > 10:
+        problems.append(f"{len(attachments)} > 10 attachments in one message")
+    for a in attachments:
+        if len(a.get("description") or "") > 1024:
+            problems.append(f"attachment {a.get('filename')} has a description over 1024")
+        if a.get("size", 0) > MAX_FILE:
+            problems.append(f"attachment {a.get('filename')} is {a['size']} > {MAX_FILE} bytes")
     if content or embeds:
         mentions = message.get("allowed_mentions")
         if mentions is None:

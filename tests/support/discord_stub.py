@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import mimetypes
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,12 +17,15 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from .waiting import Changes
+
 APP_ID = 900000000000000001
 BOT_USER_ID = 900000000000000001
 GUILD_ID = 900000000000000100
 CHANNEL_ID = 900000000000000200
 USER_ID = 900000000000000300
 API = "/api/v10"
+EPHEMERAL = 64  # the message flag of an answer only its user sees
 
 _ids = itertools.count(1_000_000_000_000_000_000)
 
@@ -35,6 +39,46 @@ def _json(data: Any, status: int = 200) -> web.Response:
     return web.Response(
         status=status, body=json.dumps(data).encode(), headers={"Content-Type": "application/json"}
     )
+
+
+SIGNATURES = {
+    b"\x89PNG\r\n\x1a\n": "image/png",
+    b"\xff\xd8\xff": "image/jpeg",
+    b"GIF8": "image/gif",
+}
+
+
+def _content_type(data: bytes, filename: str) -> str:
+    """What Discord says a file is: from its first bytes, else from its name."""
+    for signature, kind in SIGNATURES.items():
+        if data.startswith(signature):
+            return kind
+    return mimetypes.guess_type(filename)[0] or "application/octet-stream"
+
+
+async def _body_of(request: web.Request) -> Any:
+    """The JSON a request carried (None without a body, the text when it is not JSON). A
+    message with files comes as multipart/form-data: its JSON is the `payload_json` part, and
+    each of its `attachments` gets the content type and size of its `files[id]` part, as
+    Discord reports them (discord.py sends every file as application/octet-stream)."""
+    if not request.can_read_body:
+        return None
+    if request.content_type == "multipart/form-data":
+        form = await request.post()
+        body = json.loads(str(form.get("payload_json") or "{}"))
+        for attachment in body.get("attachments") or []:
+            part = form.get(f"files[{attachment.get('id')}]")
+            if isinstance(part, web.FileField):
+                data = part.file.read()
+                attachment.setdefault("filename", part.filename)
+                attachment["content_type"] = _content_type(data, attachment["filename"])
+                attachment["size"] = len(data)
+        return body
+    raw = await request.read()
+    try:
+        return json.loads(raw) if raw else None
+    except ValueError:
+        return raw.decode(errors="replace")
 
 
 def user_payload(user_id: int = USER_ID, name: str = "tester", bot: bool = False) -> dict[str, Any]:
@@ -169,7 +213,7 @@ class DiscordStub:
         # Decide per message body: None posts it; (status, code, message) refuses it.
         self.refuse: Callable[[dict[str, Any]], tuple[int, int, str] | None] = lambda body: None
         self._created: list[dict[str, Any]] = []
-        self._changed = asyncio.Event()
+        self._changes = Changes()
         self._sockets: list[web.WebSocketResponse] = []
         self._seq = 0
         self._runner: web.AppRunner | None = None
@@ -223,14 +267,7 @@ class DiscordStub:
     # -- waiting -----------------------------------------------------------------
     async def wait_for(self, predicate: Callable[[], Any], within: float = 15.0) -> Any:
         """Wait until `predicate()` is truthy, re-checking on every recorded request."""
-        async with asyncio.timeout(within):
-            while not (result := predicate()):
-                self._changed.clear()
-                await self._changed.wait()
-        return result
-
-    def _notify(self) -> None:
-        self._changed.set()
+        return await self._changes.wait_for(predicate, within)
 
     # -- recording -----------------------------------------------------------------
     @web.middleware
@@ -239,13 +276,7 @@ class DiscordStub:
     ) -> web.StreamResponse:
         if request.path == "/gateway":
             return await handler(request)
-        body = None
-        if request.can_read_body:
-            raw = await request.read()
-            try:
-                body = json.loads(raw) if raw else None
-            except ValueError:
-                body = raw.decode(errors="replace")
+        body = await _body_of(request)
         call = Call(request.method, request.path, dict(request.query), body, time.monotonic())
         if request.path != f"{API}/users/@me" and request.headers.get("Authorization") not in (
             f"Bot {self.token}",
@@ -263,7 +294,7 @@ class DiscordStub:
                     item.calls.append(call)
         response = await handler(request)
         call.status = response.status
-        self._notify()
+        self._changes.notify()
         return response
 
     # -- REST --------------------------------------------------------------------------
@@ -341,7 +372,7 @@ class DiscordStub:
         body = request[CALL].body or {}
         data = body.get("data") or {}
         kind = body.get("type")
-        ephemeral = bool((data.get("flags") or 0) & 64)
+        ephemeral = bool((data.get("flags") or 0) & EPHEMERAL)
         response: dict[str, Any] = {
             "interaction": {
                 "id": request.match_info["id"],
@@ -395,7 +426,7 @@ class DiscordStub:
         self._created.append(message)
         if nonce:
             self.by_nonce[nonce] = message
-        self._notify()
+        self._changes.notify()
         if self.hold_after_post:
             await asyncio.sleep(self.hold_after_post)
         return _json(message)

@@ -38,7 +38,6 @@ import pwd
 import re
 import secrets
 import shutil
-import socket
 import subprocess
 import tempfile
 import threading
@@ -48,6 +47,8 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import pytest
+
+from .process import free_port
 
 T = TypeVar("T")
 
@@ -147,12 +148,6 @@ def _base_candidates() -> list[str]:
         pass
     candidates += [tempfile.gettempdir(), "/tmp"]
     return list(dict.fromkeys(candidates))
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _conf_value(value: object) -> str:
@@ -303,7 +298,7 @@ class PostgresServer:
         try:
             self._initdb()
             for attempt in range(3):
-                self.port = _free_port()
+                self.port = free_port()
                 self._write_settings()
                 try:
                     self.start_server()

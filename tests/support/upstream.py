@@ -19,6 +19,8 @@ from typing import Any
 
 from aiohttp import web
 
+from .waiting import Changes
+
 SAMPLE_PATH = Path(__file__).parent.parent / "fixtures" / "features_sample.json"
 TOKEN = "useapi-test-token-0123456789"
 
@@ -168,15 +170,11 @@ class FakeUseapi:
         self.requests: list[Seen] = []
         self._runner: web.AppRunner | None = None
         self.port = 0
-        self._changed = asyncio.Event()
+        self._changes = Changes()
 
     async def wait_for(self, predicate: Callable[[], Any], within: float = 20.0) -> Any:
         """Wait until `predicate()` is truthy, re-checking on every request served."""
-        async with asyncio.timeout(within):
-            while not (result := predicate()):
-                self._changed.clear()
-                await self._changed.wait()
-        return result
+        return await self._changes.wait_for(predicate, within)
 
     @property
     def base_url(self) -> str:
@@ -224,7 +222,7 @@ class FakeUseapi:
             at=time.monotonic(),
         )
         self.requests.append(seen)
-        self._changed.set()
+        self._changes.notify()
         return seen
 
     async def _misbehave(
