@@ -14,7 +14,7 @@ from .errors import (
     UseapiError,
 )
 from .model_names import MODEL_NAMES, model_name
-from .models import (
+from .payloads import (
     AccountInfo,
     AudioCredits,
     CreditBatch,

@@ -18,7 +18,7 @@ import aiohttp
 from yarl import URL
 
 from . import errors
-from .models import AccountInfo, Features, parse_accounts, parse_features
+from .payloads import AccountInfo, Features, parse_accounts, parse_features
 from .ratelimit import Priority, RateLimiter
 
 log = logging.getLogger(__name__)
