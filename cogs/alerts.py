@@ -256,7 +256,10 @@ class Alerts(commands.Cog):
         status.leader = holder.name if holder else None
         if leading and not status.leading:
             log.info("this process (%s) leads the expiry checks now", self.bot.identity)
-            self.loop.start()
+            if self.loop.is_running():
+                self.loop.restart()  # a cancel from a moment ago is still finishing
+            else:
+                self.loop.start()
         elif status.leading and not leading:
             log.info("%s leads the expiry checks now", status.leader or "no process")
             self.loop.cancel()
