@@ -73,6 +73,7 @@ class CheckReport:
 
 POOLS = {ExpiryKind.VIDEO: Pool.VIDEO, ExpiryKind.AUDIO: Pool.AUDIO}
 THIN_EVERY = timedelta(hours=1)
+START_BAND = timedelta(days=1)
 
 
 def _paced(item: ExpiryItem, outlooks: dict[Pool, Outlook | None]) -> ExpiryItem:
@@ -145,7 +146,8 @@ class Watcher:
             return
         await self.history.record(tick.snapshots)
         if self._thinned is None or tick.now - self._thinned >= THIN_EVERY:
-            await self.history.thin(tick.now)
+            # after a start, the day before it: older buckets were thinned by earlier runs
+            await self.history.thin(tick.now, since=self._thinned or tick.now - START_BAND)
             self._thinned = tick.now
 
     async def _listing(self) -> dict[str, AccountInfo] | UseapiError:

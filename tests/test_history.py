@@ -44,3 +44,25 @@ async def test_thinning_keeps_what_forecast_thin_keeps(database: Database) -> No
     assert len(kept) <= len(recent) + 13 * 24 + 77, "hourly for 12 days, daily up to 90"
     assert len(await history.of("b", NOW - timedelta(days=365))) == 10, "per account"
     assert await history.thin(NOW) == 0, "thinning twice changes nothing"
+
+
+async def test_thinning_since_the_last_time_keeps_what_thinning_everything_keeps(
+    database: Database,
+) -> None:
+    """Thinning every hour, each time only what crossed a line since the last: after a
+    week of it, the same rows as one full thinning."""
+    points, t = [], NOW - timedelta(days=40)
+    while t <= NOW + timedelta(days=7):
+        points.append(snap(t))
+        t += timedelta(minutes=20)
+    history = History(database)
+    await history.record([("a", p) for p in points if p.at <= NOW])
+    await history.thin(NOW)
+    last = NOW
+    for hour in range(1, 7 * 24 + 1):
+        now = NOW + timedelta(hours=hour)
+        await history.record([("a", p) for p in points if last < p.at <= now])
+        await history.thin(now, since=last)
+        last = now
+    kept = await history.of("a", NOW - timedelta(days=365))
+    assert [s.at for s in kept] == [s.at for s in thin(points, last)]
