@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parents[2]
     [
         "bench.command_overhead --count 3 --latency 0.01 --inflight 2 --backend both",
         "bench.sweep --sizes 3 --latency 0.01 --concurrency 2 --backend both",
-        "bench.memory --accounts 5 --sweeps 2",
+        "bench.memory --accounts 5 --sweeps 2 --history-days 5 --charts 2",
+        "bench.usage --renders 2 --count 2 --days 5 --backend both",
         "bench.startup --runs 1",
     ],
     ids=lambda command: command.split()[0],
