@@ -14,10 +14,12 @@ from .outlook import Outlook, outlook
 HOUR, DAY = 3600, 86400
 
 # The same buckets as forecast.thin, in SQL: a bucket is in the daily (hourly) zone once it
-# ended before the daily (hourly) line, and keeps only its latest snapshot.
+# ended before the daily (hourly) line, and keeps only its latest snapshot. Zones are plain
+# ranges of `at` and the later row is looked for in the same bucket only, so both databases
+# use the primary key (account, at) instead of scanning the account's whole history.
 _LATER_IN_SAME = (
     "EXISTS (SELECT 1 FROM snapshots AS later WHERE later.account = snapshots.account "
-    "AND later.at / {size} = snapshots.at / {size} AND later.at > snapshots.at)"
+    "AND later.at > snapshots.at AND later.at < (snapshots.at / {size} + 1) * {size})"
 )
 
 
@@ -73,24 +75,23 @@ class History:
         the buckets that crossed a line after it are looked at: thinning every hour then
         reads a day's worth of rows, not 90. Returns how many rows went."""
         stamp = int(now.timestamp())
-        daily_line = stamp - int(DAILY_AFTER.total_seconds())
-        hourly_line = stamp - int(HOURLY_AFTER.total_seconds())
+        daily_cut = (stamp - int(DAILY_AFTER.total_seconds())) // DAY * DAY
+        hourly_cut = (stamp - int(HOURLY_AFTER.total_seconds())) // HOUR * HOUR
         band = 0 if since is None else int((since - timedelta(days=1)).timestamp())
         async with self.db.transaction() as tx:
             gone = await tx.execute(
                 "DELETE FROM snapshots WHERE at < $1", stamp - int(KEEP.total_seconds())
             )
             gone += await tx.execute(
-                f"DELETE FROM snapshots WHERE at >= $2 AND (at / {DAY} + 1) * {DAY} <= $1 AND "
+                "DELETE FROM snapshots WHERE at >= $1 AND at < $2 AND "
                 + _LATER_IN_SAME.format(size=DAY),
-                daily_line,
                 band - int(DAILY_AFTER.total_seconds()),
+                daily_cut,
             )
             gone += await tx.execute(
-                f"DELETE FROM snapshots WHERE at >= $3 AND (at / {DAY} + 1) * {DAY} > $1 "
-                f"AND (at / {HOUR} + 1) * {HOUR} <= $2 AND " + _LATER_IN_SAME.format(size=HOUR),
-                daily_line,
-                hourly_line,
-                band - int(HOURLY_AFTER.total_seconds()),
+                "DELETE FROM snapshots WHERE at >= $1 AND at < $2 AND "
+                + _LATER_IN_SAME.format(size=HOUR),
+                max(daily_cut, band - int(HOURLY_AFTER.total_seconds())),
+                hourly_cut,
             )
         return gone

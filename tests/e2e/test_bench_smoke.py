@@ -1,5 +1,6 @@
 """Each benchmark script runs from start to end with tiny sizes (the real runs are by hand);
-the two that compare databases run on SQLite and on PostgreSQL."""
+the ones that compare databases run on SQLite and on PostgreSQL, and the memory bench seeds
+a few days of history and renders charts."""
 
 from __future__ import annotations
 
@@ -44,3 +45,5 @@ async def test_bench_script_prints_a_table(command: str, request: pytest.Fixture
     assert "|---" in text
     if both:
         assert "| SQLite" in text and "| PostgreSQL" in text, text
+    if "--charts" in args:
+        assert "after 2 /usage charts" in text, text
