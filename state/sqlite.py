@@ -9,6 +9,7 @@ import logging
 import re
 import sqlite3
 import threading
+import time
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -77,8 +78,8 @@ class SqliteDatabase:
             _join_worker(conn)
             raise
         try:
-            await conn.execute("PRAGMA journal_mode=WAL")
             await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            await _use_wal(conn)
             await conn.execute("PRAGMA synchronous=NORMAL")
             await _migrate(conn)
         except BaseException:
@@ -131,6 +132,20 @@ def _join_worker(conn: aiosqlite.Connection) -> None:
     thread = getattr(conn, "_thread", conn)  # before aiosqlite 0.22 the connection is the thread
     if isinstance(thread, threading.Thread) and thread.is_alive():
         thread.join(timeout=5)
+
+
+async def _use_wal(conn: aiosqlite.Connection) -> None:
+    """Switch to WAL. Another process opening the same new file at the same moment can hold
+    the lock this needs, and SQLite answers "locked" at once instead of waiting for it."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            await conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.05)
 
 
 async def _migrate(conn: aiosqlite.Connection) -> None:
