@@ -24,6 +24,8 @@ from dotenv import find_dotenv, load_dotenv
 
 import state
 from alerts.status import AlertStatus
+from core.access import NOT_A_MANAGER, REFUSAL, Access, Place, refuse
+from core.access import describe as describe_interaction
 from core.accounts import AccountDirectory
 from core.health import HealthServer
 from core.logs import setup_logging
@@ -87,10 +89,25 @@ DATABASE_DOWN = Problem(
 
 
 class Tree(app_commands.CommandTree["MiniMaxBot"]):
+    def __init__(self, client: MiniMaxBot) -> None:
+        # Every command is for the servers that installed the bot: never in a direct message,
+        # never through a user install (Discord's contexts [0], integration_types [0]).
+        super().__init__(
+            client,
+            allowed_contexts=app_commands.AppCommandContext(
+                guild=True, dm_channel=False, private_channel=False
+            ),
+            allowed_installs=app_commands.AppInstallationType(guild=True, user=False),
+        )
+
+    def add_command(self, command: Any, /, **kwargs: Any) -> None:
+        if isinstance(command, app_commands.Command | app_commands.Group):
+            command.guild_only = True  # dm_permission: false, for clients that still read it
+        super().add_command(command, **kwargs)
+
     async def interaction_check(self, interaction: discord.Interaction[MiniMaxBot]) -> bool:
-        """Answer only the interactions this process claims first: Discord delivers each one
-        to every replica. When the store cannot say, answer anyway (and say so once)."""
-        return await interaction.client.claim_interaction(interaction.id)
+        """Commands and autocomplete: where they come from, then the claim."""
+        return await interaction.client.admit(interaction, manage=False)
 
     async def on_error(
         self, interaction: discord.Interaction[MiniMaxBot], error: app_commands.AppCommandError
@@ -148,6 +165,7 @@ class MiniMaxBot(commands.Bot):
         self.claims = Claims(db, identity)
         self.history = History(db)
         self.alert_status = AlertStatus(enabled=settings.alert_channel_id is not None)
+        self.access = Access(settings, self._guild_of_channel)
         self.gateway_connected = False
         self._claims_failing = False
         self._answering: set[asyncio.Task[Any]] = set()
@@ -156,6 +174,34 @@ class MiniMaxBot(commands.Bot):
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         await self.sync_commands()
+        if self.access.open and self.application is not None and self.application.bot_public:
+            log.warning(
+                "anyone can add this bot to a server and read the team's credits there: set "
+                "ALLOWED_GUILD_IDS to your server's id, and turn off 'Public Bot' in the "
+                "Discord developer portal (your application → Bot)"
+            )
+
+    async def admit(self, interaction: discord.Interaction, *, manage: bool) -> bool:
+        """The one check every interaction passes before any cog code runs: it comes from a
+        server the bot serves, this process claims it first (Discord delivers each one to
+        every replica), and, for a control that changes state (`manage`), the member has
+        Manage Server: Discord applies no command permission to buttons and menus."""
+        place = Place.of(interaction)
+        where = self.access.where_refused(place)
+        if where is None and not (manage and not interaction.permissions.manage_guild):
+            return await self.claim_interaction(interaction.id)
+        if where is not None:
+            self.access.note_refusal(place, where, describe_interaction(interaction))
+        if await self.claim_interaction(interaction.id):
+            name = interaction.command.qualified_name if interaction.command else "component"
+            self.metrics.commands.labels(command=name, outcome="refused").inc()
+            await refuse(interaction, REFUSAL if where is not None else NOT_A_MANAGER)
+        return False
+
+    def _guild_of_channel(self, channel_id: int) -> int | None:
+        channel = self.get_channel(channel_id)
+        guild = getattr(channel, "guild", None)
+        return guild.id if guild is not None else None
 
     async def claim_interaction(self, interaction_id: int) -> bool:
         task = asyncio.current_task()  # the command's own task: let it finish at shutdown
@@ -268,6 +314,11 @@ class MiniMaxBot(commands.Bot):
 
     async def on_ready(self) -> None:
         log.info("ready as %s in %d servers", self.user, len(self.guilds))
+        for guild in self.guilds:
+            self.access.note_server(guild)
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        self.access.note_server(guild)
 
     async def close(self) -> None:
         """Let the commands being answered finish (a few seconds at most), then close."""

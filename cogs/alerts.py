@@ -319,6 +319,7 @@ class Alerts(commands.Cog):
             send_error=self.delivery.channel_error,
             failed=await self.store.failed(MAX_FAILED_SHOWN),
             paces=paces,
+            strangers=[(g.name, g.id) for g in self.bot.guilds if not self.bot.access.serves(g.id)],
         )
         await interaction.edit_original_response(embed=embed)
 

@@ -27,6 +27,25 @@ def status_off() -> discord.Embed:
     )
 
 
+MAX_STRANGERS = 10
+
+
+def strangers_text(strangers: Sequence[tuple[str, int]]) -> str:
+    """The servers the bot is in but does not serve, with the fix."""
+    if not strangers:
+        return ""
+    lines = [f"- {safe(name, 80)} ({guild_id})" for name, guild_id in strangers[:MAX_STRANGERS]]
+    if len(strangers) > MAX_STRANGERS:
+        lines.append(f"- and {len(strangers) - MAX_STRANGERS} more")
+    return "\n".join(
+        [
+            "⚠️ In servers it does not serve (it answers nothing there; add a server to "
+            "ALLOWED_GUILD_IDS to serve it, or remove the bot from it):",
+            *lines,
+        ]
+    )
+
+
 def _failed_line(item: SetAside) -> str:
     who = subject(item.account, 60)
     return f"- {item.kind} alert for {who}, {stamp(item.at)}: {safe(item.reason, 250)}"
@@ -54,9 +73,13 @@ def status_embed(
     send_error: str | None,
     failed: Sequence[SetAside] = (),
     paces: Mapping[str, Sequence[Outlook]] | None = None,
+    strangers: Sequence[tuple[str, int]] = (),
 ) -> discord.Embed:
     if settings.alert_channel_id is None:
-        return status_off()
+        embed = status_off()
+        if strangers:
+            embed.description = f"{embed.description}\n\n{strangers_text(strangers)}"
+        return embed
     hours = ", ".join(f"{h:g} h" for h in settings.expiry_warning_hours)
     watched = (
         ", ".join(safe(a, 60) for a in settings.useapi_accounts)
@@ -79,9 +102,11 @@ def status_embed(
     if failed:
         lines.append("⚠️ Alerts Discord refused for good (a short notice was posted instead):")
         lines += [_failed_line(f) for f in failed]
+    if strangers:
+        lines.append(strangers_text(strangers))
     template = discord.Embed(
         title="Expiry alerts",
-        description="\n".join(lines),
+        description=limits.clip("\n".join(lines), limits.DESCRIPTION),
         colour=discord.Colour.red() if send_error or failed else discord.Colour.blurple(),
     )
     paces = paces or {}

@@ -60,6 +60,7 @@ class Settings:
     useapi_accounts: tuple[str, ...] = ()
     useapi_timeout_seconds: float = 20.0
     guild_id: int | None = None
+    allowed_guild_ids: tuple[int, ...] = ()
     database: DatabaseTarget = DEFAULT_DATABASE
     log_level: str = "INFO"
     alert_channel_id: int | None = None
@@ -96,6 +97,23 @@ def _snowflake(env: Mapping[str, str], name: str, what: str) -> int | None:
             "(Discord developer mode), or leave it empty"
         )
     return int(raw)
+
+
+def _snowflakes(env: Mapping[str, str], name: str, what: str) -> tuple[int, ...]:
+    """A comma-separated list of Discord ids, in order, each once."""
+    seen: dict[int, None] = {}
+    for part in _get(env, name).split(","):
+        raw = part.strip()
+        if not raw:
+            continue
+        if not raw.isdigit() or not 0 < int(raw) < 2**64:
+            raise SettingsError(
+                f"{name}: {raw!r} is not a Discord id: list the numbers from 'Copy {what} ID' "
+                "(Discord developer mode) separated by commas, e.g. 123456789012345678, "
+                "or leave it empty"
+            )
+        seen.setdefault(int(raw), None)
+    return tuple(seen)
 
 
 def _positive(env: Mapping[str, str], name: str, default: float, unit: str) -> float:
@@ -260,6 +278,7 @@ def load_settings(env: Mapping[str, str], *, require_discord: bool = True) -> Se
             env, "USEAPI_TIMEOUT_SECONDS", Settings.useapi_timeout_seconds, "seconds"
         ),
         guild_id=_snowflake(env, "DISCORD_GUILD_ID", "Server"),
+        allowed_guild_ids=_snowflakes(env, "ALLOWED_GUILD_IDS", "Server"),
         database=_database(env),
         log_level=log_level,
         alert_channel_id=_snowflake(env, "ALERT_CHANNEL_ID", "Channel"),

@@ -67,6 +67,12 @@ def test_values_are_parsed() -> None:
     assert s.log_level == "DEBUG"
 
 
+def test_allowed_servers_are_a_list_of_ids_each_once() -> None:
+    s = load_settings({**GOOD, "ALLOWED_GUILD_IDS": " 222, 111,,222 "})
+    assert s.allowed_guild_ids == (222, 111)
+    assert load_settings(GOOD).allowed_guild_ids == ()
+
+
 BAD = [
     ({"DISCORD_TOKEN": ""}, "DISCORD_TOKEN is not set"),
     ({"USEAPI_TOKEN": " "}, "USEAPI_TOKEN is not set"),
@@ -88,6 +94,10 @@ BAD = [
     ({"HEALTH_PORT": "70000"}, "HEALTH_PORT='70000' is not a TCP port"),
     ({"LOG_FORMAT": "xml"}, "LOG_FORMAT='xml' must be one of: text, json"),
     ({"POLL_CONCURRENCY": "0"}, "POLL_CONCURRENCY='0' is not a whole number from 1 to 1000"),
+    ({"ALLOWED_GUILD_IDS": "123,my server"}, "ALLOWED_GUILD_IDS: 'my server' is not a Discord id"),
+    ({"ALLOWED_GUILD_IDS": "-1"}, "ALLOWED_GUILD_IDS: '-1' is not a Discord id"),
+    ({"ALLOWED_GUILD_IDS": "123;456"}, "ALLOWED_GUILD_IDS: '123;456' is not a Discord id"),
+    ({"ALLOWED_GUILD_IDS": str(2**64)}, "ALLOWED_GUILD_IDS: '18446744073709551616' is not a"),
 ]
 
 
@@ -97,7 +107,7 @@ def test_bad_settings_name_the_setting(change: dict[str, str], message: str) -> 
         load_settings({**GOOD, **change})
 
 
-@pytest.mark.parametrize(("change", "message"), [BAD[0], BAD[2], BAD[5], BAD[7]])
+@pytest.mark.parametrize(("change", "message"), [BAD[0], BAD[2], BAD[5], BAD[7], BAD[-4]])
 async def test_bot_py_prints_one_line_and_exits_2(
     tmp_path: Path, change: dict[str, str], message: str
 ) -> None:

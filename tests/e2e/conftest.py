@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.support.checks import all_problems
-from tests.support.discord_stub import DiscordStub, Injected
+from tests.support.discord_stub import GUILD_ID, DiscordStub, Injected
 from tests.support.process import DISCORD_TOKEN, BotProcess, base_env
 from tests.support.process import free_port as free_port  # for the tests that import it here
 from tests.support.upstream import FakeUseapi
@@ -72,10 +72,16 @@ def embeds_of(item: Injected) -> list[dict[str, Any]]:
 
 
 async def command(
-    stub: DiscordStub, name: str, *, within: float = 20.0, **options: Any
+    stub: DiscordStub,
+    name: str,
+    *,
+    within: float = 20.0,
+    subcommand: str | None = None,
+    guild_id: int = GUILD_ID,
+    **options: Any,
 ) -> Injected:
-    """Inject a slash command and wait for its final answer."""
-    item = await stub.inject(name, options)
+    """Inject a slash command in a server and wait for its final answer."""
+    item = await stub.inject(name, options, subcommand=subcommand, guild_id=guild_id)
     await stub.wait_for(lambda: final_messages(item), within=within)
     return item
 

@@ -16,7 +16,7 @@ import pytest
 
 from tests.conftest import DISCORD_TOKEN, base_env
 from tests.e2e.conftest import BotProcess
-from tests.support.discord_stub import DiscordStub
+from tests.support.discord_stub import GUILD_ID, DiscordStub
 from tests.support.upstream import FakeUseapi
 
 # A piece of the one line each close code Discord documents as fatal must end with.
@@ -57,7 +57,13 @@ def the_one_line(bot: BotProcess) -> str:
 def quiet_bot(
     stub: DiscordStub, upstream: FakeUseapi, tmp_path: Path, log: str = "bot.log", **env: str
 ) -> BotProcess:
-    full = {**base_env(upstream, tmp_path), "LOG_LEVEL": "WARNING", **env}
+    # A bot that knows its server: the public-bot warning would be a second line.
+    full = {
+        **base_env(upstream, tmp_path),
+        "LOG_LEVEL": "WARNING",
+        "ALLOWED_GUILD_IDS": str(GUILD_ID),
+        **env,
+    }
     return BotProcess(stub, full, tmp_path / log)
 
 

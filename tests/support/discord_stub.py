@@ -23,6 +23,10 @@ APP_ID = 900000000000000001
 BOT_USER_ID = 900000000000000001
 GUILD_ID = 900000000000000100
 CHANNEL_ID = 900000000000000200
+OTHER_GUILD_ID = 900000000000000101  # a second server the bot is in (see DiscordStub.guilds)
+OTHER_CHANNEL_ID = 900000000000000201  # its one channel
+STRANGER_GUILD_ID = 900000000000000102  # a server the bot is not in (a user install's)
+DM_CHANNEL_ID = 900000000000000299
 USER_ID = 900000000000000300
 API = "/api/v10"
 EPHEMERAL = 64  # the message flag of an answer only its user sees
@@ -92,11 +96,16 @@ def user_payload(user_id: int = USER_ID, name: str = "tester", bot: bool = False
     }
 
 
-def channel_payload() -> dict[str, Any]:
+def channel_of(guild_id: int) -> int:
+    """Each server of the stand-in has one text channel."""
+    return {GUILD_ID: CHANNEL_ID, OTHER_GUILD_ID: OTHER_CHANNEL_ID}.get(guild_id, guild_id + 100)
+
+
+def channel_payload(guild_id: int = GUILD_ID) -> dict[str, Any]:
     return {
-        "id": str(CHANNEL_ID),
+        "id": str(channel_of(guild_id)),
         "type": 0,
-        "guild_id": str(GUILD_ID),
+        "guild_id": str(guild_id),
         "name": "general",
         "position": 0,
         "permission_overwrites": [],
@@ -105,15 +114,15 @@ def channel_payload() -> dict[str, Any]:
     }
 
 
-def guild_payload() -> dict[str, Any]:
+def guild_payload(guild_id: int = GUILD_ID, name: str = "Test server") -> dict[str, Any]:
     return {
-        "id": str(GUILD_ID),
-        "name": "Test server",
+        "id": str(guild_id),
+        "name": name,
         "icon": None,
         "owner_id": str(USER_ID),
         "roles": [
             {
-                "id": str(GUILD_ID),
+                "id": str(guild_id),
                 "name": "@everyone",
                 "permissions": "2248473465835073",
                 "position": 0,
@@ -127,7 +136,7 @@ def guild_payload() -> dict[str, Any]:
         "emojis": [],
         "stickers": [],
         "features": [],
-        "channels": [channel_payload()],
+        "channels": [channel_payload(guild_id)],
         "threads": [],
         "members": [],
         "voice_states": [],
@@ -144,6 +153,55 @@ def guild_payload() -> dict[str, Any]:
         "premium_tier": 0,
         "nsfw_level": 0,
         "preferred_locale": "en-US",
+    }
+
+
+ALL_PERMISSIONS = 2248473465835073  # what the stand-in's members may do (Manage Server too)
+
+
+def place_payload(
+    where: str = "server", guild_id: int = GUILD_ID, permissions: int = ALL_PERMISSIONS
+) -> dict[str, Any]:
+    """The fields of an interaction that say where it comes from and who sent it: "server" (a
+    server that installed the bot: `guild_id`, a member with `permissions`), "dm" (a direct
+    message with the bot) or "user" (a user install, used in `guild_id`)."""
+    common: dict[str, Any] = {
+        "id": snowflake(),
+        "application_id": str(APP_ID),
+        "token": f"itoken-{snowflake()}",
+        "version": 1,
+        "app_permissions": str(ALL_PERMISSIONS),
+        "locale": "en-US",
+        "entitlements": [],
+        "attachment_size_limit": 26214400,
+    }
+    if where == "dm":
+        return {
+            **common,
+            "channel_id": str(DM_CHANNEL_ID),
+            "channel": {"id": str(DM_CHANNEL_ID), "type": 1, "recipients": [user_payload()]},
+            "user": user_payload(),
+            "authorizing_integration_owners": {"0": "0"},
+            "context": 1,
+        }
+    owners = {"0": str(guild_id)} if where == "server" else {"1": str(USER_ID)}
+    return {
+        **common,
+        "guild_id": str(guild_id),
+        "channel_id": str(channel_of(guild_id)),
+        "channel": channel_payload(guild_id),
+        "member": {
+            "user": user_payload(),
+            "roles": [],
+            "joined_at": "2026-01-01T00:00:00+00:00",
+            "deaf": False,
+            "mute": False,
+            "flags": 0,
+            "permissions": str(permissions),
+        },
+        "guild_locale": "en-US",
+        "authorizing_integration_owners": owners,
+        "context": 0,
     }
 
 
@@ -203,6 +261,8 @@ class DiscordStub:
         self.injected: dict[str, Injected] = {}
         self.commands: dict[str, list[dict[str, Any]]] = {}
         self.sync_count = 0
+        self.bot_public = True  # the developer portal's "Public Bot" switch
+        self.guilds: dict[int, str] = {GUILD_ID: "Test server"}  # the servers the bot is in
         self.channel_status: int = 200
         self.posted: list[dict[str, Any]] = []  # channel messages Discord created
         self.by_nonce: dict[str, dict[str, Any]] = {}
@@ -310,7 +370,7 @@ class DiscordStub:
                 "name": "minimax-bot",
                 "icon": None,
                 "description": "",
-                "bot_public": True,
+                "bot_public": self.bot_public,
                 "bot_require_code_grant": False,
                 "verify_key": "0" * 64,
                 "flags": 0,
@@ -407,7 +467,9 @@ class DiscordStub:
         )
 
     async def _channel(self, request: web.Request) -> web.Response:
-        return _json(channel_payload())
+        wanted = int(request.match_info["channel"])
+        guild = next((g for g in self.guilds if channel_of(g) == wanted), GUILD_ID)
+        return _json(channel_payload(guild))
 
     async def _channel_message(self, request: web.Request) -> web.Response:
         if self.channel_status != 200:
@@ -473,7 +535,7 @@ class DiscordStub:
             {
                 "v": 10,
                 "user": user_payload(BOT_USER_ID, "minimax-bot", bot=True),
-                "guilds": [{"id": str(GUILD_ID), "unavailable": True}],
+                "guilds": [{"id": str(g), "unavailable": True} for g in self.guilds],
                 "session_id": "stub-session",
                 "resume_gateway_url": self.gateway_url,
                 "application": {"id": str(APP_ID), "flags": 0},
@@ -481,8 +543,17 @@ class DiscordStub:
                 "relationships": [],
             },
         )
-        await self._dispatch(ws, "GUILD_CREATE", guild_payload())
+        for guild_id, name in self.guilds.items():
+            await self._dispatch(ws, "GUILD_CREATE", guild_payload(guild_id, name))
         self.ready.set()
+
+    async def join(self, guild_id: int, name: str) -> None:
+        """Someone adds the bot to a server: GUILD_CREATE to every connected bot."""
+        self.guilds[guild_id] = name
+        payload = guild_payload(guild_id, name)
+        del payload["unavailable"]  # a new server, not one coming back from an outage
+        for ws in list(self._sockets):
+            await self._dispatch(ws, "GUILD_CREATE", payload)
 
     # -- injecting interactions -------------------------------------------------------------
     def interaction_payload(
@@ -492,7 +563,11 @@ class DiscordStub:
         *,
         focused: str | None = None,
         subcommand: str | None = None,
+        where: str = "server",
+        guild_id: int = GUILD_ID,
     ) -> dict[str, Any]:
+        """A slash command (or its autocomplete, with `focused`) as Discord sends it, from
+        `where` (see `place_payload`)."""
         kinds = {bool: 5, int: 4, float: 10, str: 3}
         opts = [
             {
@@ -509,39 +584,30 @@ class DiscordStub:
             (c for cs in self.commands.values() for c in cs if c["name"] == name),
             {"id": snowflake()},
         )
-        return {
-            "id": snowflake(),
-            "application_id": str(APP_ID),
-            "type": 4 if focused else 2,
-            "token": f"itoken-{snowflake()}",
-            "version": 1,
-            "guild_id": str(GUILD_ID),
-            "channel_id": str(CHANNEL_ID),
-            "channel": channel_payload(),
-            "member": {
-                "user": user_payload(),
-                "roles": [],
-                "joined_at": "2026-01-01T00:00:00+00:00",
-                "deaf": False,
-                "mute": False,
-                "flags": 0,
-                "permissions": "2248473465835073",
-            },
-            "app_permissions": "2248473465835073",
-            "locale": "en-US",
-            "guild_locale": "en-US",
-            "entitlements": [],
-            "attachment_size_limit": 26214400,
-            "authorizing_integration_owners": {"0": str(GUILD_ID)},
-            "context": 0,
-            "data": {
-                "id": command["id"],
-                "name": name,
-                "type": 1,
-                "options": opts,
-                "guild_id": str(GUILD_ID),
-            },
-        }
+        payload = place_payload(where, guild_id)
+        data = {"id": command["id"], "name": name, "type": 1, "options": opts}
+        if "guild_id" in payload:
+            data["guild_id"] = payload["guild_id"]
+        return {**payload, "type": 4 if focused else 2, "data": data}
+
+    def component_payload(
+        self,
+        custom_id: str,
+        *,
+        values: list[str] | None = None,
+        message: dict[str, Any] | None = None,
+        where: str = "server",
+        guild_id: int = GUILD_ID,
+        permissions: int = ALL_PERMISSIONS,
+    ) -> dict[str, Any]:
+        """A press on a button (or a choice in a string select menu, with `values`) of
+        `message`, as Discord sends it."""
+        data: dict[str, Any] = {"custom_id": custom_id, "component_type": 2}
+        if values is not None:
+            data.update(component_type=3, values=values)
+        payload = place_payload(where, guild_id, permissions)
+        message = message or self._message({}, interaction=False)
+        return {**payload, "type": 3, "data": data, "message": message}
 
     def track(self, payload: dict[str, Any]) -> Injected:
         item = Injected(payload["id"], payload["token"], time.monotonic())
@@ -555,9 +621,13 @@ class DiscordStub:
         *,
         focused: str | None = None,
         subcommand: str | None = None,
+        where: str = "server",
+        guild_id: int = GUILD_ID,
     ) -> Injected:
         """Send an INTERACTION_CREATE to every connected bot."""
-        payload = self.interaction_payload(name, options, focused=focused, subcommand=subcommand)
+        payload = self.interaction_payload(
+            name, options, focused=focused, subcommand=subcommand, where=where, guild_id=guild_id
+        )
         item = self.track(payload)
         for ws in list(self._sockets):
             await self._dispatch(ws, "INTERACTION_CREATE", payload)

@@ -104,5 +104,11 @@ class BotProcess:
                 ) from None
         return self.proc.returncode or 0
 
+    async def wait_for_log(self, text: str, within: float = 10.0) -> None:
+        """Wait until the bot has logged `text` (its log is a file: looked at every 20 ms)."""
+        async with asyncio.timeout(within):
+            while text not in self.log():  # noqa: ASYNC110 (a file sets no event)
+                await asyncio.sleep(0.02)
+
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
