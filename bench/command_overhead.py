@@ -1,5 +1,6 @@
 """Command overhead: /credits from injection to the bot's first and final response, minus L,
-with the bot's state in SQLite and in PostgreSQL.
+with the bot's state in SQLite and in PostgreSQL, against a minimal discord.py bot that does
+the same upstream call (bench/minimal_bot.py) in the same run.
 
     .venv/bin/python -m bench.command_overhead [--count 200] [--latency 0.05] [--inflight 20]
                                                [--backend sqlite|postgresql|both]
@@ -13,7 +14,9 @@ Every command is first claimed in the database (replicas answer each interaction
 With both backends, two bots run side by side, each with its own loopback servers and
 database, and take turns: command by command one at a time, in half bursts (ABBA) in flight,
 so that a busier moment of the machine weighs on both alike. PostgreSQL is a throw-away
-local cluster (tests/support/postgres.py), reached over TCP.
+local cluster (tests/support/postgres.py), reached over TCP. The minimal bot takes its turn
+in the uncached one-at-a-time case (it has no cache to measure otherwise), and the ratio of
+the real bot's final-L p50 to the minimal bot's is the product's cost.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import time
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from bench.common import (
     BACKEND_NAMES,
@@ -36,6 +40,11 @@ from bench.common import (
     table,
 )
 from tests.support.discord_stub import Injected
+from tests.support.process import BotProcess, base_env
+
+MINIMAL = "minimal"
+MINIMAL_BOT = Path(__file__).with_name("minimal_bot.py")
+NAMES = {**BACKEND_NAMES, MINIMAL: "minimal discord.py bot"}
 
 Done = tuple[str, Injected]  # the account asked about ("" when cached), and the interaction
 
@@ -58,7 +67,7 @@ class Case:
     def row(self) -> list[object]:
         return [
             self.name,
-            BACKEND_NAMES[self.backend],
+            NAMES[self.backend],
             len(self.first),
             f"{percentile(self.first, 50):.1f}",
             f"{percentile(self.first, 99):.1f}",
@@ -85,19 +94,23 @@ async def timed(case: Case, work: Callable[[], Awaitable[list[Done]]]) -> None:
     case.wall += time.perf_counter() - started
 
 
-async def measure(rigs: dict[str, Rig], count: int, inflight: int) -> list[Case]:
-    """The three cases, the backends taking turns (ABBA) within each."""
-    backends = list(rigs)
-    fresh = {b: iter(f"acct{i}" for i in range(1, count * 2 + 1)) for b in backends}
+def turns(backends: list[str], n: int) -> list[str]:
+    """`n` rounds in which each backend has one turn, the order reversed every other round."""
+    return [b for i in range(n) for b in (backends if i % 2 == 0 else backends[::-1])]
 
-    def turns(n: int) -> list[str]:
-        return [b for i in range(n) for b in (backends if i % 2 == 0 else backends[::-1])]
+
+async def measure(rigs: dict[str, Rig], count: int, inflight: int) -> list[Case]:
+    """The three cases, the backends taking turns (ABBA) within each; the minimal bot in the
+    first."""
+    everyone = list(rigs)
+    backends = [b for b in everyone if b != MINIMAL]
+    fresh = {b: iter(f"acct{i}" for i in range(1, count * 2 + 1)) for b in everyone}
 
     async def uncached_one(b: str) -> list[Done]:
         return [await one(rigs[b], next(fresh[b]))]
 
-    uncached = {b: Case("uncached, one at a time", b) for b in backends}
-    for b in turns(count):
+    uncached = {b: Case("uncached, one at a time", b) for b in everyone}
+    for b in turns(everyone, count):
         await timed(uncached[b], lambda b=b: uncached_one(b))
 
     async def cached_one(b: str) -> list[Done]:
@@ -105,7 +118,7 @@ async def measure(rigs: dict[str, Rig], count: int, inflight: int) -> list[Case]
         return [("", item)]  # served from the bot's cache: no upstream time to subtract
 
     cached = {b: Case("cached, one at a time", b) for b in backends}
-    for b in turns(count):
+    for b in turns(backends, count):
         await timed(cached[b], lambda b=b: cached_one(b))
 
     async def half_burst(b: str) -> list[Done]:
@@ -120,9 +133,22 @@ async def measure(rigs: dict[str, Rig], count: int, inflight: int) -> list[Case]
         return list(await asyncio.gather(*(limited(a) for a in accounts)))
 
     burst = {b: Case(f"uncached, {inflight} in flight", b) for b in backends}
-    for b in turns(2):
+    for b in turns(backends, 2):
         await timed(burst[b], lambda b=b: half_burst(b))
     return [c for cases in (uncached, cached, burst) for c in cases.values()]
+
+
+def against_minimal(cases: list[Case]) -> str:
+    """The real bot's uncached final-L p50 over the minimal bot's: what the product costs."""
+    uncached = {c.backend: c for c in cases if c.name.startswith("uncached, one")}
+    floor = percentile(uncached[MINIMAL].final, 50)
+    rows = []
+    for b, c in uncached.items():
+        if b != MINIMAL:
+            p50 = percentile(c.final, 50)
+            rows.append([NAMES[b], f"{p50:.1f}", f"{floor:.1f}", f"{p50 / floor:.2f}"])
+    headers = ["database", "final−L p50 ms", "minimal bot final−L p50 ms", "ratio"]
+    return table(headers, rows)
 
 
 def comparison(cases: list[Case]) -> str:
@@ -164,6 +190,10 @@ async def run(count: int, latency: float, inflight: int, backends: list[str]) ->
                 rig(latency, remote_accounts=accounts, postgres=server)
             )
         bots = [r.bot(USEAPI_ACCOUNTS="acct0", USEAPI_MAX_RPS="100000") for r in rigs.values()]
+        rigs[MINIMAL] = await stack.enter_async_context(rig(latency, remote_accounts=accounts))
+        minimal = rigs[MINIMAL]
+        env = base_env(minimal.upstream, minimal.workdir)
+        bots.append(BotProcess(minimal.stub, env, minimal.workdir / "bot.log", MINIMAL_BOT))
         try:
             for bot in bots:
                 await bot.start()
@@ -180,6 +210,8 @@ async def run(count: int, latency: float, inflight: int, backends: list[str]) ->
             c.measure(rigs[c.backend])
     headers = ["case", "database", "n", "first p50 ms", "first p99 ms"]
     out = table([*headers, "final−L p50 ms", "final−L p99 ms", "cmd/s"], [c.row() for c in cases])
+    out += "\n\nAgainst a minimal discord.py bot (uncached, one at a time)\n"
+    out += against_minimal(cases)
     if len(backends) > 1:
         out += "\n\nPostgreSQL − SQLite (p50)\n" + comparison(cases)
     return out

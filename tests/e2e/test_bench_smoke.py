@@ -45,5 +45,7 @@ async def test_bench_script_prints_a_table(command: str, request: pytest.Fixture
     assert "|---" in text
     if both:
         assert "| SQLite" in text and "| PostgreSQL" in text, text
+    if args[0] == "bench.command_overhead":
+        assert "| minimal discord.py bot" in text and "| ratio |" in text, text
     if "--charts" in args:
         assert "after 2 /usage charts" in text, text

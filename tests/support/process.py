@@ -49,7 +49,10 @@ def free_port() -> int:
 class BotProcess:
     """`python bot.py` as a child process, its output kept in a log file."""
 
-    def __init__(self, stub: DiscordStub, env: dict[str, str], log_path: Path) -> None:
+    def __init__(
+        self, stub: DiscordStub, env: dict[str, str], log_path: Path, script: Path = LAUNCHER
+    ) -> None:
+        self.script = script  # run as `python script API_BASE GATEWAY_URL`
         self.stub = stub
         self.env = env
         self.log_path = log_path
@@ -74,7 +77,7 @@ class BotProcess:
         log = self.log_path.open("ab")
         self.proc = await asyncio.create_subprocess_exec(
             sys.executable,
-            str(LAUNCHER),
+            str(self.script),
             self.stub.api_base,
             self.stub.gateway_url,
             env={**clean, "PYTHONUNBUFFERED": "1", **self.env},
