@@ -65,6 +65,7 @@ class Settings:
     log_level: str = "INFO"
     alert_channel_id: int | None = None
     alert_mention_role_id: int | None = None
+    alert_manager_role_id: int | None = None
     expiry_warning_hours: tuple[float, ...] = (72.0, 24.0, 1.0)
     check_interval_minutes: float = 30.0
     poll_concurrency: int = 8
@@ -283,6 +284,7 @@ def load_settings(env: Mapping[str, str], *, require_discord: bool = True) -> Se
         log_level=log_level,
         alert_channel_id=_snowflake(env, "ALERT_CHANNEL_ID", "Channel"),
         alert_mention_role_id=_snowflake(env, "ALERT_MENTION_ROLE_ID", "Role"),
+        alert_manager_role_id=_snowflake(env, "ALERT_MANAGER_ROLE_ID", "Role"),
         expiry_warning_hours=_hours(env),
         check_interval_minutes=_positive(
             env, "CHECK_INTERVAL_MINUTES", Settings.check_interval_minutes, "minutes"

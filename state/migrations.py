@@ -16,6 +16,37 @@ SNAPSHOTS = """
     """
 """Usage history: one row per account and check (epoch seconds), the snapshot as JSON."""
 
+SILENCES = """
+    CREATE TABLE snoozes (
+        account  TEXT PRIMARY KEY,
+        until_at BIGINT NOT NULL,
+        by_user  TEXT NOT NULL,
+        reason   TEXT,
+        at       BIGINT NOT NULL
+    );
+    CREATE TABLE acks (
+        account TEXT NOT NULL,
+        kind    TEXT NOT NULL,
+        ends_at BIGINT NOT NULL,
+        by_user TEXT NOT NULL,
+        at      BIGINT NOT NULL,
+        PRIMARY KEY (account, kind, ends_at)
+    );
+    CREATE TABLE alert_messages (
+        ref        TEXT PRIMARY KEY,
+        items      TEXT NOT NULL,
+        created_at BIGINT NOT NULL
+    );
+    CREATE TABLE alert_picks (
+        ref      TEXT NOT NULL,
+        user_id  TEXT NOT NULL,
+        accounts TEXT NOT NULL,
+        PRIMARY KEY (ref, user_id)
+    );
+    """
+"""What the team said of its alerts (epoch seconds): snoozed accounts, acknowledged batches,
+what each alert message with buttons announces, and each member's pick of its accounts."""
+
 SQLITE: tuple[str, ...] = (
     """
     CREATE TABLE meta (
@@ -75,6 +106,7 @@ SQLITE: tuple[str, ...] = (
     );
     """,
     SNAPSHOTS,
+    SILENCES,
 )
 
 POSTGRES: tuple[str, ...] = (
@@ -130,6 +162,7 @@ POSTGRES: tuple[str, ...] = (
     );
     """,
     SNAPSHOTS,
+    SILENCES,
 )
 
 

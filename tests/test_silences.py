@@ -1,0 +1,62 @@
+"""Snoozes and acknowledgements: the durations people type, and the store on both databases."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from alerts.silences import Ack, BadDuration, Silences, Snooze, parse_duration
+from state import Database
+
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("3h", 3 * 3600), ("2d", 2 * 86400), ("1w", 7 * 86400), ("90m", 5400),
+     ("1d 12h", 36 * 3600), (" 2 hours ", 7200), ("30d", 30 * 86400), ("1.5h", 5400)],
+)  # fmt: skip
+def test_durations(text: str, seconds: int) -> None:
+    assert parse_duration(text) == timedelta(seconds=seconds)
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [("0", "is not a duration"), ("0h", "must last some time"), ("40 days", "at most 30 days"),
+     ("31d", "at most 30 days"), ("soon", "is not a duration"), ("3h and soon", "not a duration"),
+     ("", "is not a duration"), ("-2h", "is not a duration")],
+)  # fmt: skip
+def test_bad_durations_say_what_would_do(text: str, said: str) -> None:
+    with pytest.raises(BadDuration, match=said) as caught:
+        parse_duration(text)
+    assert "3h, 2d or 1w" in str(caught.value)
+
+
+async def test_a_snooze_is_replaced_ended_and_taken_once(database: Database) -> None:
+    silences = Silences(database)
+    await silences.snooze(Snooze("a", NOW + timedelta(hours=1), 42, "", NOW))
+    await silences.snooze(Snooze("a", NOW + timedelta(days=1), 43, "retiring it", NOW))
+    await silences.snooze(Snooze("b", NOW + timedelta(hours=2), 42, "", NOW))
+    assert [(s.account, s.by, s.reason) for s in await silences.snoozes()] == [
+        ("b", 42, ""),
+        ("a", 43, "retiring it"),
+    ]
+    assert await silences.ended(NOW + timedelta(hours=3)) == [
+        Snooze("b", NOW + timedelta(hours=2), 42, "", NOW)
+    ]
+    assert await silences.ended(NOW + timedelta(hours=3)) == [], "taken once"
+    assert await silences.end("a", NOW) is True
+    assert await silences.end("a", NOW) is False, "already over"
+    assert [s.account for s in await silences.ended(NOW)] == ["a"]
+    assert await silences.snoozes() == []
+
+
+async def test_acknowledged_batches_are_kept_until_they_end(database: Database) -> None:
+    silences = Silences(database)
+    ack = Ack("a", "video", NOW + timedelta(days=2), 42, NOW)
+    await silences.acknowledge([ack, ack, Ack("b", "audio", NOW + timedelta(hours=1), 7, NOW)])
+    assert [a.account for a in await silences.acks()] == ["b", "a"]
+    assert await silences.acks(since=NOW + timedelta(hours=2)) == [ack]
+    await silences.forget_before(NOW + timedelta(hours=2))
+    assert await silences.acks() == [ack]
