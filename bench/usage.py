@@ -6,7 +6,7 @@ with 90 days of one account's history in SQLite and in PostgreSQL.
 
 Render: `render_chart` in this process, for `--days` of history kept hourly (every check of
 the last 2 days, ~2,250 points for 90 days: denser than the bot keeps) and kept as the bot
-keeps it (forecast.thin: ~460 points), after one warm-up each. "data" is `usage_chart`, the
+keeps it (retention.thin: ~460 points), after one warm-up each. "data" is `usage_chart`, the
 pace and forecast the chart shows, which runs on the bot's event loop.
 
 End to end: the bot's database gets the account's thinned history before the bot starts;
@@ -40,8 +40,9 @@ from bench.common import (
 from render.chart import render_chart, usage_chart
 from state import open_database, parse_database_url
 from tests.support.discord_stub import DiscordStub, Injected
-from usage.forecast import HOURLY_AFTER, Batch, Pool, Snapshot, thin
 from usage.history import History
+from usage.retention import HOURLY_AFTER, thin
+from usage.snapshot import Batch, Pool, Snapshot
 
 STEP = timedelta(minutes=30)
 """How often the history's account was checked (CHECK_INTERVAL_MINUTES' default)."""

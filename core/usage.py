@@ -12,9 +12,10 @@ import discord
 
 from render.chart import alt_text, render_chart, usage_chart
 from render.usage import CHART_FILE, account_digest, outlook_line, usage_embeds
-from usage.forecast import Pool, Snapshot, spending
 from usage.history import History
 from usage.outlook import combine, outlook
+from usage.pace import spending
+from usage.snapshot import Pool, Snapshot
 
 
 async def chart_file(

@@ -18,7 +18,9 @@ from itertools import pairwise
 
 from PIL import Image, ImageDraw, ImageFont
 
-from usage.forecast import PACE_WINDOW, Pace, Pool, Snapshot, forecast, pace, projected
+from usage.forecast import forecast, projected
+from usage.pace import PACE_WINDOW, Pace, pace
+from usage.snapshot import Pool, Snapshot
 
 WIDTH, HEIGHT = 800, 400
 ALT_TEXT_LIMIT = 1024  # Discord's limit for an attachment's description

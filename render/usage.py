@@ -7,8 +7,9 @@ from datetime import datetime, timedelta
 
 import discord
 
-from usage.forecast import Gathering, Pool, Snapshot
 from usage.outlook import Outlook
+from usage.pace import Gathering
+from usage.snapshot import Pool, Snapshot
 
 from . import limits
 from .fmt import amount, relative_and_full, stamp

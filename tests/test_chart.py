@@ -12,7 +12,7 @@ from PIL import Image
 
 from render import chart
 from render.chart import CARD, ChartData, Expiry, alt_text, render_chart, usage_chart
-from usage.forecast import Batch, Pool, Snapshot
+from usage.snapshot import Batch, Pool, Snapshot
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

@@ -14,20 +14,10 @@ from hypothesis import strategies as st
 
 from minimax_api import parse_features
 from tests.support.upstream import sample_features
-from usage.forecast import (
-    Batch,
-    Gathering,
-    Pace,
-    Pool,
-    Snapshot,
-    forecast,
-    pace,
-    projected,
-    snapshot_of,
-    spend_order,
-    spending,
-    thin,
-)
+from usage.forecast import forecast, projected, spend_order
+from usage.pace import Gathering, Pace, pace, spending
+from usage.retention import thin
+from usage.snapshot import Batch, Pool, Snapshot, snapshot_of
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 ROOT = Path(__file__).resolve().parent.parent
@@ -440,7 +430,8 @@ def test_json_round_trip(s: Snapshot) -> None:
 
 
 def test_usage_imports_nothing_of_discord() -> None:
-    code = "import sys, usage.forecast; print('discord' in sys.modules)"
+    modules = "usage.snapshot, usage.pace, usage.forecast, usage.retention, usage.outlook"
+    code = f"import sys, {modules}; print('discord' in sys.modules)"
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     )

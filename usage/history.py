@@ -8,12 +8,13 @@ from datetime import UTC, datetime, timedelta
 
 from state import Database
 
-from .forecast import DAILY_AFTER, HOURLY_AFTER, KEEP, Pool, Snapshot
 from .outlook import Outlook, outlook
+from .retention import DAILY_AFTER, HOURLY_AFTER, KEEP
+from .snapshot import Pool, Snapshot
 
 HOUR, DAY = 3600, 86400
 
-# The same buckets as forecast.thin, in SQL: a bucket is in the daily (hourly) zone once it
+# The same buckets as retention.thin, in SQL: a bucket is in the daily (hourly) zone once it
 # ended before the daily (hourly) line, and keeps only its latest snapshot. Zones are plain
 # ranges of `at` and the later row is looked for in the same bucket only, so both databases
 # use the primary key (account, at) instead of scanning the account's whole history.
@@ -70,7 +71,7 @@ class History:
         return None if oldest is None else datetime.fromtimestamp(int(oldest), tz=UTC)
 
     async def thin(self, now: datetime, since: datetime | None = None) -> int:
-        """Drop what forecast.thin would: older than 90 days, and all but the latest of each
+        """Drop what retention.thin would: older than 90 days, and all but the latest of each
         hour (day) that ended over 2 (14) days ago. With `since` (the last thinning), only
         the buckets that crossed a line after it are looked at: thinning every hour then
         reads a day's worth of rows, not 90. Returns how many rows went."""
