@@ -93,7 +93,7 @@ def account_digest(latest: Snapshot | None, outlooks: Sequence[Outlook], now: da
     )
     lines = [balance]
     lines += [
-        f"⏳ **{_about(b.amount)}** {POOL_WORDS[b.kind]} expire {stamp(b.ends_at)}"
+        f"⏳ **{_about(b.amount)}** {POOL_WORDS[b.pool]} expire {stamp(b.ends_at)}"
         for b in soon[:MAX_BATCH_LINES]
     ]
     if not soon:

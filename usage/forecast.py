@@ -17,9 +17,9 @@ def spend_order(batches: Iterable[Batch]) -> list[Batch]:
     This is an assumption, the one place that makes it: upstream does not document the
     order, and spending the soonest-expiring credits first is what every credit system we
     know does (it is also the order that wastes least). Ties go smaller amount first, then
-    by kind, so the order is total and deterministic.
+    by pool, so the order is total and deterministic.
     """
-    return sorted(batches, key=lambda b: (b.ends_at, b.amount, b.kind.value))
+    return sorted(batches, key=lambda b: (b.ends_at, b.amount, b.pool.value))
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ PACE_WINDOW = timedelta(days=7)
 
 def _listed(batch: Batch, snapshot: Snapshot) -> bool:
     return any(
-        b.kind == batch.kind and abs(b.ends_at - batch.ends_at) <= SAME_BATCH
+        b.pool == batch.pool and abs(b.ends_at - batch.ends_at) <= SAME_BATCH
         for b in snapshot.batches
     )
 

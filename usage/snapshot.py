@@ -39,7 +39,7 @@ def _aware(when: datetime, what: str) -> None:
 class Batch:
     """Credits that expire together: `amount` left of them, gone at `ends_at`."""
 
-    kind: Pool
+    pool: Pool
     amount: float
     ends_at: datetime
 
@@ -63,17 +63,17 @@ class Snapshot:
         return self.video if pool is Pool.VIDEO else self.audio
 
     def batches_of(self, pool: Pool) -> tuple[Batch, ...]:
-        return tuple(b for b in self.batches if b.kind == pool)
+        return tuple(b for b in self.batches if b.pool == pool)
 
     def to_json(self) -> dict[str, Any]:
         """A compact JSON-ready dict: times as whole epoch seconds, batches as
-        [kind, amount, ends] lists."""
+        [pool, amount, ends] lists."""
         return {
             "at": _epoch(self.at),
             "video": _compact(self.video),
             "audio": _compact(self.audio),
             "batches": [
-                [b.kind.value, _compact(b.amount), _epoch(b.ends_at)] for b in self.batches
+                [b.pool.value, _compact(b.amount), _epoch(b.ends_at)] for b in self.batches
             ],
         }
 
@@ -86,8 +86,8 @@ class Snapshot:
                 video=_finite(data["video"]),
                 audio=_finite(data["audio"]),
                 batches=tuple(
-                    Batch(Pool(kind), _finite(amount), _from_epoch(ends))
-                    for kind, amount, ends in data["batches"]
+                    Batch(Pool(pool), _finite(amount), _from_epoch(ends))
+                    for pool, amount, ends in data["batches"]
                 ),
             )
         except (KeyError, TypeError, ValueError, OverflowError) as exc:
