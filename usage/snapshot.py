@@ -17,8 +17,8 @@ from typing import Any
 from minimax_api import CreditBatch, Features
 
 SAME_BATCH = timedelta(minutes=10)
-"""End times this close are one batch (upstream's end times wobble by seconds between reads);
-the same tolerance as the expiry alerts use."""
+"""End times this close are one batch: upstream's end times wobble by seconds between reads.
+The spending maths and the expiry alerts both tell batches apart by it."""
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
