@@ -21,6 +21,7 @@ from PIL import Image, ImageDraw, ImageFont
 from usage.forecast import forecast, projected
 from usage.pace import PACE_WINDOW, Pace, pace
 from usage.snapshot import Pool, Snapshot
+from usage.units import DAY, HOUR
 
 WIDTH, HEIGHT = 800, 400
 ALT_TEXT_LIMIT = 1024  # Discord's limit for an attachment's description
@@ -241,9 +242,7 @@ def _nice_step(raw: float) -> float:
     return next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
 
 
-_TIME_STEPS = [timedelta(hours=h) for h in (1, 3, 6, 12)] + [
-    timedelta(days=d) for d in (1, 2, 3, 7, 14, 28, 56)
-]
+_TIME_STEPS = [h * HOUR for h in (1, 3, 6, 12)] + [d * DAY for d in (1, 2, 3, 7, 14, 28, 56)]
 
 
 def _time_ticks(t0: datetime, t1: datetime, most: int) -> list[datetime]:
@@ -251,8 +250,8 @@ def _time_ticks(t0: datetime, t1: datetime, most: int) -> list[datetime]:
     step = next((s for s in _TIME_STEPS if span / s <= most), _TIME_STEPS[-1])
     unit = step.total_seconds()
     start = math.ceil(t0.timestamp() / unit) * unit
-    if step >= timedelta(days=7):  # weeks from Monday
-        monday = 4 * 86400  # 1970-01-05 was a Monday
+    if step >= 7 * DAY:  # weeks from Monday
+        monday = 4 * DAY.total_seconds()  # 1970-01-05 was a Monday
         start = math.ceil((t0.timestamp() - monday) / unit) * unit + monday
     ticks = []
     t = start
@@ -335,8 +334,8 @@ def render_chart(data: ChartData) -> bytes:
     # Ranges: from the first point to the last projected point or expiry, and 0 to the top.
     times = [t for t, _ in (*history, *proj)] + [e.at for e in expiries] + [data.now]
     t0, t1 = min(times), max(times)
-    if t1 - t0 < timedelta(hours=2):
-        t0, t1 = t0 - timedelta(hours=12), t1 + timedelta(hours=12)
+    if t1 - t0 < 2 * HOUR:
+        t0, t1 = t0 - 12 * HOUR, t1 + 12 * HOUR
     pad = (t1 - t0) * 0.02
     t0, t1 = t0 - pad, t1 + pad
     top_value = max([v for _, v in (*history, *proj)] + [0.0])
@@ -368,7 +367,7 @@ def render_chart(data: ChartData) -> bytes:
         d.line([s((f.left, y)), s((f.right, y))], fill=GRID if v else AXIS, width=_SS)
     most_ticks = max(2, int((f.right - f.left) // 78))
     ticks = _time_ticks(t0, t1, most_ticks)
-    below_day = len(ticks) > 1 and ticks[1] - ticks[0] < timedelta(days=1)
+    below_day = len(ticks) > 1 and ticks[1] - ticks[0] < DAY
     for t in ticks:
         x = f.x(t)
         d.line([s((x, f.top)), s((x, f.bottom))], fill=GRID, width=_SS)

@@ -9,10 +9,9 @@ from datetime import UTC, datetime, timedelta
 from state import Database
 
 from .outlook import Outlook, outlook
-from .retention import DAILY_AFTER, HOURLY_AFTER, KEEP
+from .retention import DAILY_AFTER, HISTORY_KEPT, HOURLY_AFTER
 from .snapshot import Pool, Snapshot
-
-HOUR, DAY = 3600, 86400
+from .units import DAY, HOUR
 
 # The same buckets as retention.thin, in SQL: a bucket is in the daily (hourly) zone once it
 # ended before the daily (hourly) line, and keeps only its latest snapshot. Zones are plain
@@ -76,23 +75,28 @@ class History:
         the buckets that crossed a line after it are looked at: thinning every hour then
         reads a day's worth of rows, not 90. Returns how many rows went."""
         stamp = int(now.timestamp())
-        daily_cut = (stamp - int(DAILY_AFTER.total_seconds())) // DAY * DAY
-        hourly_cut = (stamp - int(HOURLY_AFTER.total_seconds())) // HOUR * HOUR
-        band = 0 if since is None else int((since - timedelta(days=1)).timestamp())
+        day, hour = _seconds(DAY), _seconds(HOUR)
+        daily_cut = (stamp - _seconds(DAILY_AFTER)) // day * day
+        hourly_cut = (stamp - _seconds(HOURLY_AFTER)) // hour * hour
+        band = 0 if since is None else int((since - DAY).timestamp())
         async with self.db.transaction() as tx:
             gone = await tx.execute(
-                "DELETE FROM snapshots WHERE at < $1", stamp - int(KEEP.total_seconds())
+                "DELETE FROM snapshots WHERE at < $1", stamp - _seconds(HISTORY_KEPT)
             )
             gone += await tx.execute(
                 "DELETE FROM snapshots WHERE at >= $1 AND at < $2 AND "
-                + _LATER_IN_SAME.format(size=DAY),
-                band - int(DAILY_AFTER.total_seconds()),
+                + _LATER_IN_SAME.format(size=day),
+                band - _seconds(DAILY_AFTER),
                 daily_cut,
             )
             gone += await tx.execute(
                 "DELETE FROM snapshots WHERE at >= $1 AND at < $2 AND "
-                + _LATER_IN_SAME.format(size=HOUR),
-                max(daily_cut, band - int(HOURLY_AFTER.total_seconds())),
+                + _LATER_IN_SAME.format(size=hour),
+                max(daily_cut, band - _seconds(HOURLY_AFTER)),
                 hourly_cut,
             )
         return gone
+
+
+def _seconds(span: timedelta) -> int:
+    return int(span.total_seconds())

@@ -1,5 +1,5 @@
 """Which snapshots the history keeps as they age: all of the last days, then one an hour,
-then one a day, and nothing older than `KEEP`."""
+then one a day, and nothing older than `HISTORY_KEPT`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from .snapshot import Snapshot, in_time_order
 from .units import DAY, HOUR
 
-KEEP = timedelta(days=90)
+HISTORY_KEPT = timedelta(days=90)
 """Snapshots older than this are dropped."""
 HOURLY_AFTER = timedelta(days=2)
 """Hours that ended longer ago than this keep one snapshot each; newer ones keep all."""
@@ -26,7 +26,7 @@ def thin(history: Iterable[Snapshot], now: datetime) -> list[Snapshot]:
     newer. Buckets are whole hours and days, so thinning at every check keeps exactly what
     thinning once would: `thin(thin(h, t1), t2) == thin(h, t2)` for `t1 <= t2`.
     """
-    oldest = now - KEEP
+    oldest = now - HISTORY_KEPT
     hourly_until = (now - HOURLY_AFTER).timestamp()
     daily_until = (now - DAILY_AFTER).timestamp()
     day_s, hour_s = DAY.total_seconds(), HOUR.total_seconds()
@@ -47,4 +47,4 @@ def thin(history: Iterable[Snapshot], now: datetime) -> list[Snapshot]:
     return in_time_order(kept.values())
 
 
-__all__ = ["DAILY_AFTER", "HOURLY_AFTER", "KEEP", "thin"]
+__all__ = ["DAILY_AFTER", "HISTORY_KEPT", "HOURLY_AFTER", "thin"]
