@@ -216,7 +216,7 @@ def test_without_spending_everything_expires() -> None:
 
 
 def test_projected_balance_falls_with_spending_and_drops_at_expiry() -> None:
-    points = projected([vb(100, NOW + 3 * D), vb(200, NOW + 10 * D)], 12, NOW)
+    points = projected(forecast([vb(100, NOW + 3 * D), vb(200, NOW + 10 * D)], 12, NOW), NOW)
     assert points == [
         (NOW, 300),
         (NOW + 3 * D, pytest.approx(264)),
@@ -224,8 +224,8 @@ def test_projected_balance_falls_with_spending_and_drops_at_expiry() -> None:
         (NOW + 10 * D, pytest.approx(116)),
         (NOW + 10 * D, 0),
     ]
-    assert projected([], 12, NOW) == []
-    assert projected([vb(12, NOW + D), vb(12, NOW + 10 * D)], 12, NOW) == [
+    assert projected(forecast([], 12, NOW), NOW) == []
+    assert projected(forecast([vb(12, NOW + D), vb(12, NOW + 10 * D)], 12, NOW), NOW) == [
         (NOW, 24),
         (NOW + D, 12),
         (NOW + 2 * D, 0),
@@ -317,7 +317,7 @@ def test_a_faster_pace_never_leaves_more_unused(batches: list[Batch], a: float, 
 @given(batch_lists, rates)
 def test_projection_agrees_with_the_forecast(batches: list[Batch], per_day: float) -> None:
     result = forecast(batches, per_day, NOW)
-    points = projected(batches, per_day, NOW)
+    points = projected(result, NOW)
     if not result.batches:
         assert points == []
         return

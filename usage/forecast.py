@@ -79,16 +79,14 @@ def forecast(batches: Iterable[Batch], per_day: float, now: datetime) -> Forecas
     return Forecast(per_day=per_day, batches=tuple(results), runs_out_at=out_at)
 
 
-def projected(
-    balance_batches: Iterable[Batch], per_day: float, now: datetime
-) -> list[tuple[datetime, float]]:
-    """The balance at `per_day` from `now` to the last expiry, as (time, credits) points.
+def projected(result: Forecast, now: datetime) -> list[tuple[datetime, float]]:
+    """The balance `result` (a forecast from `now`) foresees until the last expiry, as
+    (time, credits) points.
 
     The balance falls linearly while credits are spent, drops straight down by the unused
     part of a batch at its end time (two points at that time), and stays at 0 once spent.
     Empty when no batch is live. Counts batches only: credits without an end time are not in it.
     """
-    result = forecast(balance_batches, per_day, now)
     if not result.batches:
         return []
     remaining = [max(0.0, r.batch.amount) for r in result.batches]
