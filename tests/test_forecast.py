@@ -345,11 +345,20 @@ def test_a_top_up_never_raises_the_pace(
 
 
 @given(steps)
-def test_spending_is_never_negative(items: list[tuple[int, float]]) -> None:
+def test_the_balance_moves_only_by_spending_and_top_ups(items: list[tuple[int, float]]) -> None:
+    """Without batches nothing expires: every fall of the balance is spent and every rise a
+    top-up, so first - spent + topped up == last; the pace is that spending over its window."""
     history = history_of(items)
-    assert spending(history, V, NOW - 30 * D, NOW) >= 0
+    spent = spending(history, V, history[0].at, NOW)
+    topped_up = sum(max(0.0, b.video - a.video) for a, b in pairwise(history))
+    assert spent >= 0
+    assert history[0].video - spent + topped_up == pytest.approx(
+        history[-1].video, rel=1e-9, abs=1e-6
+    )
     result = pace(history, V, NOW)
-    assert isinstance(result, Gathering) or result.credits_per_day >= 0
+    if isinstance(result, Pace):
+        assert result.spent == pytest.approx(spending(history, V, NOW - 7 * D, NOW))
+        assert result.credits_per_day * result.days == pytest.approx(result.spent)
 
 
 @given(st.lists(st.integers(min_value=30, max_value=12 * 60), min_size=1, max_size=40), amounts)
