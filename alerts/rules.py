@@ -9,9 +9,7 @@ from enum import StrEnum
 
 from minimax_api import AccountInfo, Features
 from minimax_api.parsing import Number
-
-SAME_BATCH = timedelta(minutes=10)
-"""End times this close are one batch: upstream's end times wobble by seconds between reads."""
+from usage.snapshot import SAME_BATCH
 
 
 class ExpiryKind(StrEnum):

@@ -18,9 +18,10 @@ from minimax_api import (
 )
 from minimax_api.problems import describe
 from state import StoreUnavailable
-from usage.forecast import PACE_WINDOW, Pool, Snapshot, snapshot_of
 from usage.history import History
 from usage.outlook import Outlook, outlook
+from usage.pace import PACE_WINDOW
+from usage.snapshot import Pool, Snapshot, snapshot_of
 
 from .notices import TOKEN_SUBJECT, Expiry, ExpiryItem, Notice, Readable, Unreadable, make_nonce
 from .rules import SAME_BATCH, ExpiryKind, plan, subjects

@@ -6,8 +6,8 @@ with 90 days of one account's history in SQLite and in PostgreSQL.
 
 Render: `render_chart` in this process, for `--days` of history kept hourly (every check of
 the last 2 days, ~2,250 points for 90 days: denser than the bot keeps) and kept as the bot
-keeps it (forecast.thin: ~460 points), after one warm-up each. "data" is `usage_chart`, the
-pace and forecast the chart shows, which runs on the bot's event loop.
+keeps it (retention.thin: ~460 points), after one warm-up each. "data" is the outlook (the
+pace and forecast the chart shows) and `usage_chart`, which run on the bot's event loop.
 
 End to end: the bot's database gets the account's thinned history before the bot starts;
 `/usage days:90` is then injected `--count` times, one at a time. "first" is the deferral,
@@ -37,11 +37,14 @@ from bench.common import (
     rig,
     table,
 )
-from render.chart import render_chart, usage_chart
+from render.chart import usage_chart
+from render.chart_draw import render_chart
 from state import open_database, parse_database_url
 from tests.support.discord_stub import DiscordStub, Injected
-from usage.forecast import HOURLY_AFTER, Batch, Pool, Snapshot, thin
 from usage.history import History
+from usage.outlook import outlook
+from usage.retention import HOURLY_AFTER, thin
+from usage.snapshot import Batch, Pool, Snapshot
 
 STEP = timedelta(minutes=30)
 """How often the history's account was checked (CHECK_INTERVAL_MINUTES' default)."""
@@ -119,9 +122,9 @@ def render_rows(renders: int, days: int) -> list[list[object]]:
             data = usage_chart(
                 history,
                 Pool.VIDEO,
+                outlook(history, Pool.VIDEO, now, timedelta(days=7)),
                 now,
                 title="Usage · acct0",
-                window=timedelta(days=7),
                 since=now - timedelta(days=days),
             )
             built = time.perf_counter()

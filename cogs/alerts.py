@@ -18,7 +18,7 @@ from alerts.notices import TOKEN_SUBJECT, Digest, Notice, digest_notice
 from alerts.store import AlertStore
 from alerts.watcher import CheckReport, Watcher
 from core import replies
-from core.usage import usage_report
+from core.usage_report import usage_report
 from render import limits
 from render.alerts import REF, AlertMessage, alert_message, refs_in, sample_notice
 from render.alerts_status import not_leading_embed, report_embed, status_embed, status_off

@@ -17,8 +17,8 @@ from minimax_api import AccountInfo, Features
 from minimax_api.problems import Problem
 from render.credits import credits_embed, summary_embeds
 from state import StoreUnavailable
-from usage.forecast import Snapshot, snapshot_of
 from usage.outlook import Outlook
+from usage.snapshot import Snapshot, snapshot_of
 
 if TYPE_CHECKING:
     from bot import MiniMaxBot

@@ -11,7 +11,7 @@ from discord.ext import commands
 
 from core import replies
 from core.lookup import account_choices, pick_account_problem
-from core.usage import usage_report
+from core.usage_report import usage_report
 
 if TYPE_CHECKING:
     from bot import MiniMaxBot

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
-import discord
+if TYPE_CHECKING:
+    import discord
 
 TITLE = 256
 DESCRIPTION = 4096
@@ -27,7 +29,10 @@ def clip(text: str, limit: int) -> str:
 
 def safe(text: str, limit: int | None = None) -> str:
     """Upstream or user text made inert: no markdown, no mentions; clipped when asked."""
-    cleaned = discord.utils.escape_mentions(discord.utils.escape_markdown(text))
+    # Imported here, not at the top: the chart clips with this module and stays Discord-free.
+    from discord.utils import escape_markdown, escape_mentions
+
+    cleaned = escape_mentions(escape_markdown(text))
     cleaned = cleaned.replace("\n", " ").strip()
     return clip(cleaned, limit) if limit else cleaned
 

@@ -7,8 +7,9 @@ from datetime import datetime, timedelta
 
 import discord
 
-from usage.forecast import Gathering, Pool, Snapshot
 from usage.outlook import Outlook
+from usage.pace import Gathering
+from usage.snapshot import Pool, Snapshot
 
 from . import limits
 from .fmt import amount, relative_and_full, stamp
@@ -18,10 +19,6 @@ CHART_FILE = "usage.png"
 MAX_BATCH_LINES = 10
 NONE_YET = "No usage history yet."
 POOL_WORDS = {Pool.VIDEO: "video/image credits", Pool.AUDIO: "audio credits"}
-
-
-def _about(value: float) -> str:
-    return amount(round(value)) if value >= 10 else amount(round(value, 1))
 
 
 def outlook_line(o: Outlook) -> str:
@@ -35,15 +32,15 @@ def outlook_line(o: Outlook) -> str:
         ready = o.pace.ready_at if isinstance(o.pace, Gathering) else None
         when = f", forecast {stamp(ready)}" if ready else ""
         return f"{prefix}Still gathering usage history (since {stamp(since)}{when})."
-    pace = (
-        f"At your pace (≈ {_about(o.pace.credits_per_day)} {words}/day over {o.pace.days:.0f} days)"
-    )
+    per_day = amount(o.pace.credits_per_day, whole_from=10)
+    pace = f"At your pace (≈ {per_day} {words}/day over {o.pace.days:.0f} days)"
     unused = o.forecast.total_unused
     if unused < 0.5:
         text = f"{pace}, all of them will be used in time."
     else:
         first = f" {stamp(o.first_loss)}" if o.first_loss else ""
-        text = f"{pace}, about **{_about(unused)}** credits will expire unused{first}."
+        lost = amount(unused, whole_from=10)
+        text = f"{pace}, about **{lost}** credits will expire unused{first}."
     if o.forecast.runs_out_at is not None:
         text += f" The balance runs out {stamp(o.forecast.runs_out_at)}."
     return prefix + text
@@ -54,9 +51,11 @@ def pace_words(o: Outlook) -> str:
     pool = "audio" if o.pool is Pool.AUDIO else "video/image"
     if o.forecast is None or isinstance(o.pace, Gathering):
         return f"{pool}: gathering history"
-    text = f"{pool}: ≈ {_about(o.pace.credits_per_day)}/day"
+    text = f"{pool}: ≈ {amount(o.pace.credits_per_day, whole_from=10)}/day"
     unused = o.forecast.total_unused
-    return text + (f", ~{_about(unused)} to expire unused" if unused >= 0.5 else ", none wasted")
+    return text + (
+        f", ~{amount(unused, whole_from=10)} to expire unused" if unused >= 0.5 else ", none wasted"
+    )
 
 
 def batch_lines(o: Outlook) -> list[str]:
@@ -66,7 +65,7 @@ def batch_lines(o: Outlook) -> list[str]:
     lines = []
     for b in o.forecast.batches[:MAX_BATCH_LINES]:
         fate = (
-            f"about **{_about(b.unused)}** unused"
+            f"about **{amount(b.unused, whole_from=10)}** unused"
             if b.unused >= 0.5
             else f"used up {stamp(b.used_up_at)}"
             if b.used_up_at
@@ -85,14 +84,15 @@ def account_digest(latest: Snapshot | None, outlooks: Sequence[Outlook], now: da
     """An account in the digest: its balance, what expires within 7 days, the forecast."""
     if latest is None:
         return NONE_YET
-    balance = f"**{_about(latest.video)}** video/image · **{_about(latest.audio)}** audio credits"
+    video, audio = amount(latest.video, whole_from=10), amount(latest.audio, whole_from=10)
+    balance = f"**{video}** video/image · **{audio}** audio credits"
     soon = sorted(
         (b for b in latest.batches if now < b.ends_at <= now + timedelta(days=7)),
         key=lambda b: b.ends_at,
     )
     lines = [balance]
     lines += [
-        f"⏳ **{_about(b.amount)}** {POOL_WORDS[b.kind]} expire {stamp(b.ends_at)}"
+        f"⏳ **{amount(b.amount, whole_from=10)}** {POOL_WORDS[b.pool]} expire {stamp(b.ends_at)}"
         for b in soon[:MAX_BATCH_LINES]
     ]
     if not soon:
@@ -114,7 +114,7 @@ def usage_embeds(
     """The /usage answer (and the digest's): spending, pace and forecast, one field per
     account when several are summed, the chart as the first embed's image."""
     spent_text = " · ".join(
-        f"**{_about(value)}** {POOL_WORDS[pool]}" for pool, value in spent.items()
+        f"**{amount(value, whole_from=10)}** {POOL_WORDS[pool]}" for pool, value in spent.items()
     )
     lines = [f"Spent in the last {days} days: {spent_text or 'nothing recorded yet'}."]
     if not outlooks:

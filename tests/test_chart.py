@@ -10,9 +10,11 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from render import chart
-from render.chart import CARD, ChartData, Expiry, alt_text, render_chart, usage_chart
-from usage.forecast import Batch, Pool, Snapshot
+from render import chart_draw
+from render.chart import ChartData, Expiry, captions, usage_chart
+from render.chart_draw import CARD, render_chart
+from usage.outlook import outlook
+from usage.snapshot import Batch, Pool, Snapshot
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -47,8 +49,17 @@ def example_history(now: datetime = NOW) -> list[Snapshot]:
     return snaps
 
 
+def chart_of(history: list[Snapshot], pool: Pool, title: str = "x") -> ChartData:
+    """The chart of `history` with its outlook, as /usage draws it."""
+    return usage_chart(history, pool, outlook(history, pool, NOW), NOW, title=title)
+
+
+def alt_text(data: ChartData, limit: int = 1024) -> str:
+    return captions(data, limit).alt_text
+
+
 def example_chart() -> ChartData:
-    return usage_chart(example_history(), Pool.VIDEO, NOW, title="Video/image credits · 123456")
+    return chart_of(example_history(), Pool.VIDEO, title="Video/image credits · 123456")
 
 
 def write_example(target: Path) -> str:
@@ -96,26 +107,27 @@ def test_the_chart_is_a_small_opaque_png() -> None:
 
 def test_it_is_drawn_on_the_card_with_a_border() -> None:
     image = decode(render_chart(example_chart()))
-    assert image.getpixel((0, 0)) == chart._rgb(chart.BORDER)
-    assert image.getpixel((image.width - 1, image.height // 2)) == chart._rgb(chart.BORDER)
-    assert image.getpixel((5, 5)) == chart._rgb(CARD)
+    border = chart_draw._rgb(chart_draw.BORDER)
+    assert image.getpixel((0, 0)) == border
+    assert image.getpixel((image.width - 1, image.height // 2)) == border
+    assert image.getpixel((5, 5)) == chart_draw._rgb(CARD)
     colours = {colour for _, colour in image.getcolors(maxcolors=1 << 16) or []}
-    for line in (chart.BALANCE, chart.PROJECTED, chart.EXPIRY):
-        assert chart._rgb(line) in colours, line
+    for line in (chart_draw.BALANCE, chart_draw.PROJECTED, chart_draw.EXPIRY):
+        assert chart_draw._rgb(line) in colours, line
 
 
 def test_text_reads_well_on_the_card() -> None:
-    for name, colour in chart.TEXT_COLOURS.items():
+    for name, colour in chart_draw.TEXT_COLOURS.items():
         assert contrast(colour, CARD) >= 4.5, name
 
 
 def test_lines_stand_out_from_the_card() -> None:
-    for name, colour in chart.LINE_COLOURS.items():
+    for name, colour in chart_draw.LINE_COLOURS.items():
         assert contrast(colour, CARD) >= 3, name  # WCAG's minimum for graphics
 
 
 def test_the_card_stands_out_on_both_discord_themes() -> None:
-    assert contrast(chart.BORDER, DARK_THEME) >= 3
+    assert contrast(chart_draw.BORDER, DARK_THEME) >= 3
     assert contrast(CARD, LIGHT_THEME) >= 3
 
 
@@ -190,9 +202,16 @@ def test_alt_text_says_what_is_shown_the_balance_pace_and_what_expires() -> None
     assert "At this pace 188 video/image credits expire unused." in text
 
 
+def test_the_summary_line_says_the_same_in_short() -> None:
+    summary = captions(example_chart()).summary
+    assert summary == "Balance 305 · spending 11.7/day · 188 will expire unused"
+    gathering = chart_of(example_history()[-10:], Pool.VIDEO)
+    assert captions(gathering).summary == "Balance 305 · pace: after 24 h of history"
+
+
 def test_alt_text_while_gathering() -> None:
     history = example_history()[-10:]
-    data = usage_chart(history, Pool.VIDEO, NOW, title="Video/image credits · 1")
+    data = chart_of(history, Pool.VIDEO, title="Video/image credits · 1")
     assert data.per_day is None and data.projected == ()
     assert all(e.unused is None for e in data.expiries)
     text = alt_text(data)
@@ -229,18 +248,18 @@ def test_usage_chart_merges_batches_ending_together_and_keeps_credits_without_an
         half = 50 + h / 2
         batches = (Batch(Pool.VIDEO, half, ends), Batch(Pool.VIDEO, half, ends))
         history.append(Snapshot(at(-h), 2 * half + 20, 7.0, batches))
-    data = usage_chart(history, Pool.VIDEO, NOW, title="x")
+    data = chart_of(history, Pool.VIDEO)
     assert data.per_day == pytest.approx(24)
     assert data.expiries == (Expiry(ends, 100, pytest.approx(76)),)
     assert data.projected[0] == (NOW, 120)
     at_end = [v for t, v in data.projected if t == ends]
     assert (max(at_end), data.projected[-1]) == (pytest.approx(96), (ends, 20))
-    audio = usage_chart(history, Pool.AUDIO, NOW, title="x")
+    audio = chart_of(history, Pool.AUDIO)
     assert (audio.balance, audio.per_day, audio.expiries) == (7, 0, ())
 
 
 def test_usage_chart_of_an_audio_pool_with_no_history() -> None:
-    data = usage_chart([], Pool.AUDIO, NOW, title="Audio credits · 1")
+    data = chart_of([], Pool.AUDIO, title="Audio credits · 1")
     assert (data.history, data.expiries, data.projected, data.per_day) == ((), (), (), None)
     assert data.unit == "audio credits"
     assert "no audio credits balance recorded yet" in alt_text(data)
@@ -253,7 +272,7 @@ def test_the_example_can_be_written(tmp_path: Path) -> None:
 
 
 def test_chart_imports_nothing_of_discord() -> None:
-    code = "import sys, render.chart; print('discord' in sys.modules)"
+    code = "import sys, render.chart_draw; print('discord' in sys.modules)"
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     )

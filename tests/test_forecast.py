@@ -14,20 +14,10 @@ from hypothesis import strategies as st
 
 from minimax_api import parse_features
 from tests.support.upstream import sample_features
-from usage.forecast import (
-    Batch,
-    Gathering,
-    Pace,
-    Pool,
-    Snapshot,
-    forecast,
-    pace,
-    projected,
-    snapshot_of,
-    spend_order,
-    spending,
-    thin,
-)
+from usage.forecast import forecast, projected, spend_order
+from usage.pace import Gathering, Pace, pace, spending
+from usage.retention import thin
+from usage.snapshot import Batch, Pool, Snapshot, snapshot_of
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 ROOT = Path(__file__).resolve().parent.parent
@@ -226,7 +216,7 @@ def test_without_spending_everything_expires() -> None:
 
 
 def test_projected_balance_falls_with_spending_and_drops_at_expiry() -> None:
-    points = projected([vb(100, NOW + 3 * D), vb(200, NOW + 10 * D)], 12, NOW)
+    points = projected(forecast([vb(100, NOW + 3 * D), vb(200, NOW + 10 * D)], 12, NOW), NOW)
     assert points == [
         (NOW, 300),
         (NOW + 3 * D, pytest.approx(264)),
@@ -234,8 +224,8 @@ def test_projected_balance_falls_with_spending_and_drops_at_expiry() -> None:
         (NOW + 10 * D, pytest.approx(116)),
         (NOW + 10 * D, 0),
     ]
-    assert projected([], 12, NOW) == []
-    assert projected([vb(12, NOW + D), vb(12, NOW + 10 * D)], 12, NOW) == [
+    assert projected(forecast([], 12, NOW), NOW) == []
+    assert projected(forecast([vb(12, NOW + D), vb(12, NOW + 10 * D)], 12, NOW), NOW) == [
         (NOW, 24),
         (NOW + D, 12),
         (NOW + 2 * D, 0),
@@ -327,7 +317,7 @@ def test_a_faster_pace_never_leaves_more_unused(batches: list[Batch], a: float, 
 @given(batch_lists, rates)
 def test_projection_agrees_with_the_forecast(batches: list[Batch], per_day: float) -> None:
     result = forecast(batches, per_day, NOW)
-    points = projected(batches, per_day, NOW)
+    points = projected(result, NOW)
     if not result.batches:
         assert points == []
         return
@@ -355,11 +345,20 @@ def test_a_top_up_never_raises_the_pace(
 
 
 @given(steps)
-def test_spending_is_never_negative(items: list[tuple[int, float]]) -> None:
+def test_the_balance_moves_only_by_spending_and_top_ups(items: list[tuple[int, float]]) -> None:
+    """Without batches nothing expires: every fall of the balance is spent and every rise a
+    top-up, so first - spent + topped up == last; the pace is that spending over its window."""
     history = history_of(items)
-    assert spending(history, V, NOW - 30 * D, NOW) >= 0
+    spent = spending(history, V, history[0].at, NOW)
+    topped_up = sum(max(0.0, b.video - a.video) for a, b in pairwise(history))
+    assert spent >= 0
+    assert history[0].video - spent + topped_up == pytest.approx(
+        history[-1].video, rel=1e-9, abs=1e-6
+    )
     result = pace(history, V, NOW)
-    assert isinstance(result, Gathering) or result.credits_per_day >= 0
+    if isinstance(result, Pace):
+        assert result.spent == pytest.approx(spending(history, V, NOW - 7 * D, NOW))
+        assert result.credits_per_day * result.days == pytest.approx(result.spent)
 
 
 @given(st.lists(st.integers(min_value=30, max_value=12 * 60), min_size=1, max_size=40), amounts)
@@ -440,7 +439,8 @@ def test_json_round_trip(s: Snapshot) -> None:
 
 
 def test_usage_imports_nothing_of_discord() -> None:
-    code = "import sys, usage.forecast; print('discord' in sys.modules)"
+    modules = "usage.snapshot, usage.pace, usage.forecast, usage.retention, usage.outlook"
+    code = f"import sys, {modules}; print('discord' in sys.modules)"
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     )

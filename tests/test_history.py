@@ -1,4 +1,4 @@
-"""Usage history in both databases: recording, reading back, thinning like forecast.thin."""
+"""Usage history in both databases: recording, reading back, thinning like retention.thin."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import random
 from datetime import UTC, datetime, timedelta
 
 from state import Database
-from usage.forecast import Batch, Pool, Snapshot, thin
 from usage.history import History
+from usage.retention import thin
+from usage.snapshot import Batch, Pool, Snapshot
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 

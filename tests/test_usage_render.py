@@ -12,8 +12,8 @@ from alerts.rules import ExpiryKind
 from render.alerts import notice_embed
 from render.usage import account_digest, outlook_line, pace_words, usage_embeds
 from tests.support.checks import message_problems
-from usage.forecast import Batch, Pool, Snapshot
 from usage.outlook import combine, outlook
+from usage.snapshot import Batch, Pool, Snapshot
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 WEEK = timedelta(days=7)

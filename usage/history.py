@@ -8,12 +8,12 @@ from datetime import UTC, datetime, timedelta
 
 from state import Database
 
-from .forecast import DAILY_AFTER, HOURLY_AFTER, KEEP, Pool, Snapshot
 from .outlook import Outlook, outlook
+from .retention import DAILY_AFTER, HISTORY_KEPT, HOURLY_AFTER
+from .snapshot import Pool, Snapshot
+from .units import DAY, HOUR
 
-HOUR, DAY = 3600, 86400
-
-# The same buckets as forecast.thin, in SQL: a bucket is in the daily (hourly) zone once it
+# The same buckets as retention.thin, in SQL: a bucket is in the daily (hourly) zone once it
 # ended before the daily (hourly) line, and keeps only its latest snapshot. Zones are plain
 # ranges of `at` and the later row is looked for in the same bucket only, so both databases
 # use the primary key (account, at) instead of scanning the account's whole history.
@@ -70,28 +70,33 @@ class History:
         return None if oldest is None else datetime.fromtimestamp(int(oldest), tz=UTC)
 
     async def thin(self, now: datetime, since: datetime | None = None) -> int:
-        """Drop what forecast.thin would: older than 90 days, and all but the latest of each
+        """Drop what retention.thin would: older than 90 days, and all but the latest of each
         hour (day) that ended over 2 (14) days ago. With `since` (the last thinning), only
         the buckets that crossed a line after it are looked at: thinning every hour then
         reads a day's worth of rows, not 90. Returns how many rows went."""
         stamp = int(now.timestamp())
-        daily_cut = (stamp - int(DAILY_AFTER.total_seconds())) // DAY * DAY
-        hourly_cut = (stamp - int(HOURLY_AFTER.total_seconds())) // HOUR * HOUR
-        band = 0 if since is None else int((since - timedelta(days=1)).timestamp())
+        day, hour = _seconds(DAY), _seconds(HOUR)
+        daily_cut = (stamp - _seconds(DAILY_AFTER)) // day * day
+        hourly_cut = (stamp - _seconds(HOURLY_AFTER)) // hour * hour
+        band = 0 if since is None else int((since - DAY).timestamp())
         async with self.db.transaction() as tx:
             gone = await tx.execute(
-                "DELETE FROM snapshots WHERE at < $1", stamp - int(KEEP.total_seconds())
+                "DELETE FROM snapshots WHERE at < $1", stamp - _seconds(HISTORY_KEPT)
             )
             gone += await tx.execute(
                 "DELETE FROM snapshots WHERE at >= $1 AND at < $2 AND "
-                + _LATER_IN_SAME.format(size=DAY),
-                band - int(DAILY_AFTER.total_seconds()),
+                + _LATER_IN_SAME.format(size=day),
+                band - _seconds(DAILY_AFTER),
                 daily_cut,
             )
             gone += await tx.execute(
                 "DELETE FROM snapshots WHERE at >= $1 AND at < $2 AND "
-                + _LATER_IN_SAME.format(size=HOUR),
-                max(daily_cut, band - int(HOURLY_AFTER.total_seconds())),
+                + _LATER_IN_SAME.format(size=hour),
+                max(daily_cut, band - _seconds(HOURLY_AFTER)),
                 hourly_cut,
             )
         return gone
+
+
+def _seconds(span: timedelta) -> int:
+    return int(span.total_seconds())

@@ -7,7 +7,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from .forecast import PACE_WINDOW, Forecast, Gathering, Pace, Pool, Snapshot, forecast, pace
+from .forecast import Forecast, forecast
+from .pace import PACE_WINDOW, Gathering, Pace, pace
+from .snapshot import Pool, Snapshot, in_time_order
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,7 @@ def outlook(
     None when the account has nothing of that pool and never had."""
     if not history:
         return None
-    ordered = sorted(history, key=lambda s: s.at)
+    ordered = in_time_order(history)
     latest = ordered[-1]
     if (
         not latest.total(pool)
@@ -57,7 +59,7 @@ def outlook(
 def combine(histories: Mapping[str, Sequence[Snapshot]]) -> list[Snapshot]:
     """The history of several accounts as one: at each moment any of them was read, the sum
     of every account's latest snapshot until then (their batches side by side)."""
-    ordered = {a: sorted(h, key=lambda s: s.at) for a, h in histories.items() if h}
+    ordered = {a: in_time_order(h) for a, h in histories.items() if h}
     moments = sorted({s.at for h in ordered.values() for s in h})
     combined: list[Snapshot] = []
     position = dict.fromkeys(ordered, -1)

@@ -16,8 +16,8 @@ from tests.e2e.conftest import StartBot, embeds_of, final_messages
 from tests.e2e.test_alerts_process import FAST, ticks
 from tests.support.discord_stub import DiscordStub, Injected
 from tests.support.upstream import FakeUseapi, sample_features
-from usage.forecast import Batch, Pool, Snapshot
 from usage.history import History
+from usage.snapshot import Batch, Pool, Snapshot
 
 MAX_FILE = 10 * 1024 * 1024  # Discord's attachment limit for a bot without boosts
 

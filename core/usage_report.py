@@ -10,29 +10,34 @@ from datetime import datetime, timedelta
 
 import discord
 
-from render.chart import alt_text, render_chart, usage_chart
+from render.chart import captions, usage_chart
+from render.chart_draw import render_chart
 from render.usage import CHART_FILE, account_digest, outlook_line, usage_embeds
-from usage.forecast import Pool, Snapshot, spending
 from usage.history import History
-from usage.outlook import combine, outlook
+from usage.outlook import Outlook, combine, outlook
+from usage.pace import spending
+from usage.snapshot import Pool, Snapshot
 
 
 async def chart_file(
     history: Sequence[Snapshot],
     pools: Sequence[Pool],
+    outlooks: Sequence[Outlook],
     now: datetime,
     *,
     title: str,
-    window: timedelta,
     since: datetime,
 ) -> discord.File | None:
-    """The chart of the video/image pool (or the only pool there is), alt text included."""
+    """The chart of the video/image pool (or the only pool there is) with its outlook from
+    `outlooks`, alt text included."""
     if not history:
         return None
     pool = Pool.VIDEO if Pool.VIDEO in pools or not pools else pools[0]
-    data = usage_chart(history, pool, now, title=title, window=window, since=since)
+    shown = next((o for o in outlooks if o.pool is pool), None)
+    data = usage_chart(history, pool, shown, now, title=title, since=since)
     png = await asyncio.to_thread(render_chart, data)  # tens of ms: off the event loop
-    return discord.File(io.BytesIO(png), filename=CHART_FILE, description=alt_text(data))
+    alt_text = captions(data).alt_text
+    return discord.File(io.BytesIO(png), filename=CHART_FILE, description=alt_text)
 
 
 async def usage_report(
@@ -56,7 +61,7 @@ async def usage_report(
     outlooks = [o for p in pools if (o := outlook(total, p, now, window))]
     if title is None:
         title = f"Usage · {names[0]}" if len(names) == 1 else f"Usage · {len(names)} accounts"
-    chart = await chart_file(total, pools, now, title=title, window=window, since=since)
+    chart = await chart_file(total, pools, outlooks, now, title=title, since=since)
     per_account = []
     if digest or len(names) > 1:
         for name, own in histories.items():
