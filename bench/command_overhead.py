@@ -13,7 +13,7 @@ Every command is first claimed in the database (replicas answer each interaction
 With both backends, two bots run side by side, each with its own loopback servers and
 database, and take turns: command by command one at a time, in half bursts (ABBA) in flight,
 so that a busier moment of the machine weighs on both alike. PostgreSQL is a throw-away
-local cluster (tests/support/postgres.py), reached over TCP.
+local cluster (testbed/postgres.py), reached over TCP.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 
 from bench.common import (
-    BACKEND_NAMES,
     Rig,
     backend_option,
     chosen_backends,
@@ -35,7 +34,8 @@ from bench.common import (
     rig,
     table,
 )
-from tests.support.discord_stub import Injected
+from testbed.databases import BACKEND_NAMES
+from testbed.discord_stub import Injected
 
 Done = tuple[str, Injected]  # the account asked about ("" when cached), and the interaction
 

@@ -16,13 +16,11 @@ from typing import Any
 
 import aiohttp
 
-from tests.support.discord_stub import DiscordStub
-from tests.support.postgres import PostgresServer, PostgresUnavailable
-from tests.support.process import DISCORD_TOKEN, BotProcess, base_env
-from tests.support.upstream import TOKEN, FakeUseapi, Seen
-
-BACKENDS = ("sqlite", "postgresql")
-BACKEND_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+from testbed.databases import BACKENDS
+from testbed.discord_stub import DiscordStub
+from testbed.postgres import PostgresServer, PostgresUnavailable
+from testbed.process import DISCORD_TOKEN, BotProcess, base_env
+from testbed.upstream import TOKEN, FakeUseapi, Seen
 
 
 class RemoteUseapi:
@@ -42,7 +40,7 @@ class RemoteUseapi:
 
     async def start(self) -> None:
         self.proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "tests.support.upstream",
+            sys.executable, "-m", "testbed.upstream",
             "--latency", str(self.latency), "--accounts", str(self.accounts),
             stdout=asyncio.subprocess.PIPE,
         )  # fmt: skip
@@ -80,7 +78,7 @@ def chosen_backends(option: str) -> list[str]:
 
 @asynccontextmanager
 async def postgres_for(backends: Sequence[str]) -> AsyncIterator[PostgresServer | None]:
-    """One throw-away PostgreSQL cluster (tests/support/postgres.py: in RAM where it can be,
+    """One throw-away PostgreSQL cluster (testbed/postgres.py: in RAM where it can be,
     fsync off) for the whole benchmark when it runs on PostgreSQL; None otherwise."""
     if "postgresql" not in backends:
         yield None

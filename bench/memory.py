@@ -23,9 +23,9 @@ from datetime import UTC, datetime
 from bench.common import rig, rss_mb, table
 from bench.sweep import healthz
 from bench.usage import kept_history, seed, usage_once
-from tests.support.discord_stub import CHANNEL_ID
-from tests.support.process import free_port
-from tests.support.upstream import sample_features
+from testbed.discord_stub import CHANNEL_ID
+from testbed.process import free_port
+from testbed.upstream import sample_features
 
 
 async def last_check(port: int, after: str | None) -> dict:

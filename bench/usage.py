@@ -28,7 +28,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bench.common import (
-    BACKEND_NAMES,
     Rig,
     backend_option,
     chosen_backends,
@@ -39,7 +38,8 @@ from bench.common import (
 )
 from render.chart import render_chart, usage_chart
 from state import open_database, parse_database_url
-from tests.support.discord_stub import DiscordStub, Injected
+from testbed.databases import BACKEND_NAMES
+from testbed.discord_stub import DiscordStub, Injected
 from usage.forecast import HOURLY_AFTER, Batch, Pool, Snapshot, thin
 from usage.history import History
 

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from minimax_api import parse_features
-from tests.support.upstream import sample_features
+from testbed.upstream import sample_features
 from usage.forecast import (
     Batch,
     Gathering,

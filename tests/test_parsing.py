@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from minimax_api import model_name, parse_accounts, parse_features
-from tests.support.upstream import SAMPLE_PATH, account_entry, sample_features
+from testbed.upstream import SAMPLE_PATH, account_entry, sample_features
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 

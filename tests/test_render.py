@@ -11,8 +11,8 @@ from minimax_api.problems import Problem, describe
 from render import limits
 from render.credits import credits_embed, summary_embeds
 from render.models import models_embeds
+from testbed.upstream import sample_features
 from tests.support.checks import message_problems
-from tests.support.upstream import sample_features
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 HOSTILE = "@everyone <@&123> **bold** `code` " + "x" * 5000

@@ -12,7 +12,7 @@ import pytest
 
 from settings import SettingsError, interval_warnings, load_settings
 from state import SqliteTarget
-from tests.support.upstream import FakeUseapi, Fault, sample_features
+from testbed.upstream import FakeUseapi, Fault, sample_features
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = {"DISCORD_TOKEN": "d" * 30, "USEAPI_TOKEN": "u" * 30}

@@ -21,7 +21,7 @@ from aiohttp import web
 
 from .waiting import Changes
 
-SAMPLE_PATH = Path(__file__).parent.parent / "fixtures" / "features_sample.json"
+SAMPLE_PATH = Path(__file__).parent / "features_sample.json"  # useapi.net's documented sample
 TOKEN = "useapi-test-token-0123456789"
 
 HTML_502 = "<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>"

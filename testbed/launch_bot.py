@@ -12,7 +12,7 @@ from pathlib import Path
 import discord
 import yarl
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 if __name__ == "__main__":
     api_base, gateway, *rest = sys.argv[1:]

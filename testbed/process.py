@@ -1,6 +1,6 @@
 """The real bot as a child process against the loopback servers, for the tests and the benchmarks.
 
-`BotProcess` runs the unmodified `bot.py` through tests/e2e/launch_bot.py, which points
+`BotProcess` runs the unmodified `bot.py` through testbed/launch_bot.py, which points
 discord.py at the Discord stand-in; `base_env` is the least a bot needs to start there.
 """
 
@@ -17,7 +17,7 @@ from typing import Protocol
 from .discord_stub import DiscordStub
 
 DISCORD_TOKEN = "discord-test-token-abcdefghijklmnop"
-LAUNCHER = Path(__file__).resolve().parents[1] / "e2e" / "launch_bot.py"
+LAUNCHER = Path(__file__).resolve().parent / "launch_bot.py"
 
 
 class Upstream(Protocol):
