@@ -26,6 +26,7 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 
 from bench.common import (
+    RemoteUseapi,
     Rig,
     backend_option,
     chosen_backends,
@@ -51,7 +52,7 @@ class Case:
     first: list[float] = field(default_factory=list)  # ms, filled in at the end
     final: list[float] = field(default_factory=list)
 
-    def measure(self, r: Rig) -> None:
+    def measure(self, r: Rig[RemoteUseapi]) -> None:
         self.first = [(i.calls[0].at - i.at) * 1000 for _, i in self.done]
         self.final = [(i.calls[-1].at - i.at - upstream_time(r, a)) * 1000 for a, i in self.done]
 
@@ -68,13 +69,13 @@ class Case:
         ]
 
 
-async def one(rig_: Rig, account: str) -> Done:
+async def one(rig_: Rig[RemoteUseapi], account: str) -> Done:
     item = await rig_.stub.inject("credits", {"account": account})
     await rig_.stub.wait_for(item.final_messages, within=30)
     return account, item
 
 
-def upstream_time(r: Rig, account: str) -> float:
+def upstream_time(r: Rig[RemoteUseapi], account: str) -> float:
     """How long the loopback useapi.net took for this account's features, L and its jitter."""
     return sum(s.served_in for s in r.upstream.feature_calls(account))
 
@@ -85,7 +86,7 @@ async def timed(case: Case, work: Callable[[], Awaitable[list[Done]]]) -> None:
     case.wall += time.perf_counter() - started
 
 
-async def measure(rigs: dict[str, Rig], count: int, inflight: int) -> list[Case]:
+async def measure(rigs: dict[str, Rig[RemoteUseapi]], count: int, inflight: int) -> list[Case]:
     """The three cases, the backends taking turns (ABBA) within each."""
     backends = list(rigs)
     fresh = {b: iter(f"acct{i}" for i in range(1, count * 2 + 1)) for b in backends}
@@ -157,11 +158,11 @@ def comparison(cases: list[Case]) -> str:
 async def run(count: int, latency: float, inflight: int, backends: list[str]) -> str:
     accounts = count * 2 + 1
     async with postgres_for(backends) as postgres, AsyncExitStack() as stack:
-        rigs: dict[str, Rig] = {}
+        rigs: dict[str, Rig[RemoteUseapi]] = {}
         for b in backends:
             server = postgres if b == "postgresql" else None
             rigs[b] = await stack.enter_async_context(
-                rig(latency, remote_accounts=accounts, postgres=server)
+                rig(RemoteUseapi(latency, accounts), postgres=server)
             )
         bots = [r.bot(USEAPI_ACCOUNTS="acct0", USEAPI_MAX_RPS="100000") for r in rigs.values()]
         try:

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Generic, TypeVar
 
 import aiohttp
 
@@ -94,9 +94,12 @@ async def postgres_for(backends: Sequence[str]) -> AsyncIterator[PostgresServer 
         await asyncio.to_thread(server.stop)
 
 
+Upstream = TypeVar("Upstream", FakeUseapi, RemoteUseapi)
+
+
 @dataclass
-class Rig:
-    upstream: FakeUseapi
+class Rig(Generic[Upstream]):
+    upstream: Upstream
     stub: DiscordStub
     workdir: Path
     database_url: str
@@ -113,13 +116,10 @@ class Rig:
 
 @asynccontextmanager
 async def rig(
-    latency: float = 0.0, *, remote_accounts: int = 0, postgres: PostgresServer | None = None
-) -> AsyncIterator[Rig]:
-    """Loopback servers and an empty database: a new database on `postgres` when given, else
-    an SQLite file. With `remote_accounts`, useapi.net runs in its own process."""
-    upstream: Any = (
-        RemoteUseapi(latency, remote_accounts) if remote_accounts else FakeUseapi(latency=latency)
-    )
+    upstream: Upstream, *, postgres: PostgresServer | None = None
+) -> AsyncIterator[Rig[Upstream]]:
+    """`upstream` (not started yet), the Discord stand-in and an empty database: a new
+    database on `postgres` when given, else an SQLite file."""
     stub = DiscordStub(DISCORD_TOKEN)
     await upstream.start()
     await stub.start()

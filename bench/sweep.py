@@ -32,7 +32,7 @@ from testbed.databases import BACKEND_NAMES
 from testbed.discord_stub import CHANNEL_ID
 from testbed.postgres import PostgresServer
 from testbed.process import free_port
-from testbed.upstream import sample_features
+from testbed.upstream import FakeUseapi, sample_features
 
 
 async def healthz(port: int) -> dict:
@@ -48,7 +48,7 @@ async def sweep_once(
     backend: str,
     postgres: PostgresServer | None,
 ) -> list[object]:
-    async with rig(latency, postgres=postgres) as r:
+    async with rig(FakeUseapi(latency=latency), postgres=postgres) as r:
         names = [f"acct{i:04d}" for i in range(size)]
         payload = sample_features(batches_in_hours=[500], audio_in_hours=[600])
         for name in names:

@@ -9,7 +9,8 @@ import runpy
 import sys
 from pathlib import Path
 
-import discord
+import discord.gateway
+import discord.http
 import yarl
 
 ROOT = Path(__file__).resolve().parents[1]

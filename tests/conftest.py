@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import aiohttp
-import discord
+import discord.http
 import pytest
 
 from alerts.store import AlertStore

@@ -62,8 +62,8 @@ def write_example(target: Path) -> str:
 def luminance(colour: str) -> float:
     """WCAG 2 relative luminance of #rrggbb."""
 
-    def channel(c: int) -> float:
-        c = c / 255
+    def channel(value: int) -> float:
+        c = value / 255
         return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
 
     r, g, b = ImageColor.getrgb(colour)[:3]
@@ -231,7 +231,8 @@ def test_usage_chart_merges_batches_ending_together_and_keeps_credits_without_an
         history.append(Snapshot(at(-h), 2 * half + 20, 7.0, batches))
     data = usage_chart(history, Pool.VIDEO, NOW, title="x")
     assert data.per_day == pytest.approx(24)
-    assert data.expiries == (Expiry(ends, 100, pytest.approx(76)),)
+    [expiry] = data.expiries
+    assert (expiry.at, expiry.amount, expiry.unused) == (ends, 100, pytest.approx(76))
     assert data.projected[0] == (NOW, 120)
     at_end = [v for t, v in data.projected if t == ends]
     assert (max(at_end), data.projected[-1]) == (pytest.approx(96), (ends, 20))

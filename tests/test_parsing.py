@@ -111,8 +111,9 @@ def test_times_in_seconds_and_milliseconds_are_the_same_moment() -> None:
         {"creditExpireText": [{"credit": 1, "endTime": int(when.timestamp() * 1000)}]}
     )
     in_s = parse_features({"creditExpireText": [{"credit": 1, "endTime": int(when.timestamp())}]})
-    assert in_ms.credit_batches[0].expires_at == in_s.credit_batches[0].expires_at == when
-    assert in_ms.credit_batches[0].expires_at.tzinfo is UTC
+    expires_at = in_ms.credit_batches[0].expires_at
+    assert expires_at == in_s.credit_batches[0].expires_at == when
+    assert expires_at is not None and expires_at.tzinfo is UTC
 
 
 def test_absurd_times_do_not_raise() -> None:
@@ -124,7 +125,8 @@ def test_absurd_times_do_not_raise() -> None:
 
 def test_active_batches_drop_expired_and_sort_soonest_first() -> None:
     f = parse_features(sample_features(batches_in_hours=[50, -1, 2, 10], now=NOW), fetched_at=NOW)
-    hours = [(b.expires_at - NOW).total_seconds() / 3600 for b in f.active_batches(NOW)]
+    ends = [b.expires_at for b in f.active_batches(NOW)]
+    hours = [(end - NOW).total_seconds() / 3600 for end in ends if end is not None]
     assert hours == pytest.approx([2, 10, 50], abs=0.01)
     assert f.soonest_expiry(NOW) == NOW + timedelta(hours=2)
 

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import discord
 from discord import app_commands
@@ -13,6 +13,9 @@ from discord import app_commands
 from bot import MiniMaxBot
 from testbed.discord_stub import GUILD_ID, DiscordStub, Injected
 from testbed.process import BotProcess
+
+if TYPE_CHECKING:  # only a type: imported on its own at run time it is a circular import
+    from discord.types.interactions import Interaction as InteractionPayload
 
 SLASH_COMMANDS = {"alerts", "credits", "models", "usage"}  # what the bot registers
 
@@ -26,7 +29,8 @@ async def run_command(
     """Dispatch an interaction through discord.py's own command tree and wait for it to end."""
     payload = stub.interaction_payload(name, options, focused=focused)
     item = stub.track(payload)
-    interaction = discord.Interaction(data=payload, state=bot._connection)
+    data = cast("InteractionPayload", payload)  # the stand-in builds it as Discord sends it
+    interaction = discord.Interaction(data=data, state=bot._connection)
     try:
         await bot.tree._call(interaction)
     except app_commands.AppCommandError as exc:
