@@ -40,6 +40,14 @@ def base_env(upstream: Upstream, tmp_path: Path) -> dict[str, str]:
     }
 
 
+def inherited_env() -> dict[str, str]:
+    """This process's environment less the bot's own settings: a developer's DISCORD_,
+    USEAPI_ or ALERT_ variables never reach a bot under test."""
+    return {
+        k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "USEAPI_", "ALERT_"))
+    }
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -66,18 +74,13 @@ class BotProcess:
     async def start(self, *, wait_ready: bool = True) -> None:
         self.stub.ready.clear()
         self.killed = False
-        clean = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("DISCORD_", "USEAPI_", "ALERT_"))
-        }
         log = self.log_path.open("ab")
         self.proc = await asyncio.create_subprocess_exec(
             sys.executable,
             str(LAUNCHER),
             self.stub.api_base,
             self.stub.gateway_url,
-            env={**clean, "PYTHONUNBUFFERED": "1", **self.env},
+            env={**inherited_env(), "PYTHONUNBUFFERED": "1", **self.env},
             cwd=self.log_path.parent,
             stdout=log,
             stderr=asyncio.subprocess.STDOUT,
