@@ -1,1 +1,1 @@
-"""Benchmarks: the real bot process against the loopback useapi.net and Discord of the tests."""
+"""Benchmarks: the real bot process against the loopback useapi.net and Discord of `testbed`."""

@@ -14,7 +14,7 @@ Every command is first claimed in the database (replicas answer each interaction
 With both backends, two bots run side by side, each with its own loopback servers and
 database, and take turns: command by command one at a time, in half bursts (ABBA) in flight,
 so that a busier moment of the machine weighs on both alike. PostgreSQL is a throw-away
-local cluster (tests/support/postgres.py), reached over TCP. The minimal bot takes its turn
+local cluster (testbed/postgres.py), reached over TCP. The minimal bot takes its turn
 in the uncached one-at-a-time case (it has no cache to measure otherwise), and the ratio of
 the real bot's final-L p50 to the minimal bot's is the product's cost.
 """
@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.common import (
-    BACKEND_NAMES,
+    RemoteUseapi,
     Rig,
     backend_option,
     chosen_backends,
@@ -39,8 +39,9 @@ from bench.common import (
     rig,
     table,
 )
-from tests.support.discord_stub import Injected
-from tests.support.process import BotProcess, base_env
+from testbed.databases import BACKEND_NAMES
+from testbed.discord_stub import Injected
+from testbed.process import BotProcess, base_env
 
 MINIMAL = "minimal"
 MINIMAL_BOT = Path(__file__).with_name("minimal_bot.py")
@@ -60,7 +61,7 @@ class Case:
     first: list[float] = field(default_factory=list)  # ms, filled in at the end
     final: list[float] = field(default_factory=list)
 
-    def measure(self, r: Rig) -> None:
+    def measure(self, r: Rig[RemoteUseapi]) -> None:
         self.first = [(i.calls[0].at - i.at) * 1000 for _, i in self.done]
         self.final = [(i.calls[-1].at - i.at - upstream_time(r, a)) * 1000 for a, i in self.done]
 
@@ -77,13 +78,13 @@ class Case:
         ]
 
 
-async def one(rig_: Rig, account: str) -> Done:
+async def one(rig_: Rig[RemoteUseapi], account: str) -> Done:
     item = await rig_.stub.inject("credits", {"account": account})
     await rig_.stub.wait_for(item.final_messages, within=30)
     return account, item
 
 
-def upstream_time(r: Rig, account: str) -> float:
+def upstream_time(r: Rig[RemoteUseapi], account: str) -> float:
     """How long the loopback useapi.net took for this account's features, L and its jitter."""
     return sum(s.served_in for s in r.upstream.feature_calls(account))
 
@@ -99,7 +100,7 @@ def turns(backends: list[str], n: int) -> list[str]:
     return [b for i in range(n) for b in (backends if i % 2 == 0 else backends[::-1])]
 
 
-async def measure(rigs: dict[str, Rig], count: int, inflight: int) -> list[Case]:
+async def measure(rigs: dict[str, Rig[RemoteUseapi]], count: int, inflight: int) -> list[Case]:
     """The three cases, the backends taking turns (ABBA) within each; the minimal bot in the
     first."""
     everyone = list(rigs)
@@ -183,14 +184,14 @@ def comparison(cases: list[Case]) -> str:
 async def run(count: int, latency: float, inflight: int, backends: list[str]) -> str:
     accounts = count * 2 + 1
     async with postgres_for(backends) as postgres, AsyncExitStack() as stack:
-        rigs: dict[str, Rig] = {}
+        rigs: dict[str, Rig[RemoteUseapi]] = {}
         for b in backends:
             server = postgres if b == "postgresql" else None
             rigs[b] = await stack.enter_async_context(
-                rig(latency, remote_accounts=accounts, postgres=server)
+                rig(RemoteUseapi(latency, accounts), postgres=server)
             )
         bots = [r.bot(USEAPI_ACCOUNTS="acct0", USEAPI_MAX_RPS="100000") for r in rigs.values()]
-        rigs[MINIMAL] = await stack.enter_async_context(rig(latency, remote_accounts=accounts))
+        rigs[MINIMAL] = await stack.enter_async_context(rig(RemoteUseapi(latency, accounts)))
         minimal = rigs[MINIMAL]
         env = base_env(minimal.upstream, minimal.workdir)
         bots.append(BotProcess(minimal.stub, env, minimal.workdir / "bot.log", MINIMAL_BOT))

@@ -12,17 +12,15 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Generic, TypeVar
 
 import aiohttp
 
-from tests.support.discord_stub import DiscordStub
-from tests.support.postgres import PostgresServer, PostgresUnavailable
-from tests.support.process import DISCORD_TOKEN, BotProcess, base_env
-from tests.support.upstream import TOKEN, FakeUseapi, Seen
-
-BACKENDS = ("sqlite", "postgresql")
-BACKEND_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+from testbed.databases import BACKENDS
+from testbed.discord_stub import DiscordStub
+from testbed.postgres import PostgresServer, PostgresUnavailable
+from testbed.process import DISCORD_TOKEN, BotProcess, base_env
+from testbed.upstream import TOKEN, FakeUseapi, Seen
 
 
 class RemoteUseapi:
@@ -42,7 +40,7 @@ class RemoteUseapi:
 
     async def start(self) -> None:
         self.proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "tests.support.upstream",
+            sys.executable, "-m", "testbed.upstream",
             "--latency", str(self.latency), "--accounts", str(self.accounts),
             stdout=asyncio.subprocess.PIPE,
         )  # fmt: skip
@@ -80,7 +78,7 @@ def chosen_backends(option: str) -> list[str]:
 
 @asynccontextmanager
 async def postgres_for(backends: Sequence[str]) -> AsyncIterator[PostgresServer | None]:
-    """One throw-away PostgreSQL cluster (tests/support/postgres.py: in RAM where it can be,
+    """One throw-away PostgreSQL cluster (testbed/postgres.py: in RAM where it can be,
     fsync off) for the whole benchmark when it runs on PostgreSQL; None otherwise."""
     if "postgresql" not in backends:
         yield None
@@ -96,9 +94,12 @@ async def postgres_for(backends: Sequence[str]) -> AsyncIterator[PostgresServer 
         await asyncio.to_thread(server.stop)
 
 
+Upstream = TypeVar("Upstream", FakeUseapi, RemoteUseapi)
+
+
 @dataclass
-class Rig:
-    upstream: FakeUseapi
+class Rig(Generic[Upstream]):
+    upstream: Upstream
     stub: DiscordStub
     workdir: Path
     database_url: str
@@ -115,13 +116,10 @@ class Rig:
 
 @asynccontextmanager
 async def rig(
-    latency: float = 0.0, *, remote_accounts: int = 0, postgres: PostgresServer | None = None
-) -> AsyncIterator[Rig]:
-    """Loopback servers and an empty database: a new database on `postgres` when given, else
-    an SQLite file. With `remote_accounts`, useapi.net runs in its own process."""
-    upstream: Any = (
-        RemoteUseapi(latency, remote_accounts) if remote_accounts else FakeUseapi(latency=latency)
-    )
+    upstream: Upstream, *, postgres: PostgresServer | None = None
+) -> AsyncIterator[Rig[Upstream]]:
+    """`upstream` (not started yet), the Discord stand-in and an empty database: a new
+    database on `postgres` when given, else an SQLite file."""
     stub = DiscordStub(DISCORD_TOKEN)
     await upstream.start()
     await stub.start()

@@ -23,9 +23,9 @@ from datetime import UTC, datetime
 from bench.common import rig, rss_mb, table
 from bench.sweep import healthz
 from bench.usage import kept_history, seed, usage_once
-from tests.support.discord_stub import CHANNEL_ID
-from tests.support.process import free_port
-from tests.support.upstream import sample_features
+from testbed.discord_stub import CHANNEL_ID
+from testbed.process import free_port
+from testbed.upstream import FakeUseapi, sample_features
 
 
 async def last_check(port: int, after: str | None) -> dict:
@@ -40,7 +40,7 @@ async def last_check(port: int, after: str | None) -> dict:
 async def run(accounts: int, sweeps: int, latency: float, days: int, charts: int) -> str:
     rows: list[list[object]] = []
     notes = []
-    async with rig(latency) as r:
+    async with rig(FakeUseapi(latency=latency)) as r:
         names = [f"acct{i:04d}" for i in range(accounts)]
         payload = sample_features(batches_in_hours=[500], audio_in_hours=[600])
         for name in names:

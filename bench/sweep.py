@@ -8,7 +8,7 @@ The limit is max(N·L/C, N/R): C requests in flight at upstream latency L, or R 
 second when the rate limit binds first. Requests go in whole rounds, so no check can beat
 max(⌈N/C⌉·L, N/R) either: the table shows the ratio to both. A check writes each account's
 state to the database; every size runs on each backend chosen. PostgreSQL is a throw-away
-local cluster (tests/support/postgres.py), reached over TCP.
+local cluster (testbed/postgres.py), reached over TCP.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ import math
 import aiohttp
 
 from bench.common import (
-    BACKEND_NAMES,
     backend_option,
     chosen_backends,
     postgres_for,
@@ -29,10 +28,11 @@ from bench.common import (
     rss_mb,
     table,
 )
-from tests.support.discord_stub import CHANNEL_ID
-from tests.support.postgres import PostgresServer
-from tests.support.process import free_port
-from tests.support.upstream import sample_features
+from testbed.databases import BACKEND_NAMES
+from testbed.discord_stub import CHANNEL_ID
+from testbed.postgres import PostgresServer
+from testbed.process import free_port
+from testbed.upstream import FakeUseapi, sample_features
 
 
 async def healthz(port: int) -> dict:
@@ -48,7 +48,7 @@ async def sweep_once(
     backend: str,
     postgres: PostgresServer | None,
 ) -> list[object]:
-    async with rig(latency, postgres=postgres) as r:
+    async with rig(FakeUseapi(latency=latency), postgres=postgres) as r:
         names = [f"acct{i:04d}" for i in range(size)]
         payload = sample_features(batches_in_hours=[500], audio_in_hours=[600])
         for name in names:

@@ -28,7 +28,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bench.common import (
-    BACKEND_NAMES,
     Rig,
     backend_option,
     chosen_backends,
@@ -40,7 +39,9 @@ from bench.common import (
 from render.chart import usage_chart
 from render.chart_draw import render_chart
 from state import open_database, parse_database_url
-from tests.support.discord_stub import DiscordStub, Injected
+from testbed.databases import BACKEND_NAMES
+from testbed.discord_stub import DiscordStub, Injected
+from testbed.upstream import FakeUseapi
 from usage.history import History
 from usage.outlook import outlook
 from usage.retention import HOURLY_AFTER, thin
@@ -186,10 +187,10 @@ async def usage_rows(count: int, days: int, backends: list[str]) -> list[list[ob
     history = kept_history(datetime.now(UTC), days)
     options = {"days": 90}
     async with postgres_for(backends) as postgres, AsyncExitStack() as stack:
-        rigs: dict[str, Rig] = {}
+        rigs: dict[str, Rig[FakeUseapi]] = {}
         for b in backends:
             server = postgres if b == "postgresql" else None
-            rigs[b] = await stack.enter_async_context(rig(postgres=server))
+            rigs[b] = await stack.enter_async_context(rig(FakeUseapi(), postgres=server))
             await seed(rigs[b].database_url, {"acct0": history})
         bots = {b: r.bot(USEAPI_ACCOUNTS="acct0", USEAPI_MAX_RPS="100000") for b, r in rigs.items()}
         done: dict[str, list[Injected]] = {b: [] for b in backends}

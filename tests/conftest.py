@@ -1,37 +1,56 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
 
 import aiohttp
-import discord
+import discord.http
 import pytest
-from discord import app_commands
 
 from alerts.store import AlertStore
 from bot import MiniMaxBot, make_client
 from core.metrics import Metrics
 from minimax_api import MiniMaxClient, RetryPolicy
 from settings import load_settings
-from state import Database, DatabaseTarget, PostgresTarget, SqliteTarget, open_database
+from state import Database, open_database
+from testbed.databases import BACKENDS
+from testbed.discord_stub import DiscordStub
+from testbed.postgres import PostgresServer, PostgresUnavailable
+from testbed.process import DISCORD_TOKEN, base_env
+from testbed.upstream import FakeUseapi
+from tests.support.bots import BotFactory
 from tests.support.checks import all_problems
-from tests.support.discord_stub import DiscordStub, Injected
-from tests.support.process import DISCORD_TOKEN, base_env
-from tests.support.upstream import FakeUseapi
-
-pytest_plugins = ["tests.support.postgres"]  # postgres_server, postgres_url
-
-BACKENDS = ("sqlite", "postgresql")
-SLASH_COMMANDS = {"alerts", "credits", "models", "usage"}  # what the bot registers
+from tests.support.databases import database_target, unavailable
 
 
-def database_target(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> DatabaseTarget:
-    """A new, empty database of `backend`: a file in tmp_path, or a fresh PostgreSQL database."""
-    if backend == "sqlite":
-        return SqliteTarget(tmp_path / "state.sqlite3")
-    return PostgresTarget(request.getfixturevalue("postgres_url"))
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A throw-away cluster for the whole session (skipped, or failed under REQUIRE_POSTGRES=1,
+    when there is none)."""
+    server = PostgresServer()
+    reason = None
+    try:
+        server.start()
+    except PostgresUnavailable as exc:
+        reason = str(exc)  # reported outside the except block: no chained traceback
+    if reason is not None:
+        unavailable(reason)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
+    """The DSN of a new, empty database on the session's cluster; dropped afterwards. The
+    cluster is (re)started around the test, so one test leaving it stopped spoils no other."""
+    postgres_server.start_server()
+    url = postgres_server.fresh_database()
+    yield url
+    postgres_server.start_server()
+    postgres_server.drop_database(url)
 
 
 @pytest.fixture(params=BACKENDS)
@@ -74,9 +93,6 @@ async def client(upstream: FakeUseapi) -> AsyncIterator[MiniMaxClient]:
         )
 
 
-BotFactory = Callable[..., Awaitable[MiniMaxBot]]
-
-
 @pytest.fixture
 async def make_bot(
     upstream: FakeUseapi, discord_stub: DiscordStub, tmp_path: Path
@@ -99,17 +115,3 @@ async def make_bot(
         yield factory
     problems = all_problems(discord_stub.calls, [DISCORD_TOKEN, upstream.token])
     assert not problems, problems
-
-
-async def run_command(
-    bot: MiniMaxBot, stub: DiscordStub, name: str, focused: str | None = None, **options: Any
-) -> Injected:
-    """Dispatch an interaction through discord.py's own command tree and wait for it to end."""
-    payload = stub.interaction_payload(name, options, focused=focused)
-    item = stub.track(payload)
-    interaction = discord.Interaction(data=payload, state=bot._connection)
-    try:
-        await bot.tree._call(interaction)
-    except app_commands.AppCommandError as exc:
-        await bot.tree._dispatch_error(interaction, exc)
-    return item

@@ -11,8 +11,7 @@ import pytest
 from core.access import NOT_A_MANAGER, REFUSAL, Access, Place, Where
 from core.controls import Guarded
 from settings import load_settings
-from tests.conftest import BotFactory
-from tests.support.discord_stub import (
+from testbed.discord_stub import (
     ALL_PERMISSIONS,
     CHANNEL_ID,
     GUILD_ID,
@@ -20,6 +19,7 @@ from tests.support.discord_stub import (
     STRANGER_GUILD_ID,
     DiscordStub,
 )
+from tests.support.bots import BotFactory
 
 MANAGE_SERVER = 1 << 5
 GOOD = {"DISCORD_TOKEN": "d", "USEAPI_TOKEN": "u"}

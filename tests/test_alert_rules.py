@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 from alerts.rules import AlertKey, ExpiryKind, Subject, crossed, plan, subjects
 from minimax_api import AccountInfo, parse_features
-from tests.support.upstream import sample_features
+from testbed.upstream import sample_features
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 HOURS = (72.0, 24.0, 1.0)

@@ -7,23 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from alerts.notices import TOKEN_SUBJECT, NoticeKind
 from alerts.store import AlertStore
-from alerts.watcher import Watcher
-from minimax_api import MiniMaxClient
-from tests.support.upstream import Fault, account_entry, sample_features
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime.now(UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-def watcher(
-    client: MiniMaxClient, store: AlertStore, clock: Clock, accounts: tuple[str, ...] = ("a",)
-) -> Watcher:
-    return Watcher(client, store, accounts=accounts, thresholds=(72, 24, 1), clock=clock)
+from testbed.upstream import Fault, account_entry, sample_features
+from tests.support.watching import Clock, watcher
 
 
 async def sent_all(store: AlertStore) -> list:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageColor
 
 from render import chart_draw
 from render.chart import ChartData, Expiry, captions, usage_chart
@@ -73,11 +73,11 @@ def write_example(target: Path) -> str:
 def luminance(colour: str) -> float:
     """WCAG 2 relative luminance of #rrggbb."""
 
-    def channel(c: int) -> float:
-        c = c / 255
+    def channel(value: int) -> float:
+        c = value / 255
         return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
 
-    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    r, g, b = ImageColor.getrgb(colour)[:3]
     return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
 
 
@@ -107,13 +107,14 @@ def test_the_chart_is_a_small_opaque_png() -> None:
 
 def test_it_is_drawn_on_the_card_with_a_border() -> None:
     image = decode(render_chart(example_chart()))
-    border = chart_draw._rgb(chart_draw.BORDER)
-    assert image.getpixel((0, 0)) == border
-    assert image.getpixel((image.width - 1, image.height // 2)) == border
-    assert image.getpixel((5, 5)) == chart_draw._rgb(CARD)
+    assert image.getpixel((0, 0)) == ImageColor.getrgb(chart_draw.BORDER)
+    assert image.getpixel((image.width - 1, image.height // 2)) == ImageColor.getrgb(
+        chart_draw.BORDER
+    )
+    assert image.getpixel((5, 5)) == ImageColor.getrgb(CARD)
     colours = {colour for _, colour in image.getcolors(maxcolors=1 << 16) or []}
     for line in (chart_draw.BALANCE, chart_draw.PROJECTED, chart_draw.EXPIRY):
-        assert chart_draw._rgb(line) in colours, line
+        assert ImageColor.getrgb(line) in colours, line
 
 
 def test_text_reads_well_on_the_card() -> None:
@@ -250,7 +251,8 @@ def test_usage_chart_merges_batches_ending_together_and_keeps_credits_without_an
         history.append(Snapshot(at(-h), 2 * half + 20, 7.0, batches))
     data = chart_of(history, Pool.VIDEO)
     assert data.per_day == pytest.approx(24)
-    assert data.expiries == (Expiry(ends, 100, pytest.approx(76)),)
+    [expiry] = data.expiries
+    assert (expiry.at, expiry.amount, expiry.unused) == (ends, 100, pytest.approx(76))
     assert data.projected[0] == (NOW, 120)
     at_end = [v for t, v in data.projected if t == ends]
     assert (max(at_end), data.projected[-1]) == (pytest.approx(96), (ends, 20))

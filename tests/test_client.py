@@ -26,7 +26,7 @@ from minimax_api import (
 from minimax_api.client import MAX_BODY
 from minimax_api.errors import MAX_RETRY_AFTER
 from minimax_api.problems import describe
-from tests.support.upstream import FakeUseapi, Fault, MiB, gzip_zeros, sample_features
+from testbed.upstream import FakeUseapi, Fault, MiB, gzip_zeros, sample_features
 
 FAST = RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.02, deadline=5.0)
 

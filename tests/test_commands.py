@@ -7,28 +7,23 @@ from typing import Any
 import pytest
 
 from minimax_api import RetryPolicy
-from tests.conftest import SLASH_COMMANDS, BotFactory, run_command
-from tests.support.discord_stub import EPHEMERAL, DiscordStub, Injected
+from testbed.discord_stub import EPHEMERAL, DiscordStub, Injected
+from testbed.upstream import FakeUseapi, Fault, sample_features
+from tests.support.bots import (
+    SLASH_COMMANDS,
+    BotFactory,
+    embeds_of,
+    final_messages,
+    run_command,
+    text_of,
+)
 from tests.support.failures import UPSTREAM_FAILURES, UpstreamFailure
-from tests.support.upstream import FakeUseapi, Fault, sample_features
 
 
 def callback(item: Injected) -> dict[str, Any]:
     body = item.callback()
     assert body is not None
     return body
-
-
-def final_messages(item: Injected) -> list[dict[str, Any]]:
-    return item.final_messages()
-
-
-def embeds_of(item: Injected) -> list[dict[str, Any]]:
-    return item.embeds()
-
-
-def text_of(item: Injected) -> str:
-    return str(embeds_of(item))
 
 
 async def test_credits_for_the_only_configured_account(

@@ -23,7 +23,8 @@ from state import (
     this_process,
 )
 from state.migrations import SQLITE
-from tests.conftest import BACKENDS, database_target
+from testbed.databases import BACKENDS
+from tests.support.databases import database_target
 
 
 async def test_meta_values(database: Database) -> None:

@@ -4,6 +4,7 @@ import json
 import math
 import subprocess
 import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
@@ -13,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from minimax_api import parse_features
-from tests.support.upstream import sample_features
+from testbed.upstream import sample_features
 from usage.forecast import forecast, projected, spend_order
 from usage.pace import Gathering, Pace, pace, spending
 from usage.retention import thin
@@ -30,7 +31,7 @@ def snap(at: datetime, video: float, audio: float = 0.0, *batches: Batch) -> Sna
     return Snapshot(at=at, video=video, audio=audio, batches=batches)
 
 
-def hourly(values: list[float], end: datetime = NOW) -> list[Snapshot]:
+def hourly(values: Sequence[float], end: datetime = NOW) -> list[Snapshot]:
     """One snapshot an hour, the last at `end`."""
     n = len(values)
     return [snap(end - (n - 1 - i) * H, v) for i, v in enumerate(values)]

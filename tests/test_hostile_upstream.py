@@ -15,8 +15,8 @@ from minimax_api import RateLimited, parse_features
 from minimax_api import parsing as p
 from minimax_api.client import MAX_BODY
 from minimax_api.problems import describe
-from tests.support.upstream import Fault, sample_features
-from tests.test_alert_watcher import Clock, watcher
+from testbed.upstream import Fault, sample_features
+from tests.support.watching import Clock, watcher
 
 ADVICE = re.compile(r"Try again in (about \d{1,4} seconds?|about an hour|a minute)\.")
 

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from minimax_api import model_name, parse_accounts, parse_features
-from tests.support.upstream import SAMPLE_PATH, account_entry, sample_features
+from minimax_api import Features, model_name, parse_accounts, parse_features
+from testbed.upstream import SAMPLE_PATH, account_entry, sample_features
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -45,11 +46,34 @@ def test_empty_or_foreign_payloads_give_an_empty_view(payload: object) -> None:
     assert f.credit_batches == () and f.models == ()
 
 
-def test_each_field_missing_in_turn_never_raises() -> None:
-    full = sample_features(now=NOW)
-    for key in full:
-        partial = {k: v for k, v in full.items() if k != key}
-        parse_features(partial, fetched_at=NOW)
+# The field of Features that each key of the payload feeds; the other keys feed none.
+FEEDS = {
+    "totalCredits": "total_credits",
+    "totalCreditsStr": "total_credits_text",
+    "memberName": "plan_name",
+    "isPaidSubscription": "is_paid",
+    "expireText": "expire_text",
+    "queueLength": "queue_length",
+    "imageQueueLength": "image_queue_length",
+    "creditExpireText": "credit_batches",
+    "modelControl": "models",
+    "audio": "audio",
+}
+
+
+def test_each_key_missing_in_turn_empties_its_own_field_and_no_other() -> None:
+    payload = sample_features(now=NOW)
+    full = parse_features(payload, fetched_at=NOW)
+    defaults = {f.name: f.default for f in dataclasses.fields(Features)}
+    assert all(getattr(full, name) != defaults[name] for name in FEEDS.values()), (
+        "the sample fills every field, or a missing key could not show"
+    )
+    for key in payload:
+        partial = parse_features({k: v for k, v in payload.items() if k != key}, fetched_at=NOW)
+        changed = {name for name in defaults if getattr(partial, name) != getattr(full, name)}
+        expected = {FEEDS[key]} if key in FEEDS else set()
+        assert changed == expected, f"without {key!r}"
+        assert all(getattr(partial, name) == defaults[name] for name in changed), key
 
 
 def test_nulls_and_wrong_types_become_none() -> None:
@@ -87,8 +111,9 @@ def test_times_in_seconds_and_milliseconds_are_the_same_moment() -> None:
         {"creditExpireText": [{"credit": 1, "endTime": int(when.timestamp() * 1000)}]}
     )
     in_s = parse_features({"creditExpireText": [{"credit": 1, "endTime": int(when.timestamp())}]})
-    assert in_ms.credit_batches[0].expires_at == in_s.credit_batches[0].expires_at == when
-    assert in_ms.credit_batches[0].expires_at.tzinfo is UTC
+    expires_at = in_ms.credit_batches[0].expires_at
+    assert expires_at == in_s.credit_batches[0].expires_at == when
+    assert expires_at is not None and expires_at.tzinfo is UTC
 
 
 def test_absurd_times_do_not_raise() -> None:
@@ -100,7 +125,8 @@ def test_absurd_times_do_not_raise() -> None:
 
 def test_active_batches_drop_expired_and_sort_soonest_first() -> None:
     f = parse_features(sample_features(batches_in_hours=[50, -1, 2, 10], now=NOW), fetched_at=NOW)
-    hours = [(b.expires_at - NOW).total_seconds() / 3600 for b in f.active_batches(NOW)]
+    ends = [b.expires_at for b in f.active_batches(NOW)]
+    hours = [(end - NOW).total_seconds() / 3600 for end in ends if end is not None]
     assert hours == pytest.approx([2, 10, 50], abs=0.01)
     assert f.soonest_expiry(NOW) == NOW + timedelta(hours=2)
 

@@ -1,4 +1,4 @@
-"""The throw-away PostgreSQL cluster of tests/support/postgres.py does what tests rely on."""
+"""The throw-away PostgreSQL cluster of testbed/postgres.py does what tests rely on."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from urllib.parse import urlsplit
 import asyncpg
 import pytest
 
-from tests.support import postgres
-from tests.support.postgres import PostgresServer, PostgresUnavailable, find_bindir, unavailable
+from testbed import postgres
+from testbed.postgres import PostgresServer, PostgresUnavailable, find_bindir
+from tests.support.databases import unavailable
 
 
 async def test_url_is_realistic_and_database_works(postgres_url: str) -> None:

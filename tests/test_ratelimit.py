@@ -7,7 +7,7 @@ import aiohttp
 import pytest
 
 from minimax_api import MiniMaxClient, Priority, RateLimiter
-from tests.support.upstream import FakeUseapi
+from testbed.upstream import FakeUseapi
 
 
 async def test_rate_is_kept_on_average() -> None:

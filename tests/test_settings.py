@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,7 +11,8 @@ import pytest
 
 from settings import SettingsError, interval_warnings, load_settings
 from state import SqliteTarget
-from tests.support.upstream import FakeUseapi, Fault, sample_features
+from testbed.process import inherited_env
+from testbed.upstream import FakeUseapi, Fault, sample_features
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = {"DISCORD_TOKEN": "d" * 30, "USEAPI_TOKEN": "u" * 30}
@@ -21,15 +21,12 @@ GOOD = {"DISCORD_TOKEN": "d" * 30, "USEAPI_TOKEN": "u" * 30}
 async def run_bot_py(
     *args: str, env: dict[str, str], cwd: Path, wait: float = 30
 ) -> tuple[int, str, str]:
-    clean = {
-        k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "USEAPI_", "ALERT_"))
-    }
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         str(ROOT / "bot.py"),
         *args,
         cwd=cwd,
-        env={**clean, **env},
+        env={**inherited_env(), **env},
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )

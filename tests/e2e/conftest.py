@@ -1,18 +1,17 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
+from testbed.discord_stub import DiscordStub
+from testbed.process import DISCORD_TOKEN, BotProcess, base_env
+from testbed.upstream import FakeUseapi
+from tests.support.bots import StartBot
 from tests.support.checks import all_problems
-from tests.support.discord_stub import GUILD_ID, DiscordStub, Injected
-from tests.support.process import DISCORD_TOKEN, BotProcess, base_env
-from tests.support.process import free_port as free_port  # for the tests that import it here
-from tests.support.upstream import FakeUseapi
 
 DEADLINE = 3.0
 
@@ -21,9 +20,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/e2e/" in str(item.path).replace(os.sep, "/"):
             item.add_marker(pytest.mark.e2e)
-
-
-StartBot = Callable[..., Awaitable[BotProcess]]
 
 
 @pytest.fixture
@@ -61,34 +57,3 @@ async def start_bot(
         if i.calls and i.calls[0].at - i.at > DEADLINE
     ]
     assert not problems + late, problems + late
-
-
-def final_messages(item: Injected) -> list[dict[str, Any]]:
-    return item.final_messages()
-
-
-def embeds_of(item: Injected) -> list[dict[str, Any]]:
-    return item.embeds()
-
-
-async def command(
-    stub: DiscordStub,
-    name: str,
-    *,
-    within: float = 20.0,
-    subcommand: str | None = None,
-    guild_id: int = GUILD_ID,
-    **options: Any,
-) -> Injected:
-    """Inject a slash command in a server and wait for its final answer."""
-    item = await stub.inject(name, options, subcommand=subcommand, guild_id=guild_id)
-    await stub.wait_for(lambda: final_messages(item), within=within)
-    return item
-
-
-async def autocomplete(stub: DiscordStub, name: str, focused: str, **options: Any) -> list[str]:
-    item = await stub.inject(name, options, focused=focused)
-    call = await stub.wait_for(
-        lambda: next((c for c in item.calls if c.path.endswith("/callback")), None)
-    )
-    return [c["value"] for c in call.body["data"]["choices"]]

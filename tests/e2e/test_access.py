@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import StartBot, command, embeds_of, final_messages
-from tests.support.discord_stub import (
+from testbed.discord_stub import (
     CHANNEL_ID,
     EPHEMERAL,
     GUILD_ID,
@@ -18,7 +17,8 @@ from tests.support.discord_stub import (
     DiscordStub,
     Injected,
 )
-from tests.support.upstream import FakeUseapi, sample_features
+from testbed.upstream import FakeUseapi, sample_features
+from tests.support.bots import StartBot, command, embeds_of, final_messages
 
 REFUSAL = "This bot serves its own team's server only."
 PUBLIC_WARNING = "anyone can add this bot to a server and read the team's credits"

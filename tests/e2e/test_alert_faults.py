@@ -10,10 +10,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from tests.e2e.conftest import StartBot, embeds_of, final_messages
-from tests.e2e.test_alerts_process import FAST, ticks, titles
-from tests.support.discord_stub import CHANNEL_ID, DiscordStub
-from tests.support.upstream import FakeUseapi, sample_features
+from testbed.discord_stub import CHANNEL_ID, DiscordStub
+from testbed.upstream import FakeUseapi, sample_features
+from tests.support.bots import StartBot, embeds_of, final_messages
+from tests.support.watching import FAST, ticks, titles
 
 AUTOMOD = (400, 200000, "Message was blocked by AutoMod")
 

@@ -5,22 +5,13 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from tests.e2e.conftest import BotProcess, StartBot, embeds_of
-from tests.support.discord_stub import CHANNEL_ID, DiscordStub
-from tests.support.upstream import FakeUseapi, Fault, account_entry, sample_features
+from testbed.discord_stub import CHANNEL_ID, DiscordStub
+from testbed.process import BotProcess
+from testbed.upstream import FakeUseapi, Fault, account_entry, sample_features
+from tests.support.bots import StartBot, embeds_of
+from tests.support.watching import FAST, ticks, titles
 
 ROLE_ID = 900000000000000777
-FAST = {"ALERT_CHANNEL_ID": str(CHANNEL_ID), "CHECK_INTERVAL_MINUTES": "0.005"}
-
-
-async def ticks(upstream: FakeUseapi, account: str, n: int) -> None:
-    """Wait until the bot has checked `account` n more times."""
-    start = len(upstream.feature_calls(account))
-    await upstream.wait_for(lambda: len(upstream.feature_calls(account)) >= start + n)
-
-
-def titles(stub: DiscordStub) -> list[str]:
-    return [m["embeds"][0]["title"] for m in stub.posted]
 
 
 async def test_a_batch_two_hours_away_alerts_once_even_across_a_restart(

@@ -7,15 +7,18 @@ import signal
 
 import pytest
 
-from tests.conftest import SLASH_COMMANDS
-from tests.e2e.conftest import StartBot, autocomplete, command, embeds_of, final_messages
-from tests.support.discord_stub import EPHEMERAL, DiscordStub, Injected
+from testbed.discord_stub import EPHEMERAL, DiscordStub
+from testbed.upstream import FakeUseapi, Fault, sample_features
+from tests.support.bots import (
+    SLASH_COMMANDS,
+    StartBot,
+    autocomplete,
+    command,
+    embeds_of,
+    final_messages,
+    text_of,
+)
 from tests.support.failures import TIMEOUT_FAILURE, UPSTREAM_FAILURES
-from tests.support.upstream import FakeUseapi, Fault, sample_features
-
-
-def text(item: Injected) -> str:
-    return str(embeds_of(item))
 
 
 async def test_startup_syncs_once_and_not_again_after_a_restart(
@@ -119,7 +122,7 @@ async def test_every_upstream_failure_has_its_own_answer_and_the_bot_keeps_servi
             assert item.calls[0].body["data"]["flags"] & EPHEMERAL
         upstream.clear()
         ok = await command(discord_stub, "credits", account=account)
-        assert "video/image credits" in text(ok), f"not serving after {failure.name}"
+        assert "video/image credits" in text_of(ok), f"not serving after {failure.name}"
 
 
 async def test_slow_upstream_is_deferred_and_answered(
@@ -130,7 +133,7 @@ async def test_slow_upstream_is_deferred_and_answered(
     await start_bot(USEAPI_ACCOUNTS="a")
     item = await command(discord_stub, "credits", within=25)
     assert item.calls[0].at - item.at < 3.0
-    assert "**4,242** video/image credits" in text(item)
+    assert "**4,242** video/image credits" in text_of(item)
     assert item.calls[-1].at - item.at >= 10
 
 
@@ -150,7 +153,7 @@ async def test_hostile_upstream_strings_cannot_ping_or_break_limits(
         await command(discord_stub, "models"),
         await command(discord_stub, "credits", account="b", public=True),
     ):
-        shown = text(item)
+        shown = text_of(item)
         assert "@everyone" not in shown and "@here" not in shown
         assert "<@&900000000000000100>" not in shown
 

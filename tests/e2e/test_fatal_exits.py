@@ -14,10 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DISCORD_TOKEN, base_env
-from tests.e2e.conftest import BotProcess
-from tests.support.discord_stub import GUILD_ID, DiscordStub
-from tests.support.upstream import FakeUseapi
+from testbed.discord_stub import GUILD_ID, DiscordStub
+from testbed.process import DISCORD_TOKEN, BotProcess, base_env
+from testbed.upstream import FakeUseapi
 
 # A piece of the one line each close code Discord documents as fatal must end with.
 FATAL_CLOSES = {

@@ -6,10 +6,10 @@ import json
 
 import aiohttp
 
-from tests.conftest import DISCORD_TOKEN
-from tests.e2e.conftest import StartBot, command, free_port
-from tests.support.discord_stub import CHANNEL_ID, DiscordStub
-from tests.support.upstream import FakeUseapi, Fault, sample_features
+from testbed.discord_stub import CHANNEL_ID, DiscordStub
+from testbed.process import DISCORD_TOKEN, free_port
+from testbed.upstream import FakeUseapi, Fault, sample_features
+from tests.support.bots import StartBot, command
 
 
 async def get(url: str) -> tuple[int, str]:

@@ -8,11 +8,12 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.e2e.conftest import BotProcess, StartBot, final_messages
-from tests.e2e.test_alerts_process import FAST, ticks, titles
-from tests.support.discord_stub import DiscordStub
-from tests.support.postgres import PostgresServer
-from tests.support.upstream import FakeUseapi, sample_features
+from testbed.discord_stub import DiscordStub
+from testbed.postgres import PostgresServer
+from testbed.process import BotProcess
+from testbed.upstream import FakeUseapi, sample_features
+from tests.support.bots import StartBot, final_messages
+from tests.support.watching import FAST, ticks, titles
 
 
 def leader_of(*bots: BotProcess) -> BotProcess:

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 
 from state import SqliteTarget, open_database
-from tests.e2e.conftest import StartBot, embeds_of, final_messages
-from tests.e2e.test_alerts_process import FAST, ticks
-from tests.support.discord_stub import DiscordStub, Injected
-from tests.support.upstream import FakeUseapi, sample_features
+from testbed.discord_stub import DiscordStub, Injected
+from testbed.upstream import FakeUseapi, sample_features
+from tests.support.bots import StartBot, embeds_of, final_messages
+from tests.support.watching import FAST, ticks
 from usage.history import History
 from usage.snapshot import Batch, Pool, Snapshot
 

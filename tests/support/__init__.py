@@ -1,1 +1,2 @@
-"""Real loopback servers standing in for useapi.net and Discord."""
+"""Helpers only the tests use; the loopback servers both tests and benchmarks use are in
+`testbed`."""

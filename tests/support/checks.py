@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from .discord_stub import Call
+from testbed.discord_stub import Call
 
 LIMITS = {"title": 256, "description": 4096, "footer": 2048, "author": 256}
 MAX_FILE = 10 * 1024 * 1024  # bytes of one attachment, for a bot in a server without boosts

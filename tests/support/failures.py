@@ -8,7 +8,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 
-from .upstream import Fault
+from testbed.upstream import Fault
 
 
 @dataclass(frozen=True)

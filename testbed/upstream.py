@@ -21,7 +21,7 @@ from aiohttp import web
 
 from .waiting import Changes
 
-SAMPLE_PATH = Path(__file__).parent.parent / "fixtures" / "features_sample.json"
+SAMPLE_PATH = Path(__file__).parent / "features_sample.json"  # useapi.net's documented sample
 TOKEN = "useapi-test-token-0123456789"
 
 HTML_502 = "<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>"
@@ -202,11 +202,10 @@ class FakeUseapi:
         app.router.add_get("/v1/minimax/features/", self._features)
         app.router.add_get("/v1/minimax/accounts", self._accounts)
         app.router.add_get("/_requests", self._seen)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.2)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner = runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.2)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        self.port = runner.addresses[0][1]  # (host, port) of its one site
         return self.base_url
 
     async def stop(self) -> None:

@@ -1,6 +1,6 @@
 """The real bot as a child process against the loopback servers, for the tests and the benchmarks.
 
-`BotProcess` runs the unmodified `bot.py` through tests/e2e/launch_bot.py, which points
+`BotProcess` runs the unmodified `bot.py` through testbed/launch_bot.py, which points
 discord.py at the Discord stand-in; `base_env` is the least a bot needs to start there.
 """
 
@@ -17,7 +17,7 @@ from typing import Protocol
 from .discord_stub import DiscordStub
 
 DISCORD_TOKEN = "discord-test-token-abcdefghijklmnop"
-LAUNCHER = Path(__file__).resolve().parents[1] / "e2e" / "launch_bot.py"
+LAUNCHER = Path(__file__).resolve().parent / "launch_bot.py"
 
 
 class Upstream(Protocol):
@@ -37,6 +37,14 @@ def base_env(upstream: Upstream, tmp_path: Path) -> dict[str, str]:
         "USEAPI_BASE_URL": upstream.base_url,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.sqlite3'}",
         "USEAPI_MAX_RPS": "1000",  # the rate limiter has tests of its own
+    }
+
+
+def inherited_env() -> dict[str, str]:
+    """This process's environment less the bot's own settings: a developer's DISCORD_,
+    USEAPI_ or ALERT_ variables never reach a bot under test."""
+    return {
+        k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "USEAPI_", "ALERT_"))
     }
 
 
@@ -69,18 +77,13 @@ class BotProcess:
     async def start(self, *, wait_ready: bool = True) -> None:
         self.stub.ready.clear()
         self.killed = False
-        clean = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("DISCORD_", "USEAPI_", "ALERT_"))
-        }
         log = self.log_path.open("ab")
         self.proc = await asyncio.create_subprocess_exec(
             sys.executable,
             str(self.script),
             self.stub.api_base,
             self.stub.gateway_url,
-            env={**clean, "PYTHONUNBUFFERED": "1", **self.env},
+            env={**inherited_env(), "PYTHONUNBUFFERED": "1", **self.env},
             cwd=self.log_path.parent,
             stdout=log,
             stderr=asyncio.subprocess.STDOUT,

@@ -312,11 +312,10 @@ class DiscordStub:
         r.add_get(f"{API}/channels/{{channel}}", self._channel)
         r.add_get(f"{API}/channels/{{channel}}/messages", self._history)
         r.add_get("/gateway", self._gateway)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.2)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner = runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.2)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        self.port = runner.addresses[0][1]  # (host, port) of its one site
 
     async def stop(self) -> None:
         for ws in list(self._sockets):

@@ -1,17 +1,11 @@
-"""A throw-away PostgreSQL cluster for the test session, and the pytest fixtures around it.
+"""A throw-away PostgreSQL cluster, for the test session and for the benchmarks.
 
 The cluster lives in a temporary directory, listens on 127.0.0.1 on a free port (and on a
 unix socket inside that directory), is tuned for speed rather than durability, and is
-removed at the end of the session. It never touches a cluster the system may already run
-(Debian's "main" on port 5432, say).
-
-Fixtures:
-
-* ``postgres_server`` (session): the running :class:`PostgresServer`.
-* ``postgres_url`` (function): the DSN of a new, empty database, dropped after the test.
-
-When no server can be started (binaries missing, initdb or start-up failing) the tests that
-use these fixtures are skipped with the reason, or fail when ``REQUIRE_POSTGRES=1`` (CI).
+removed when stopped. It never touches a cluster the system may already run (Debian's
+"main" on port 5432, say). ``start()`` raises :class:`PostgresUnavailable` with the reason
+when no server can be started (binaries missing, initdb or start-up failing); the tests turn
+that into a skip, or a failure under ``REQUIRE_POSTGRES=1`` (tests/support/databases.py).
 
 ``POSTGRES_BIN=/path/to/bin`` picks the directory holding initdb, pg_ctl and postgres;
 without it the newest /usr/lib/postgresql/*/bin (or /usr/pgsql-*/bin) is used, else
@@ -22,9 +16,9 @@ DATABASE are several times faster there), else to the temporary directory.
 Running as root (PostgreSQL refuses to), initdb and pg_ctl run as the ``postgres`` user
 through ``runuser``, and the temporary directory belongs to that user.
 
-The helpers are synchronous and may be called from async tests: the SQL ones run asyncpg on
+The helpers are synchronous and may be called from async code: the SQL ones run asyncpg on
 a loop of their own in a worker thread. ``stop_server()``/``start_server()`` block for about
-0.1-0.3 s; to let the test's event loop (and a bot running on it) keep going meanwhile, call
+0.1-0.3 s; to let the caller's event loop (and a bot running on it) keep going meanwhile, call
 them through ``await asyncio.to_thread(server.stop_server)``.
 """
 
@@ -41,12 +35,10 @@ import shutil
 import subprocess
 import tempfile
 import threading
-from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
-
-import pytest
 
 from .process import free_port
 
@@ -54,10 +46,6 @@ T = TypeVar("T")
 
 RUN_AS = "postgres"  # the system user that runs the server when we are root
 SUPERUSER = "bot_test"
-INSTALL_HINT = (
-    "install postgresql (apt-get install -y postgresql) or set REQUIRE_POSTGRES=1 "
-    "to make this an error"
-)
 SETTINGS = {
     "listen_addresses": "127.0.0.1",
     "max_connections": 200,
@@ -78,10 +66,6 @@ SEARCH_GLOBS = ("/usr/lib/postgresql/*/bin", "/usr/pgsql-*/bin", "/usr/local/pgs
 
 class PostgresUnavailable(RuntimeError):
     """No PostgreSQL server could be started here; the message says why."""
-
-
-def require_postgres() -> bool:
-    return os.environ.get("REQUIRE_POSTGRES", "").strip().lower() in {"1", "true", "yes", "on"}
 
 
 def _version_key(path: Path) -> tuple[int, ...]:
@@ -457,44 +441,3 @@ def _dbname(name_or_url: str) -> str:
     if "://" in name_or_url:
         return urlsplit(name_or_url).path.lstrip("/")
     return name_or_url
-
-
-# -- pytest fixtures ----------------------------------------------------------------------
-
-
-def unavailable(reason: str) -> None:
-    """Fail with ``reason`` under REQUIRE_POSTGRES=1, skip otherwise."""
-    if require_postgres():
-        pytest.fail(
-            f"PostgreSQL is required (REQUIRE_POSTGRES=1) but unavailable: {reason}",
-            pytrace=False,
-        )
-    pytest.skip(f"PostgreSQL unavailable: {reason}; {INSTALL_HINT}")
-
-
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[PostgresServer]:
-    """A throw-away cluster for the whole session (skipped/failed when there is none)."""
-    server = PostgresServer()
-    reason = None
-    try:
-        server.start()
-    except PostgresUnavailable as exc:
-        reason = str(exc)  # reported outside the except block: no chained traceback
-    if reason is not None:
-        unavailable(reason)
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
-    """The DSN of a new, empty database on the session's cluster; dropped afterwards. The
-    cluster is (re)started around the test, so one test leaving it stopped spoils no other."""
-    postgres_server.start_server()
-    url = postgres_server.fresh_database()
-    yield url
-    postgres_server.start_server()
-    postgres_server.drop_database(url)

@@ -9,10 +9,11 @@ import runpy
 import sys
 from pathlib import Path
 
-import discord
+import discord.gateway
+import discord.http
 import yarl
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 if __name__ == "__main__":
     api_base, gateway, *rest = sys.argv[1:]
