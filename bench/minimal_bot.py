@@ -16,6 +16,8 @@ import sys
 
 import aiohttp
 import discord
+import discord.gateway
+import discord.http
 import yarl
 from discord import app_commands
 

@@ -48,7 +48,10 @@ LINE_COLOURS = {"balance": BALANCE, "projected": PROJECTED, "expiry": EXPIRY, "n
 
 
 @cache
-def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
+
+
+def _font(size: int) -> Font:
     return ImageFont.load_default(size=size)
 
 
@@ -208,7 +211,7 @@ def render_chart(data: ChartData) -> bytes:
 
 
 def _expiry_labels(
-    d: ImageDraw.ImageDraw, f: Frame, expiries: Sequence[Expiry], font: ImageFont.ImageFont
+    d: ImageDraw.ImageDraw, f: Frame, expiries: Sequence[Expiry], font: Font
 ) -> None:
     """A flag at the top of each expiry marker: right of it, or left where the plot ends;
     a lower row when it would overlap another, left out when three rows are full."""
@@ -228,7 +231,7 @@ def _expiry_labels(
                 break
 
 
-def _fit(text: str, font: ImageFont.ImageFont, room: float) -> str:
+def _fit(text: str, font: Font, room: float) -> str:
     """`text`, cut with an ellipsis to at most `room` pixels wide."""
     if font.getlength(text) <= room:
         return text
@@ -247,9 +250,9 @@ def _legend_and_title(
     data: ChartData,
     has_projection: bool,
     expiries: Sequence[Expiry],
-    big: ImageFont.ImageFont,
-    body: ImageFont.ImageFont,
-    small: ImageFont.ImageFont,
+    big: Font,
+    body: Font,
+    small: Font,
 ) -> None:
     entries: list[tuple[str, str, str]] = [("solid", BALANCE, "balance")]
     if has_projection:
