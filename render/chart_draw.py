@@ -47,10 +47,10 @@ TEXT_COLOURS = {
 LINE_COLOURS = {"balance": BALANCE, "projected": PROJECTED, "expiry": EXPIRY, "now": NOW}
 
 
-@cache
 Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 
 
+@cache
 def _font(size: int) -> Font:
     return ImageFont.load_default(size=size)
 
