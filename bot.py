@@ -81,11 +81,11 @@ class StartupError(Exception):
 
 
 ALREADY_ANSWERED = 40060  # Discord: "Interaction has already been acknowledged"
-CLAIM_WAIT = 1.0
+CLAIM_WAIT = 1.0  # seconds a claim may take before the interaction is answered regardless
 DATABASE_DOWN = Problem(
     "The bot cannot use its database right now",
     "Try again in a minute. The operator finds the reason in the bot's log.",
-)  # seconds a claim may take before the interaction is answered regardless
+)
 
 
 class Tree(app_commands.CommandTree["MiniMaxBot"]):

@@ -37,7 +37,7 @@ def gone(holder: str) -> bool:
 
 @dataclass(frozen=True)
 class Holder:
-    name: str  # "host:pid" with a random suffix, unique per process start
+    name: str  # "host:pid", as this_process() names it
     expires_at: float
 
 
