@@ -96,10 +96,6 @@ class AlertStore:
                 notice.account,
             )
 
-    async def add(self, notice: Notice) -> None:
-        """Queue a notice about no account in particular; its nonce keeps it to one."""
-        await self._insert(self.db, notice)
-
     @staticmethod
     async def _insert(tx: Queries, notice: Notice) -> None:
         await tx.execute(
