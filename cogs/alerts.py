@@ -242,8 +242,8 @@ class Alerts(commands.Cog):
     async def _lead(self) -> None:
         status = self.alert_status
         try:
-            leading = await self.lease.acquire()
-            holder = await self.lease.holder()
+            holder = await self.lease.take()
+            leading = self.lease.mine(holder)
         except StoreUnavailable as exc:
             leading, holder = False, None
             if str(exc) != self._lease_error:
