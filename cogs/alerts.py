@@ -7,7 +7,6 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
@@ -18,6 +17,7 @@ from alerts.notices import TOKEN_SUBJECT, Digest, Notice, digest_notice
 from alerts.store import AlertStore
 from alerts.watcher import CheckReport, Watcher
 from core import replies
+from core.discord_client import MiniMaxBot
 from core.usage import usage_report
 from render import limits
 from render.alerts import REF, AlertMessage, alert_message, refs_in, sample_notice
@@ -25,9 +25,6 @@ from render.alerts_status import not_leading_embed, report_embed, status_embed, 
 from render.limits import pack_messages
 from settings import interval_warnings
 from state import Lease, StoreUnavailable
-
-if TYPE_CHECKING:
-    from bot import MiniMaxBot
 
 log = logging.getLogger(__name__)
 

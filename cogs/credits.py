@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from core import replies
+from core.discord_client import MiniMaxBot
 from core.lookup import account_choices, load_each, load_features
 from minimax_api import AccountInfo, Features
 from minimax_api.problems import Problem
@@ -19,9 +19,6 @@ from render.credits import credits_embed, summary_embeds
 from state import StoreUnavailable
 from usage.forecast import Snapshot, snapshot_of
 from usage.outlook import Outlook
-
-if TYPE_CHECKING:
-    from bot import MiniMaxBot
 
 log = logging.getLogger(__name__)
 

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from core import replies
+from core.discord_client import MiniMaxBot
 from core.lookup import account_choices, load_features, pick_account_problem
 from minimax_api.problems import Problem
 from render.models import models_embeds
-
-if TYPE_CHECKING:
-    from bot import MiniMaxBot
 
 
 class Models(commands.Cog):

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from core import replies
+from core.discord_client import MiniMaxBot
 from core.lookup import account_choices, pick_account_problem
 from core.usage import usage_report
-
-if TYPE_CHECKING:
-    from bot import MiniMaxBot
 
 PERIODS = [app_commands.Choice(name=f"{d} days", value=d) for d in (7, 30, 90)]
 
