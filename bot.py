@@ -19,8 +19,8 @@ import discord
 from dotenv import find_dotenv, load_dotenv
 
 import state
+from core import discord_client
 from core.accounts import AccountDirectory
-from core.discord_client import MiniMaxBot
 from core.health import HealthServer
 from core.logs import setup_logging
 from core.lookup import load_features
@@ -58,6 +58,14 @@ FATAL_CLOSES: dict[int, str] = {
 
 class StartupError(Exception):
     """Start-up cannot go on; the message names the setting and the fix."""
+
+
+class MiniMaxBot(discord_client.MiniMaxBot):
+    """What tests/conftest.py builds, with the useapi.net client under its old keyword
+    `client=`: remove once it builds `core.discord_client.MiniMaxBot(..., minimax=...)`."""
+
+    def __init__(self, settings: Settings, *, client: MiniMaxClient, **resources: Any) -> None:
+        super().__init__(settings, minimax=client, **resources)
 
 
 def make_client(
@@ -108,9 +116,9 @@ async def run_bot(settings: Settings) -> int:
             owned.push_async_callback(db.close)
             session = await owned.enter_async_context(aiohttp.ClientSession())
             metrics = Metrics()
-            client = make_client(session, settings, metrics.observe_upstream)
-            bot = MiniMaxBot(
-                settings, db=db, client=client, metrics=metrics, identity=this_process()
+            minimax = make_client(session, settings, metrics.observe_upstream)
+            bot = discord_client.MiniMaxBot(
+                settings, db=db, minimax=minimax, metrics=metrics, identity=this_process()
             )
             if settings.health_port is not None:
                 health = HealthServer(

@@ -92,7 +92,7 @@ def _paced(item: ExpiryItem, outlooks: dict[Pool, Outlook | None]) -> ExpiryItem
 class Watcher:
     def __init__(
         self,
-        client: MiniMaxClient,
+        minimax: MiniMaxClient,
         store: AlertStore,
         *,
         accounts: Sequence[str],
@@ -107,7 +107,7 @@ class Watcher:
         self.history = history
         self.window = window
         self._thinned: datetime | None = None
-        self.client = client
+        self.minimax = minimax
         self.store = store
         self.configured = tuple(accounts)
         self.thresholds = tuple(thresholds)
@@ -152,7 +152,7 @@ class Watcher:
 
     async def _listing(self) -> dict[str, AccountInfo] | UseapiError:
         try:
-            found = await self.client.accounts(fresh=True, priority=Priority.BACKGROUND)
+            found = await self.minimax.accounts(fresh=True, priority=Priority.BACKGROUND)
         except UseapiError as exc:
             if self.configured:
                 log.info("accounts listing unavailable (%s): no session alerts now", exc)
@@ -178,7 +178,7 @@ class Watcher:
         error: UseapiError | None = None
         try:
             async with self.gate:
-                features = await self.client.features(
+                features = await self.minimax.features(
                     account, fresh=True, priority=Priority.BACKGROUND
                 )
         except UseapiError as exc:

@@ -16,8 +16,8 @@ LISTING_WAIT = 2.0
 
 
 class AccountDirectory:
-    def __init__(self, client: MiniMaxClient, configured: Sequence[str]) -> None:
-        self.client = client
+    def __init__(self, minimax: MiniMaxClient, configured: Sequence[str]) -> None:
+        self.minimax = minimax
         self.configured = tuple(configured)
 
     def target(self, option: str | None) -> tuple[str | None, tuple[str, ...]]:
@@ -33,7 +33,7 @@ class AccountDirectory:
     async def listing(self) -> tuple[AccountInfo, ...]:
         """The accounts listing, or () when useapi.net cannot give it within LISTING_WAIT."""
         try:
-            return await asyncio.wait_for(self.client.accounts(), LISTING_WAIT)
+            return await asyncio.wait_for(self.minimax.accounts(), LISTING_WAIT)
         except (UseapiError, TimeoutError) as exc:
             log.info("accounts listing unavailable: %s", exc.__class__.__name__)
             return ()

@@ -88,7 +88,7 @@ class MiniMaxBot(commands.Bot):
         settings: Settings,
         *,
         db: Database,
-        client: MiniMaxClient,
+        minimax: MiniMaxClient,
         metrics: Metrics,
         identity: str,
     ) -> None:
@@ -106,10 +106,10 @@ class MiniMaxBot(commands.Bot):
         )
         self.settings = settings
         self.db = db
-        self.minimax = client
+        self.minimax = minimax
         self.metrics = metrics
         self.identity = identity
-        self.accounts = AccountDirectory(client, settings.useapi_accounts)
+        self.accounts = AccountDirectory(minimax, settings.useapi_accounts)
         self.claims = Claims(db, identity)
         self.history = History(db)
         self.alert_status = AlertStatus(enabled=settings.alert_channel_id is not None)

@@ -44,7 +44,7 @@ async def load_features(accounts: AccountDirectory, account: str | None) -> Feat
     """The account's features, or what to tell the user instead (None: useapi.net's only
     account; a 400 then means there are several, and the answer lists them)."""
     try:
-        return await accounts.client.features(account)
+        return await accounts.minimax.features(account)
     except UseapiError as exc:
         log.info("features for %r failed: %r", account, exc)
         if isinstance(exc, BadRequest) and account is None:
