@@ -21,10 +21,10 @@ from dotenv import find_dotenv, load_dotenv
 import state
 from core import discord_client
 from core.accounts import AccountDirectory
-from core.health import HealthServer
 from core.logs import setup_logging
 from core.lookup import load_features
 from core.metrics import Metrics
+from core.monitoring import MonitoringServer
 from minimax_api import MiniMaxClient, RateLimiter, RetryPolicy
 from minimax_api.problems import Problem
 from render.report import account_report, problem_report
@@ -121,17 +121,17 @@ async def run_bot(settings: Settings) -> int:
                 settings, db=db, minimax=minimax, metrics=metrics, identity=this_process()
             )
             if settings.health_port is not None:
-                health = HealthServer(
-                    settings.health_host, settings.health_port, metrics, bot.health_state
+                monitoring = MonitoringServer(
+                    settings.health_host, settings.health_port, metrics, bot.healthz
                 )
                 try:
-                    await health.start()
+                    await monitoring.start()
                 except OSError as exc:
                     raise StartupError(
                         f"HEALTH_PORT={settings.health_port}: cannot listen ({exc.strerror}): "
                         "pick a free port or leave it empty"
                     ) from exc
-                owned.push_async_callback(health.stop)
+                owned.push_async_callback(monitoring.stop)
             async with bot:
                 await _run_until(bot.start(settings.discord_token), stop)
     except (discord.LoginFailure, discord.PrivilegedIntentsRequired) as exc:

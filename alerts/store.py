@@ -31,7 +31,9 @@ class SetAside:
 
 
 @dataclass(frozen=True)
-class Health:
+class AccountHealth:
+    """How reading one account goes: the failures in a row, the last read, the soonest expiry."""
+
     account: str
     failures: int = 0
     failing_since: datetime | None = None
@@ -179,7 +181,9 @@ class AlertStore:
             for n, a, k, o, e, at in rows
         ]
 
-    async def record_success(self, account: str, soonest: datetime | None, at: datetime) -> Health:
+    async def record_success(
+        self, account: str, soonest: datetime | None, at: datetime
+    ) -> AccountHealth:
         """Reset the failure streak; returns the health as it was before."""
         before = await self._health(account)
         await self.db.execute(
@@ -193,7 +197,7 @@ class AlertStore:
         )
         return before
 
-    async def record_failure(self, account: str, error: str, at: datetime) -> Health:
+    async def record_failure(self, account: str, error: str, at: datetime) -> AccountHealth:
         """Count one more failure in a row; returns the health after it."""
         await self.db.execute(
             "INSERT INTO account_health(account, failures, failing_since, last_error, "
@@ -208,21 +212,21 @@ class AlertStore:
         )
         return await self._health(account)
 
-    async def _health(self, account: str) -> Health:
+    async def _health(self, account: str) -> AccountHealth:
         found = await self._select("WHERE account = $1", account)
-        return found[0] if found else Health(account)
+        return found[0] if found else AccountHealth(account)
 
-    async def health(self) -> list[Health]:
+    async def health(self) -> list[AccountHealth]:
         return await self._select("ORDER BY account")
 
-    async def _select(self, where: str, *args: object) -> list[Health]:
+    async def _select(self, where: str, *args: object) -> list[AccountHealth]:
         rows = await self.db.fetch(
             "SELECT account, failures, failing_since, notified, last_success, last_error, "
             f"last_error_at, soonest FROM account_health {where}",
             *args,
         )
         return [
-            Health(a, f, _time(fs), bool(n), _time(ls), le, _time(lea), _time(s))
+            AccountHealth(a, f, _time(fs), bool(n), _time(ls), le, _time(lea), _time(s))
             for a, f, fs, n, ls, le, lea, s in rows
         ]
 

@@ -1,5 +1,5 @@
 """The Discord client: its command tree, the one check every interaction passes (where it
-comes from, and which process answers it), and the gateway's state for /healthz."""
+comes from, and which process answers it), and the /healthz answer."""
 
 from __future__ import annotations
 
@@ -171,12 +171,12 @@ class MiniMaxBot(commands.Bot):
             log.debug("interaction %s is answered by another process", interaction_id)
         return mine
 
-    def health_state(self) -> tuple[bool, dict[str, Any]]:
-        """Healthy: the gateway is connected and, in the process that checks the accounts,
-        the last check read useapi.net."""
+    def healthz(self) -> tuple[bool, dict[str, Any]]:
+        """The /healthz answer, (healthy, details). Healthy: the gateway is connected and, in
+        the process that checks the accounts, the last check read useapi.net."""
         connected = self.gateway_connected and not self.is_closed()
         details: dict[str, Any] = {"gateway": "connected" if connected else "disconnected"}
-        healthy, alerts = self.alert_status.health()
+        healthy, alerts = self.alert_status.healthz()
         return connected and healthy, {**details, **alerts}
 
     async def on_connect(self) -> None:
