@@ -1,10 +1,12 @@
-"""Fetching an account's features for a command, turning upstream failures into answers."""
+"""Which accounts a command is about, and fetching their features, turning upstream failures
+into answers."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 import discord
@@ -19,6 +21,41 @@ from .accounts import AccountDirectory
 log = logging.getLogger(__name__)
 
 MAX_LISTED = 20
+
+
+@dataclass(frozen=True)
+class Target:
+    """The accounts a command is about: one `account` (None: useapi.net's only account,
+    unnamed) or `several`."""
+
+    account: str | None = None
+    several: tuple[str, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return self.several or ((self.account,) if self.account else ())
+
+
+async def command_target(
+    accounts: AccountDirectory, option: str | None, *, several: bool, named: bool = False
+) -> Target | Problem:
+    """The account(s) a command is about, or the Problem to answer instead: the account the
+    user named; else the one configured; else every configured one when the command answers
+    for `several`, or else the Problem asking to pick one. With none configured, useapi.net's
+    only account, unnamed unless the command needs its name (`named`: read from the listing,
+    or the Problem asking to pick one when there are several)."""
+    account = (option or "").strip() or None
+    if account is None and len(accounts.configured) == 1:
+        account = accounts.configured[0]
+    elif account is None and accounts.configured:
+        if several:
+            return Target(several=accounts.configured)
+        return await pick_account_problem(accounts)
+    if account is None and named:
+        account = await accounts.only_one()
+        if account is None:
+            return await pick_account_problem(accounts)
+    return Target(account)
 
 
 async def pick_account_problem(accounts: AccountDirectory, detail: str = "") -> Problem:
