@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -20,7 +21,7 @@ from minimax_api.problems import describe
 from state import StoreUnavailable
 from usage.forecast import PACE_WINDOW, Pool, Snapshot, snapshot_of
 from usage.history import History
-from usage.outlook import Outlook, outlook
+from usage.outlook import Outlook
 
 from .notices import TOKEN_SUBJECT, Expiry, ExpiryItem, Notice, Readable, Unreadable, make_nonce
 from .rules import SAME_BATCH, ExpiryKind, plan, subjects
@@ -76,7 +77,7 @@ THIN_EVERY = timedelta(hours=1)
 START_BAND = timedelta(days=1)
 
 
-def _paced(item: ExpiryItem, outlooks: dict[Pool, Outlook | None]) -> ExpiryItem:
+def _paced(item: ExpiryItem, outlooks: dict[Pool, Outlook]) -> ExpiryItem:
     pool = POOLS.get(item.kind)
     found = outlooks.get(pool) if pool else None
     if found is None or found.forecast is None:
@@ -116,7 +117,16 @@ class Watcher:
         self.lock = asyncio.Lock()
 
     async def check(self) -> CheckReport:
-        """Check every watched account once; one account's failure never stops the others."""
+        """Check every watched account once; one account's failure never stops the others.
+        The report says when the check ended and how long it took (waiting for a check in
+        progress included)."""
+        started = time.perf_counter()
+        report = await self._check()
+        report.seconds = time.perf_counter() - started
+        report.finished_at = self.clock()
+        return report
+
+    async def _check(self) -> CheckReport:
         async with self.lock:
             tick = _Tick(self.clock(), CheckReport(), asyncio.ensure_future(self._listing()))
             report = tick.report
@@ -211,13 +221,11 @@ class Watcher:
         self, account: str, items: list[ExpiryItem], tick: _Tick
     ) -> tuple[ExpiryItem, ...]:
         """The items with what of each batch expires unused at the account's pace."""
-        current = [s for a, s in tick.snapshots if a == account]
-        credit_items = [i for i in items if i.kind in POOLS]
-        if self.history is None or not current or not credit_items:
+        current = next((s for a, s in tick.snapshots if a == account), None)
+        if self.history is None or current is None or not any(i.kind in POOLS for i in items):
             return tuple(items)
-        past = await self.history.of(account, tick.now - self.window)
-        seen = [*past, *current]
-        outlooks = {pool: outlook(seen, pool, tick.now, self.window) for pool in POOLS.values()}
+        found = await self.history.outlooks(account, tick.now, self.window, current)
+        outlooks = {o.pool: o for o in found}
         return tuple(_paced(i, outlooks) for i in items)
 
     async def _failed(self, account: str, exc: BaseException, tick: _Tick) -> None:

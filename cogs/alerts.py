@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -278,10 +277,7 @@ class Alerts(commands.Cog):
             log.exception("expiry check failed; trying again next time")
 
     async def run_check(self) -> CheckReport:
-        started = time.perf_counter()
         report = await self.watcher.check()
-        report.seconds = time.perf_counter() - started
-        report.finished_at = datetime.now(UTC)
         self.bot.metrics.check_duration.observe(report.seconds)
         log.info(
             "expiry check: %d accounts in %.3fs, %d failed, %d notices queued",
