@@ -31,9 +31,12 @@ REF_IN_TEXT = re.compile(rf"\({REF} (a[0-9a-f]{{24}})\)")
 
 @dataclass(frozen=True)
 class AlertMessage:
-    content: str
-    embed: discord.Embed | None
+    """A message for the alert channel, ready to post; a field that is None is left out."""
+
+    content: str | None
+    embeds: list[discord.Embed] | None
     allowed_mentions: discord.AllowedMentions
+    files: list[discord.File] | None = None
 
 
 def _hours(threshold: float) -> str:
@@ -126,10 +129,10 @@ def alert_message(notice: Notice, role_id: int | None) -> AlertMessage:
     if role_id:
         return AlertMessage(
             f"<@&{role_id}> {summary}",
-            embed,
+            [embed],
             discord.AllowedMentions(everyone=False, users=False, roles=[discord.Object(role_id)]),
         )
-    return AlertMessage(summary, embed, discord.AllowedMentions.none())
+    return AlertMessage(summary, [embed], discord.AllowedMentions.none())
 
 
 def sample_notice(now: datetime) -> Notice:
