@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Generic, Protocol, TypeVar
 
-from .notices import Digest, Expiry, Notice, Replacement, make_nonce
+from .notices import Digest, ExpiringSoon, Notice, Replacement, make_nonce
 from .store import AlertStore
 
 log = logging.getLogger(__name__)
@@ -61,13 +61,15 @@ def still_true(notice: Notice, now: datetime) -> Notice | None:
     """`notice` without what has become untrue since it was queued (batches and sessions that
     have ended); None when nothing is left to say (or a digest whose period is over)."""
     if isinstance(notice.payload, Digest):
-        return notice if now.timestamp() < notice.payload.until else None
-    if not isinstance(notice.payload, Expiry):
+        return notice if now < notice.payload.until else None
+    if not isinstance(notice.payload, ExpiringSoon):
         return notice
-    items = tuple(i for i in notice.payload.items if i.ends_at > now.timestamp())
+    items = tuple(i for i in notice.payload.items if i.ends_at > now)
     if not items:
         return None
-    return notice if items == notice.payload.items else replace(notice, payload=Expiry(items))
+    if items == notice.payload.items:
+        return notice
+    return replace(notice, payload=ExpiringSoon(items))
 
 
 def replacement(notice: Notice, refusal: Refused, now: datetime) -> Notice:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from minimax_api import AccountInfo, Features
@@ -12,6 +12,20 @@ from minimax_api.parsing import Number
 
 SAME_BATCH = timedelta(minutes=10)
 """End times this close are one batch: upstream's end times wobble by seconds between reads."""
+
+
+def to_epoch(moment: datetime) -> int:
+    """An expiry time as the database and the outbox's JSON keep it: epoch seconds."""
+    return int(moment.timestamp())
+
+
+def from_epoch(seconds: float) -> datetime:
+    return datetime.fromtimestamp(int(seconds), UTC)
+
+
+def to_the_second(moment: datetime) -> datetime:
+    """`moment` as an alert keeps it: in UTC, to the second (what epoch seconds can hold)."""
+    return from_epoch(to_epoch(moment))
 
 
 class ExpiryKind(StrEnum):
@@ -26,7 +40,7 @@ class AlertKey:
 
     account: str
     kind: ExpiryKind
-    ends_at: int  # epoch seconds
+    ends_at: datetime  # to the second
     threshold: float  # hours
 
 
@@ -40,7 +54,7 @@ class Subject:
     credit: Number | None = None
 
     def key(self, threshold: float) -> AlertKey:
-        return AlertKey(self.account, self.kind, int(self.ends_at.timestamp()), threshold)
+        return AlertKey(self.account, self.kind, to_the_second(self.ends_at), threshold)
 
 
 @dataclass(frozen=True)
@@ -92,10 +106,9 @@ def known(key: AlertKey, done: Collection[AlertKey]) -> bool:
     """Whether `key`, or the same alert with an end time within SAME_BATCH, was handled."""
     if key in done:
         return True
-    slack = SAME_BATCH.total_seconds()
     return any(
         (k.account, k.kind, k.threshold) == (key.account, key.kind, key.threshold)
-        and abs(k.ends_at - key.ends_at) <= slack
+        and abs(k.ends_at - key.ends_at) <= SAME_BATCH
         for k in done
     )
 

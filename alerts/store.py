@@ -1,8 +1,8 @@
 """Where alerts are remembered, in whichever database the bot has (SQL written once).
 
-Claim, send, mark: an alert's key and the message announcing it are written in one
+Save, send, mark: an alert's key and the message announcing it are written in one
 transaction before anything is sent; the message stays in the outbox until Discord accepted
-it. A restart resends what is pending with the same nonce and never claims a key twice.
+it. A restart resends what is pending with the same nonce and never announces a key twice.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from state import Database, Queries, fetch_one
 
 from .notices import Notice, NoticeKind, load_payload
-from .rules import AlertKey, ExpiryKind
+from .rules import AlertKey, ExpiryKind, from_epoch, to_epoch
 
 
 @dataclass(frozen=True)
@@ -45,8 +45,9 @@ class AccountHealth:
 
 
 @dataclass
-class Claim:
-    """What one account's check decided: a notice for the keys in `announce`, or none."""
+class AlertDecision:
+    """What one account's check decided: the alert keys now done, those in `announce` with
+    the notice that announces them, those in `silence` without one."""
 
     notice: Notice | None
     announce: Sequence[AlertKey] = ()
@@ -62,7 +63,7 @@ def _time(text: str | None) -> datetime | None:
 
 
 def _key_row(key: AlertKey) -> tuple[str, str, int, float]:
-    return (key.account, str(key.kind), key.ends_at, float(key.threshold))
+    return (key.account, str(key.kind), to_epoch(key.ends_at), float(key.threshold))
 
 
 class AlertStore:
@@ -73,13 +74,14 @@ class AlertStore:
         rows = await self.db.fetch(
             "SELECT account, kind, ends_at, threshold FROM alert_keys WHERE account = $1", account
         )
-        return {AlertKey(a, ExpiryKind(k), int(e), float(t)) for a, k, e, t in rows}
+        return {AlertKey(a, ExpiryKind(k), from_epoch(e), float(t)) for a, k, e, t in rows}
 
-    async def claim(self, claim: Claim) -> None:
-        notice = claim.notice
+    async def save(self, decision: AlertDecision) -> None:
+        """Mark the decided keys done and queue the notice, in one transaction."""
+        notice = decision.notice
         now = _iso(notice.created_at if notice else datetime.now(UTC))
-        rows = [(*_key_row(k), notice.nonce if notice else None, now) for k in claim.announce]
-        rows += [(*_key_row(k), None, now) for k in claim.silence]
+        rows = [(*_key_row(k), notice.nonce if notice else None, now) for k in decision.announce]
+        rows += [(*_key_row(k), None, now) for k in decision.silence]
         async with self.db.transaction() as tx:
             await tx.executemany(
                 "INSERT INTO alert_keys(account, kind, ends_at, threshold, nonce, created_at) "
@@ -233,7 +235,7 @@ class AlertStore:
     async def forget_before(self, moment: datetime) -> None:
         """Drop keys of batches that ended long ago, and old sent or set-aside messages."""
         async with self.db.transaction() as tx:
-            await tx.execute("DELETE FROM alert_keys WHERE ends_at < $1", int(moment.timestamp()))
+            await tx.execute("DELETE FROM alert_keys WHERE ends_at < $1", to_epoch(moment))
             await tx.execute(
                 "DELETE FROM outbox WHERE sent_at < $1 OR set_aside_at < $1", _iso(moment)
             )

@@ -23,9 +23,18 @@ from usage.forecast import PACE_WINDOW, Pool, Snapshot, snapshot_of
 from usage.history import History
 from usage.outlook import Outlook
 
-from .notices import TOKEN_SUBJECT, Expiry, ExpiryItem, Notice, Readable, Unreadable, make_nonce
+from .notices import (
+    TOKEN_SUBJECT,
+    ExpiringSoon,
+    ExpiryItem,
+    Notice,
+    Readable,
+    Unreadable,
+    expiry_nonce,
+    make_nonce,
+)
 from .rules import SAME_BATCH, ExpiryKind, plan, subjects
-from .store import KEEP, AlertStore, Claim
+from .store import KEEP, AlertDecision, AlertStore
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +94,7 @@ def _paced(item: ExpiryItem, outlooks: dict[Pool, Outlook]) -> ExpiryItem:
     unused = sum(
         b.unused
         for b in found.forecast.batches
-        if abs(b.batch.ends_at.timestamp() - item.ends_at) <= SAME_BATCH.total_seconds()
+        if abs(b.batch.ends_at - item.ends_at) <= SAME_BATCH
     )
     return replace(item, unused=unused, per_day=found.forecast.per_day)
 
@@ -210,11 +219,11 @@ class Watcher:
         if post or silence:
             notice = None
             if post:
-                keys = sorted(d.key for d in post)
                 items = await self._with_pace(account, [ExpiryItem.of(d) for d in post], tick)
-                notice = Notice(make_nonce("expiry", *keys), account, Expiry(items), now)
+                nonce = expiry_nonce(d.key for d in post)
+                notice = Notice(nonce, account, ExpiringSoon(items), now)
                 report.queued += 1
-            await self.store.claim(Claim(notice, [d.key for d in post], silence))
+            await self.store.save(AlertDecision(notice, [d.key for d in post], silence))
         return error
 
     async def _with_pace(

@@ -40,7 +40,7 @@ class AlertMessages:
 
     async def digest(self, notice: Notice, digest: Digest) -> AlertMessage:
         """The digest of every watched account: the first message's worth of it."""
-        weekly = digest.until - digest.start > 86400
+        weekly = digest.until - digest.start > timedelta(days=1)
         embeds, chart = await usage_report(
             self.history,
             self.watched() or ("",),

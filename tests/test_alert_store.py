@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from alerts.notices import ExpiringSoon as Expiry
 from alerts.notices import (
-    Expiry,
     ExpiryItem,
     Notice,
     NoticeKind,

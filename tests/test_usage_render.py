@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 import discord
 import pytest
 
-from alerts.notices import Expiry, ExpiryItem, Notice
+from alerts.notices import ExpiringSoon as Expiry
+from alerts.notices import ExpiryItem, Notice
 from alerts.rules import ExpiryKind
 from render.alerts import notice_embed
 from render.usage import account_digest, outlook_line, pace_words, usage_embeds
