@@ -1,4 +1,5 @@
 """Expiry alerts: what is due (pure rules), where it is remembered (store), who checks (watcher).
 
-No Discord imports here: the cog in cogs/alerts.py renders and sends what the watcher queues.
+No Discord imports here: core/ composes and posts what the watcher queues, and cogs/alerts.py
+answers `/alerts`.
 """

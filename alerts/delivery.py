@@ -1,5 +1,6 @@
 """Delivery of the outbox to the alert channel: what to post, what is posted already, and what
-to do with each kind of refusal. The channel itself is a small protocol the cog implements.
+to do with each kind of refusal. Each notice is composed into a message first, then handed to
+the channel, a small protocol that core/ implements for Discord.
 
 A channel-wide refusal (missing permission, unknown channel) stops the flush and keeps
 everything; a transient one (5xx, timeout, rate limit) leaves the notice for the next flush;
@@ -12,19 +13,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import Generic, Protocol, TypeVar
 
-from .notices import Digest, Expiry, Notice, Replacement, make_nonce
+from .notices import Digest, ExpiringSoon, Notice, Replacement, make_nonce
 from .store import AlertStore
 
 log = logging.getLogger(__name__)
 
 MAX_REFUSALS = 3
 TRANSIENT_PER_FLUSH = 2  # after this many transient failures in one flush, wait for the next
+
+Message = TypeVar("Message")
+Message_contra = TypeVar("Message_contra", contravariant=True)
 
 
 class Scope(StrEnum):
@@ -43,13 +47,13 @@ class Refused(Exception):
         self.short = short or reason
 
 
-class AlertChannel(Protocol):
+class AlertChannel(Protocol[Message_contra]):
     async def posted(self) -> Mapping[str, int]:
         """Message ids of the notices already in the channel's recent history, by nonce."""
         ...
 
-    async def post(self, notice: Notice) -> int:
-        """Post `notice` with its nonce; returns the message id or raises Refused."""
+    async def post(self, message: Message_contra, nonce: str) -> int:
+        """Post `message` with its notice's nonce; returns the message id or raises Refused."""
         ...
 
 
@@ -57,13 +61,15 @@ def still_true(notice: Notice, now: datetime) -> Notice | None:
     """`notice` without what has become untrue since it was queued (batches and sessions that
     have ended); None when nothing is left to say (or a digest whose period is over)."""
     if isinstance(notice.payload, Digest):
-        return notice if now.timestamp() < notice.payload.until else None
-    if not isinstance(notice.payload, Expiry):
+        return notice if now < notice.payload.until else None
+    if not isinstance(notice.payload, ExpiringSoon):
         return notice
-    items = tuple(i for i in notice.payload.items if i.ends_at > now.timestamp())
+    items = tuple(i for i in notice.payload.items if i.ends_at > now)
     if not items:
         return None
-    return notice if items == notice.payload.items else replace(notice, payload=Expiry(items))
+    if items == notice.payload.items:
+        return notice
+    return replace(notice, payload=ExpiringSoon(items))
 
 
 def replacement(notice: Notice, refusal: Refused, now: datetime) -> Notice:
@@ -72,17 +78,21 @@ def replacement(notice: Notice, refusal: Refused, now: datetime) -> Notice:
     return Notice(make_nonce("refused", notice.nonce), notice.account, payload, now)
 
 
-class Delivery:
+class Delivery(Generic[Message]):
+    """`compose` makes the message of a notice, ready to post, as it is about to go out."""
+
     def __init__(
         self,
         store: AlertStore,
-        channel: AlertChannel,
+        channel: AlertChannel[Message],
+        compose: Callable[[Notice], Awaitable[Message]],
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         on_sent: Callable[[Notice], None] = lambda notice: None,
     ) -> None:
         self.store = store
         self.channel = channel
+        self.compose = compose
         self.clock = clock
         self.on_sent = on_sent
         self.channel_error: str | None = None
@@ -118,7 +128,8 @@ class Delivery:
                     log.info("alert %s was already posted; not posting it again", notice.nonce)
                 else:
                     await self.store.mark_attempt(notice.nonce)
-                    message_id = await self.channel.post(notice)
+                    message = await self.compose(notice)
+                    message_id = await self.channel.post(message, notice.nonce)
             except Refused as exc:
                 await self.store.mark_failed(notice.nonce, exc.reason)
                 if exc.scope is Scope.CHANNEL:

@@ -1,9 +1,11 @@
-"""The messages the alert channel gets: typed payloads, stored in the outbox as JSON."""
+"""The messages the alert channel gets: typed payloads, stored in the outbox as JSON (where
+times are epoch seconds, as every version of the bot wrote them)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -11,7 +13,7 @@ from typing import Any
 
 from minimax_api.parsing import Number
 
-from .rules import Due, ExpiryKind
+from .rules import AlertKey, Due, ExpiryKind, from_epoch, to_epoch, to_the_second
 
 TOKEN_SUBJECT = "*token*"
 """The account name under which failures of the whole API token are remembered."""
@@ -34,7 +36,7 @@ class ExpiryItem:
 
     kind: ExpiryKind
     credit: Number | None
-    ends_at: int  # epoch seconds
+    ends_at: datetime  # to the second
     threshold: float  # hours
     unused: float | None = None
     per_day: float | None = None
@@ -42,13 +44,13 @@ class ExpiryItem:
     @classmethod
     def of(cls, due: Due) -> ExpiryItem:
         s = due.subject
-        return cls(s.kind, s.credit, int(s.ends_at.timestamp()), due.threshold)
+        return cls(s.kind, s.credit, to_the_second(s.ends_at), due.threshold)
 
     def to_json(self) -> dict[str, Any]:
         data = {
             "kind": str(self.kind),
             "credit": self.credit,
-            "ends_at": self.ends_at,
+            "ends_at": to_epoch(self.ends_at),
             "threshold": self.threshold,
         }
         if self.per_day is not None:
@@ -60,7 +62,7 @@ class ExpiryItem:
         return cls(
             ExpiryKind(data["kind"]),
             data.get("credit"),
-            int(data["ends_at"]),
+            from_epoch(data["ends_at"]),
             data["threshold"],
             data.get("unused"),
             data.get("per_day"),
@@ -68,14 +70,16 @@ class ExpiryItem:
 
 
 @dataclass(frozen=True)
-class Expiry:
+class ExpiringSoon:
+    """Batches and sessions of one account that newly crossed a warning step."""
+
     items: tuple[ExpiryItem, ...]
 
     def to_json(self) -> dict[str, Any]:
         return {"items": [i.to_json() for i in self.items]}
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Expiry:
+    def from_json(cls, data: dict[str, Any]) -> ExpiringSoon:
         return cls(tuple(ExpiryItem.from_json(i) for i in data.get("items", [])))
 
 
@@ -122,24 +126,28 @@ class Replacement:
 
 @dataclass(frozen=True)
 class Digest:
-    """The digest of one period (epoch seconds from `start` to `until`); its content is read
-    from the usage history when it is posted, so it is as fresh as it can be."""
+    """The digest of one period, from `start` to `until`; its content is read from the usage
+    history when it is posted, so it is as fresh as it can be."""
 
-    start: int
-    until: int
+    start: datetime
+    until: datetime
     schedule: str
 
     def to_json(self) -> dict[str, Any]:
-        return {"start": self.start, "until": self.until, "schedule": self.schedule}
+        return {
+            "start": to_epoch(self.start),
+            "until": to_epoch(self.until),
+            "schedule": self.schedule,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Digest:
-        return cls(int(data["start"]), int(data["until"]), str(data["schedule"]))
+        return cls(from_epoch(data["start"]), from_epoch(data["until"]), str(data["schedule"]))
 
 
-Payload = Expiry | Unreadable | Readable | Replacement | Digest
+Payload = ExpiringSoon | Unreadable | Readable | Replacement | Digest
 PAYLOADS: dict[NoticeKind, type[Payload]] = {
-    NoticeKind.EXPIRY: Expiry,
+    NoticeKind.EXPIRY: ExpiringSoon,
     NoticeKind.UNREADABLE: Unreadable,
     NoticeKind.READABLE: Readable,
     NoticeKind.REFUSED: Replacement,
@@ -175,8 +183,19 @@ def load_payload(kind: str, text: str) -> Payload:
 def digest_notice(start: datetime, period: timedelta, schedule: str, now: datetime) -> Notice:
     """The digest of the period that began at `start`: one nonce per period, so it is
     queued and posted once whoever queues it and however often."""
-    payload = Digest(int(start.timestamp()), int((start + period).timestamp()), schedule)
-    return Notice(make_nonce("digest", payload.start), DIGEST_SUBJECT, payload, now)
+    payload = Digest(to_the_second(start), to_the_second(start + period), schedule)
+    return Notice(make_nonce("digest", to_epoch(payload.start)), DIGEST_SUBJECT, payload, now)
+
+
+def expiry_nonce(keys: Iterable[AlertKey]) -> str:
+    """The nonce of the notice announcing `keys`: the keys spelled as when their end times
+    were epoch seconds (their dataclass repr then), so that the nonce stays what it was."""
+    spelled = (
+        f"AlertKey(account={k.account!r}, kind={k.kind!r}, ends_at={to_epoch(k.ends_at)}, "
+        f"threshold={k.threshold!r})"
+        for k in sorted(keys)
+    )
+    return make_nonce("expiry", *spelled)
 
 
 def make_nonce(*parts: object) -> str:

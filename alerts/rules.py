@@ -4,12 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from minimax_api import AccountInfo, Features
 from minimax_api.parsing import Number
 from usage.snapshot import SAME_BATCH
+
+
+def to_epoch(moment: datetime) -> int:
+    """An expiry time as the database and the outbox's JSON keep it: epoch seconds."""
+    return int(moment.timestamp())
+
+
+def from_epoch(seconds: float) -> datetime:
+    return datetime.fromtimestamp(int(seconds), UTC)
+
+
+def to_the_second(moment: datetime) -> datetime:
+    """`moment` as an alert keeps it: in UTC, to the second (what epoch seconds can hold)."""
+    return from_epoch(to_epoch(moment))
 
 
 class ExpiryKind(StrEnum):
@@ -24,7 +38,7 @@ class AlertKey:
 
     account: str
     kind: ExpiryKind
-    ends_at: int  # epoch seconds
+    ends_at: datetime  # to the second
     threshold: float  # hours
 
 
@@ -38,7 +52,7 @@ class Subject:
     credit: Number | None = None
 
     def key(self, threshold: float) -> AlertKey:
-        return AlertKey(self.account, self.kind, int(self.ends_at.timestamp()), threshold)
+        return AlertKey(self.account, self.kind, to_the_second(self.ends_at), threshold)
 
 
 @dataclass(frozen=True)
@@ -90,10 +104,9 @@ def known(key: AlertKey, done: Collection[AlertKey]) -> bool:
     """Whether `key`, or the same alert with an end time within SAME_BATCH, was handled."""
     if key in done:
         return True
-    slack = SAME_BATCH.total_seconds()
     return any(
         (k.account, k.kind, k.threshold) == (key.account, key.kind, key.threshold)
-        and abs(k.ends_at - key.ends_at) <= slack
+        and abs(k.ends_at - key.ends_at) <= SAME_BATCH
         for k in done
     )
 

@@ -19,10 +19,10 @@ class AlertStatus:
     leading: bool = False
     leader: str | None = None  # the process that checks the accounts, as "host:pid"
 
-    def health(self) -> tuple[bool, dict[str, Any]]:
-        """(healthy as far as alerts go, details). A process that does not lead the checks
-        is healthy on that account; the one that leads is once its last check read
-        useapi.net."""
+    def healthz(self) -> tuple[bool, dict[str, Any]]:
+        """The alerts' part of the /healthz answer: (healthy as far as alerts go, details).
+        A process that does not lead the checks is healthy on that account; the one that
+        leads is once its last check read useapi.net."""
         if not self.enabled:
             return True, {"last_check": "alerts off"}
         details: dict[str, Any] = {"leader": self.leader or "none yet"}

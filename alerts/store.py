@@ -1,8 +1,8 @@
 """Where alerts are remembered, in whichever database the bot has (SQL written once).
 
-Claim, send, mark: an alert's key and the message announcing it are written in one
+Save, send, mark: an alert's key and the message announcing it are written in one
 transaction before anything is sent; the message stays in the outbox until Discord accepted
-it. A restart resends what is pending with the same nonce and never claims a key twice.
+it. A restart resends what is pending with the same nonce and never announces a key twice.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from state import Database, Queries, fetch_one
 
 from .notices import Notice, NoticeKind, load_payload
-from .rules import AlertKey, ExpiryKind
+from .rules import AlertKey, ExpiryKind, from_epoch, to_epoch
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,9 @@ class SetAside:
 
 
 @dataclass(frozen=True)
-class Health:
+class AccountHealth:
+    """How reading one account goes: the failures in a row, the last read, the soonest expiry."""
+
     account: str
     failures: int = 0
     failing_since: datetime | None = None
@@ -43,8 +45,9 @@ class Health:
 
 
 @dataclass
-class Claim:
-    """What one account's check decided: a notice for the keys in `announce`, or none."""
+class AlertDecision:
+    """What one account's check decided: the alert keys now done, those in `announce` with
+    the notice that announces them, those in `silence` without one."""
 
     notice: Notice | None
     announce: Sequence[AlertKey] = ()
@@ -60,7 +63,7 @@ def _time(text: str | None) -> datetime | None:
 
 
 def _key_row(key: AlertKey) -> tuple[str, str, int, float]:
-    return (key.account, str(key.kind), key.ends_at, float(key.threshold))
+    return (key.account, str(key.kind), to_epoch(key.ends_at), float(key.threshold))
 
 
 class AlertStore:
@@ -71,13 +74,14 @@ class AlertStore:
         rows = await self.db.fetch(
             "SELECT account, kind, ends_at, threshold FROM alert_keys WHERE account = $1", account
         )
-        return {AlertKey(a, ExpiryKind(k), int(e), float(t)) for a, k, e, t in rows}
+        return {AlertKey(a, ExpiryKind(k), from_epoch(e), float(t)) for a, k, e, t in rows}
 
-    async def claim(self, claim: Claim) -> None:
-        notice = claim.notice
+    async def save(self, decision: AlertDecision) -> None:
+        """Mark the decided keys done and queue the notice, in one transaction."""
+        notice = decision.notice
         now = _iso(notice.created_at if notice else datetime.now(UTC))
-        rows = [(*_key_row(k), notice.nonce if notice else None, now) for k in claim.announce]
-        rows += [(*_key_row(k), None, now) for k in claim.silence]
+        rows = [(*_key_row(k), notice.nonce if notice else None, now) for k in decision.announce]
+        rows += [(*_key_row(k), None, now) for k in decision.silence]
         async with self.db.transaction() as tx:
             await tx.executemany(
                 "INSERT INTO alert_keys(account, kind, ends_at, threshold, nonce, created_at) "
@@ -95,10 +99,6 @@ class AlertStore:
                 int(notified),
                 notice.account,
             )
-
-    async def add(self, notice: Notice) -> None:
-        """Queue a notice about no account in particular; its nonce keeps it to one."""
-        await self._insert(self.db, notice)
 
     @staticmethod
     async def _insert(tx: Queries, notice: Notice) -> None:
@@ -183,7 +183,9 @@ class AlertStore:
             for n, a, k, o, e, at in rows
         ]
 
-    async def record_success(self, account: str, soonest: datetime | None, at: datetime) -> Health:
+    async def record_success(
+        self, account: str, soonest: datetime | None, at: datetime
+    ) -> AccountHealth:
         """Reset the failure streak; returns the health as it was before."""
         before = await self._health(account)
         await self.db.execute(
@@ -197,7 +199,7 @@ class AlertStore:
         )
         return before
 
-    async def record_failure(self, account: str, error: str, at: datetime) -> Health:
+    async def record_failure(self, account: str, error: str, at: datetime) -> AccountHealth:
         """Count one more failure in a row; returns the health after it."""
         await self.db.execute(
             "INSERT INTO account_health(account, failures, failing_since, last_error, "
@@ -212,28 +214,28 @@ class AlertStore:
         )
         return await self._health(account)
 
-    async def _health(self, account: str) -> Health:
+    async def _health(self, account: str) -> AccountHealth:
         found = await self._select("WHERE account = $1", account)
-        return found[0] if found else Health(account)
+        return found[0] if found else AccountHealth(account)
 
-    async def health(self) -> list[Health]:
+    async def health(self) -> list[AccountHealth]:
         return await self._select("ORDER BY account")
 
-    async def _select(self, where: str, *args: object) -> list[Health]:
+    async def _select(self, where: str, *args: object) -> list[AccountHealth]:
         rows = await self.db.fetch(
             "SELECT account, failures, failing_since, notified, last_success, last_error, "
             f"last_error_at, soonest FROM account_health {where}",
             *args,
         )
         return [
-            Health(a, f, _time(fs), bool(n), _time(ls), le, _time(lea), _time(s))
+            AccountHealth(a, f, _time(fs), bool(n), _time(ls), le, _time(lea), _time(s))
             for a, f, fs, n, ls, le, lea, s in rows
         ]
 
     async def forget_before(self, moment: datetime) -> None:
         """Drop keys of batches that ended long ago, and old sent or set-aside messages."""
         async with self.db.transaction() as tx:
-            await tx.execute("DELETE FROM alert_keys WHERE ends_at < $1", int(moment.timestamp()))
+            await tx.execute("DELETE FROM alert_keys WHERE ends_at < $1", to_epoch(moment))
             await tx.execute(
                 "DELETE FROM outbox WHERE sent_at < $1 OR set_aside_at < $1", _iso(moment)
             )

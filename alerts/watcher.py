@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -19,13 +20,22 @@ from minimax_api import (
 from minimax_api.problems import describe
 from state import StoreUnavailable
 from usage.history import History
-from usage.outlook import Outlook, outlook
+from usage.outlook import Outlook
 from usage.pace import PACE_WINDOW
-from usage.snapshot import Pool, Snapshot, snapshot_of
+from usage.snapshot import SAME_BATCH, Pool, Snapshot, snapshot_of
 
-from .notices import TOKEN_SUBJECT, Expiry, ExpiryItem, Notice, Readable, Unreadable, make_nonce
-from .rules import SAME_BATCH, ExpiryKind, plan, subjects
-from .store import KEEP, AlertStore, Claim
+from .notices import (
+    TOKEN_SUBJECT,
+    ExpiringSoon,
+    ExpiryItem,
+    Notice,
+    Readable,
+    Unreadable,
+    expiry_nonce,
+    make_nonce,
+)
+from .rules import ExpiryKind, plan, subjects
+from .store import KEEP, AlertDecision, AlertStore
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +87,7 @@ THIN_EVERY = timedelta(hours=1)
 START_BAND = timedelta(days=1)
 
 
-def _paced(item: ExpiryItem, outlooks: dict[Pool, Outlook | None]) -> ExpiryItem:
+def _paced(item: ExpiryItem, outlooks: dict[Pool, Outlook]) -> ExpiryItem:
     pool = POOLS.get(item.kind)
     found = outlooks.get(pool) if pool else None
     if found is None or found.forecast is None:
@@ -85,7 +95,7 @@ def _paced(item: ExpiryItem, outlooks: dict[Pool, Outlook | None]) -> ExpiryItem
     unused = sum(
         b.unused
         for b in found.forecast.batches
-        if abs(b.batch.ends_at.timestamp() - item.ends_at) <= SAME_BATCH.total_seconds()
+        if abs(b.batch.ends_at - item.ends_at) <= SAME_BATCH
     )
     return replace(item, unused=unused, per_day=found.forecast.per_day)
 
@@ -93,7 +103,7 @@ def _paced(item: ExpiryItem, outlooks: dict[Pool, Outlook | None]) -> ExpiryItem
 class Watcher:
     def __init__(
         self,
-        client: MiniMaxClient,
+        minimax: MiniMaxClient,
         store: AlertStore,
         *,
         accounts: Sequence[str],
@@ -108,7 +118,7 @@ class Watcher:
         self.history = history
         self.window = window
         self._thinned: datetime | None = None
-        self.client = client
+        self.minimax = minimax
         self.store = store
         self.configured = tuple(accounts)
         self.thresholds = tuple(thresholds)
@@ -117,17 +127,27 @@ class Watcher:
         self.lock = asyncio.Lock()
 
     async def check(self) -> CheckReport:
-        """Check every watched account once; one account's failure never stops the others."""
+        """Check every watched account once; one account's failure never stops the others.
+        The report says when the check ended and how long it took (waiting for a check in
+        progress included)."""
+        started = time.perf_counter()
+        report = await self._check()
+        report.seconds = time.perf_counter() - started
+        report.finished_at = self.clock()
+        return report
+
+    async def _check(self) -> CheckReport:
         async with self.lock:
             tick = _Tick(self.clock(), CheckReport(), asyncio.ensure_future(self._listing()))
             report = tick.report
+            report.accounts = list(self.configured)
             if not self.configured:
                 found = await tick.listing
                 if isinstance(found, UseapiError):
                     report.failed[TOKEN_SUBJECT] = describe(found).title
                     await self._failed(TOKEN_SUBJECT, found, tick)
                     return report
-            report.accounts = list(self.configured) or list(tick.listing.result())
+                report.accounts = list(found)
             results = await asyncio.gather(
                 *(self._guarded(a, tick) for a in report.accounts), return_exceptions=True
             )
@@ -153,7 +173,7 @@ class Watcher:
 
     async def _listing(self) -> dict[str, AccountInfo] | UseapiError:
         try:
-            found = await self.client.accounts(fresh=True, priority=Priority.BACKGROUND)
+            found = await self.minimax.accounts(fresh=True, priority=Priority.BACKGROUND)
         except UseapiError as exc:
             if self.configured:
                 log.info("accounts listing unavailable (%s): no session alerts now", exc)
@@ -179,7 +199,7 @@ class Watcher:
         error: UseapiError | None = None
         try:
             async with self.gate:
-                features = await self.client.features(
+                features = await self.minimax.features(
                     account, fresh=True, priority=Priority.BACKGROUND
                 )
         except UseapiError as exc:
@@ -201,24 +221,22 @@ class Watcher:
         if post or silence:
             notice = None
             if post:
-                keys = sorted(d.key for d in post)
                 items = await self._with_pace(account, [ExpiryItem.of(d) for d in post], tick)
-                notice = Notice(make_nonce("expiry", *keys), account, Expiry(items), now)
+                nonce = expiry_nonce(d.key for d in post)
+                notice = Notice(nonce, account, ExpiringSoon(items), now)
                 report.queued += 1
-            await self.store.claim(Claim(notice, [d.key for d in post], silence))
+            await self.store.save(AlertDecision(notice, [d.key for d in post], silence))
         return error
 
     async def _with_pace(
         self, account: str, items: list[ExpiryItem], tick: _Tick
     ) -> tuple[ExpiryItem, ...]:
         """The items with what of each batch expires unused at the account's pace."""
-        current = [s for a, s in tick.snapshots if a == account]
-        credit_items = [i for i in items if i.kind in POOLS]
-        if self.history is None or not current or not credit_items:
+        current = next((s for a, s in tick.snapshots if a == account), None)
+        if self.history is None or current is None or not any(i.kind in POOLS for i in items):
             return tuple(items)
-        past = await self.history.of(account, tick.now - self.window)
-        seen = [*past, *current]
-        outlooks = {pool: outlook(seen, pool, tick.now, self.window) for pool in POOLS.values()}
+        found = await self.history.outlooks(account, tick.now, self.window, current)
+        outlooks = {o.pool: o for o in found}
         return tuple(_paced(i, outlooks) for i in items)
 
     async def _failed(self, account: str, exc: BaseException, tick: _Tick) -> None:

@@ -1,158 +1,32 @@
-"""Expiry alerts: the background check, the alert channel, and `/alerts status|test|check`."""
+"""`/alerts status|test|check`, and the start of the expiry checks and their leadership."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
-from discord.ext import commands, tasks
+from discord.ext import commands
 
-from alerts.delivery import Delivery, Refused, Scope
-from alerts.notices import TOKEN_SUBJECT, Digest, Notice, digest_notice
+from alerts.delivery import Delivery, Refused
+from alerts.notices import TOKEN_SUBJECT
 from alerts.store import AlertStore
-from alerts.watcher import CheckReport, Watcher
+from alerts.watcher import Watcher
 from core import replies
-from core.usage_report import usage_report
+from core.alert_channel import DiscordAlertChannel
+from core.alert_messages import AlertMessages
+from core.discord_client import MiniMaxBot
+from core.expiry_checks import ExpiryChecks
+from core.leadership import Leadership
 from render import limits
-from render.alerts import REF, AlertMessage, alert_message, refs_in, sample_notice
+from render.alerts import alert_message, sample_notice
 from render.alerts_status import not_leading_embed, report_embed, status_embed, status_off
-from render.limits import pack_messages
 from settings import interval_warnings
-from state import Lease, StoreUnavailable
-
-if TYPE_CHECKING:
-    from bot import MiniMaxBot
 
 log = logging.getLogger(__name__)
 
-HISTORY_LOOKBACK = 100
-LEASE_SECONDS = 20.0  # a leader that stops renewing is replaced after this long
-RENEW_SECONDS = 5.0
-AUTOMOD_CODES = frozenset({200000, 200001})
 MAX_FAILED_SHOWN = 5
-
-
-def _refusal(exc: Exception, channel_id: int) -> Refused:
-    """Which kind of refusal a failed post is, with the fix for channel-wide ones."""
-    if isinstance(exc, discord.Forbidden) and exc.code not in AUTOMOD_CODES:
-        return Refused(
-            Scope.CHANNEL,
-            f"missing permission in the alert channel {channel_id}: give the bot "
-            "View Channel, Send Messages and Embed Links there",
-        )
-    if isinstance(exc, discord.NotFound):
-        return Refused(
-            Scope.CHANNEL,
-            f"ALERT_CHANNEL_ID={channel_id} does not exist or the bot cannot see it: "
-            "check the id and that the bot is in that server",
-        )
-    if isinstance(exc, discord.HTTPException) and 400 <= exc.status < 500 and exc.status != 429:
-        if exc.code in AUTOMOD_CODES:
-            short = "the server's AutoMod blocked it"
-        else:
-            short = f"Discord refused it (HTTP {exc.status}, code {exc.code})"
-        return Refused(Scope.MESSAGE, f"{short}: {exc.text[:200]}", short=short)
-    status = exc.status if isinstance(exc, discord.HTTPException) else exc.__class__.__name__
-    return Refused(Scope.TRANSIENT, f"Discord did not take the alert ({status}); trying again")
-
-
-class DiscordAlertChannel:
-    """The alert channel as `alerts.delivery` sees it: post a notice, list what is posted."""
-
-    def __init__(
-        self,
-        bot: MiniMaxBot,
-        channel_id: int,
-        role_id: int | None,
-        accounts: Callable[[], tuple[str, ...]],
-    ) -> None:
-        self.bot = bot
-        self.channel_id = channel_id
-        self.role_id = role_id
-        self.accounts = accounts  # the watched accounts, for the digest
-
-    async def resolve(self) -> discord.abc.Messageable:
-        channel = self.bot.get_channel(self.channel_id)
-        if channel is None:
-            try:
-                channel = await self.bot.fetch_channel(self.channel_id)
-            except (discord.HTTPException, OSError, TimeoutError) as exc:
-                raise _refusal(exc, self.channel_id) from exc
-        if not isinstance(channel, discord.abc.Messageable):
-            raise Refused(
-                Scope.CHANNEL, f"ALERT_CHANNEL_ID={self.channel_id} is not a text channel"
-            )
-        return channel
-
-    async def posted(self) -> dict[str, int]:
-        """Discord's nonce check catches a resend within minutes; the channel's recent history
-        catches later ones, and a wiped database (it needs Read Message History; without it
-        the nonce is the only guard)."""
-        channel = await self.resolve()
-        found: dict[str, int] = {}
-        me = self.bot.user
-        try:
-            async for message in channel.history(limit=HISTORY_LOOKBACK):
-                if me is not None and message.author.id == me.id:
-                    footers = [e.footer.text for e in message.embeds]
-                    found.update(dict.fromkeys(refs_in(message.content, footers), message.id))
-        except discord.HTTPException as exc:
-            log.info(
-                "cannot read the alert channel's history (%s); relying on the nonce", exc.status
-            )
-        return found
-
-    async def post(self, notice: Notice) -> int:
-        if isinstance(notice.payload, Digest):
-            return await self.post_digest(notice, notice.payload)
-        message = await self.send(alert_message(notice, self.role_id), nonce=notice.nonce)
-        return message.id
-
-    async def post_digest(self, notice: Notice, digest: Digest) -> int:
-        """The digest, drawn from the usage history now: the first message's worth of it."""
-        settings = self.bot.settings
-        names = self.accounts() or ("",)
-        weekly = digest.until - digest.start > 86400
-        embeds, chart = await usage_report(
-            self.bot.history,
-            names,
-            period=7 if weekly else 1,
-            window=timedelta(days=settings.usage_window_days),
-            now=datetime.now(UTC),
-            title="Weekly digest" if weekly else "Daily digest",
-            digest=True,
-        )
-        first = pack_messages(embeds)[0]
-        first[0].set_footer(text=f"{REF} {notice.nonce}")
-        channel = await self.resolve()
-        try:
-            message = await channel.send(
-                embeds=first,
-                files=[chart] if chart else [],
-                allowed_mentions=discord.AllowedMentions.none(),
-                nonce=notice.nonce,
-            )
-        except (discord.HTTPException, OSError, TimeoutError) as exc:
-            raise _refusal(exc, self.channel_id) from exc
-        return message.id
-
-    async def send(self, rendered: AlertMessage, *, nonce: str | None) -> discord.Message:
-        channel = await self.resolve()
-        try:
-            return await channel.send(
-                content=rendered.content,
-                embed=rendered.embed,
-                allowed_mentions=rendered.allowed_mentions,
-                nonce=nonce,
-            )
-        except (discord.HTTPException, OSError, TimeoutError) as exc:
-            raise _refusal(exc, self.channel_id) from exc
 
 
 class Alerts(commands.Cog):
@@ -166,31 +40,49 @@ class Alerts(commands.Cog):
     def __init__(self, bot: MiniMaxBot) -> None:
         self.bot = bot
         settings = bot.settings
+        window = timedelta(days=settings.usage_window_days)
         self.store = AlertStore(bot.db)
-        self.watcher = Watcher(
+        watcher = Watcher(
             bot.minimax,
             self.store,
             accounts=settings.useapi_accounts,
             thresholds=settings.expiry_warning_hours,
             concurrency=settings.poll_concurrency,
             history=bot.history,
-            window=timedelta(days=settings.usage_window_days),
+            window=window,
+        )
+        messages = AlertMessages(
+            bot.history,
+            bot.alert_status,
+            configured=watcher.configured,
+            window=window,
+            role_id=settings.alert_mention_role_id,
         )
         self.channel_id = settings.alert_channel_id
-        self.channel = DiscordAlertChannel(
-            bot, settings.alert_channel_id or 0, settings.alert_mention_role_id, self.watched
-        )
+        self.channel = DiscordAlertChannel(bot, settings.alert_channel_id or 0)
         self.delivery = Delivery(
             self.store,
             self.channel,
+            messages.compose,
             on_sent=lambda notice: bot.metrics.alerts.labels(kind=str(notice.kind)).inc(),
         )
+        self.checks = ExpiryChecks(
+            watcher,
+            self.delivery,
+            bot.alert_status,
+            bot.metrics,
+            interval_minutes=settings.check_interval_minutes,
+            digest=settings.digest,
+        )
+        self.leadership = Leadership(
+            bot,
+            bot.db,
+            bot.identity,
+            bot.alert_status,
+            checks=self.checks.loop,
+            while_leading=self.checks.queue_digest,
+        )
         self.alert_status = bot.alert_status
-        self.lease = Lease(bot.db, "alerts", bot.identity, ttl=LEASE_SECONDS)
-        self._lease_error: str | None = None
-        self._check_error: str | None = None
-        self._digest_queued: datetime | None = None
-        self.loop.change_interval(minutes=settings.check_interval_minutes)
 
     async def cog_load(self) -> None:
         if self.channel_id is None:
@@ -198,105 +90,10 @@ class Alerts(commands.Cog):
             return
         for warning in interval_warnings(self.bot.settings):
             log.warning("%s", warning)
-        self.leadership.start()
+        self.leadership.loop.start()
 
     async def cog_unload(self) -> None:
-        self.leadership.cancel()
-        self.loop.cancel()
-        if self.alert_status.leading:
-            with contextlib.suppress(StoreUnavailable):
-                await self.lease.release()  # another replica takes over at once
-
-    def watched(self) -> tuple[str, ...]:
-        last = self.alert_status.last_check
-        return self.watcher.configured or tuple(last.accounts if last else ())
-
-    @tasks.loop(seconds=RENEW_SECONDS)
-    async def leadership(self) -> None:
-        """Hold or seek the alerts lease: exactly one process checks and posts at a time.
-        The leader checks at once when it takes over, so what was pending goes out; it also
-        queues the digest of each period once (the nonce makes a second queueing a no-op)."""
-        try:
-            await self._lead()
-            if self.alert_status.leading:
-                await self._digest(datetime.now(UTC))
-        except StoreUnavailable:
-            pass  # said once by _lead; the loop tries again
-        except Exception:
-            log.exception("leading the expiry checks failed; trying again")
-
-    async def _digest(self, now: datetime) -> None:
-        schedule = self.bot.settings.digest
-        if schedule is None or self.alert_status.last_check is None:
-            return  # the first check tells which accounts there are
-        start = schedule.last_due(now)
-        if start == self._digest_queued:
-            return
-        await self.store.queue(
-            digest_notice(start, schedule.period, str(schedule), now), notified=False
-        )
-        self._digest_queued = start
-        log.info("digest of %s queued", start.isoformat())
-        await self.delivery.flush()
-
-    async def _lead(self) -> None:
-        status = self.alert_status
-        try:
-            leading = await self.lease.acquire()
-            holder = await self.lease.holder()
-        except StoreUnavailable as exc:
-            leading, holder = False, None
-            if str(exc) != self._lease_error:
-                log.warning("expiry checks paused: the database is unavailable (%s)", exc)
-                self._lease_error = str(exc)
-        else:
-            if self._lease_error:
-                log.info("the database is back: expiry checks resume")
-                self._lease_error = None
-        status.leader = holder.name if holder else None
-        if leading and not status.leading:
-            log.info("this process (%s) leads the expiry checks now", self.bot.identity)
-            if self.loop.is_running():
-                self.loop.restart()  # a cancel from a moment ago is still finishing
-            else:
-                self.loop.start()
-        elif status.leading and not leading:
-            log.info("%s leads the expiry checks now", status.leader or "no process")
-            self.loop.cancel()
-        status.leading = leading
-
-    @leadership.before_loop
-    async def _wait_ready_to_lead(self) -> None:
-        await self.bot.wait_until_ready()
-
-    @tasks.loop(minutes=30)
-    async def loop(self) -> None:
-        try:
-            await self.run_check()
-        except StoreUnavailable as exc:
-            if str(exc) != self._check_error:
-                log.warning("expiry check: the database failed (%s); trying again next time", exc)
-            self._check_error = str(exc)
-        except Exception:
-            log.exception("expiry check failed; trying again next time")
-
-    async def run_check(self) -> CheckReport:
-        started = time.perf_counter()
-        report = await self.watcher.check()
-        report.seconds = time.perf_counter() - started
-        report.finished_at = datetime.now(UTC)
-        self.bot.metrics.check_duration.observe(report.seconds)
-        log.info(
-            "expiry check: %d accounts in %.3fs, %d failed, %d notices queued",
-            len(report.accounts),
-            report.seconds,
-            len(report.failed),
-            report.queued,
-        )
-        self.alert_status.last_check = report
-        report.sent = await self.delivery.flush()
-        self._check_error = None
-        return report
+        await self.leadership.stop()
 
     @alerts.command(name="status")
     async def status(self, interaction: discord.Interaction) -> None:
@@ -313,7 +110,7 @@ class Alerts(commands.Cog):
         embed = status_embed(
             self.bot.settings,
             health,
-            running=self.leadership.is_running(),
+            running=self.leadership.loop.is_running(),
             leader=self.alert_status.leader,
             last_run=last.finished_at if (last := self.alert_status.last_check) else None,
             send_error=self.delivery.channel_error,
@@ -330,12 +127,11 @@ class Alerts(commands.Cog):
             await interaction.response.send_message(embed=status_off(), ephemeral=True)
             return
         await replies.defer(interaction, public=False)
-        notice = sample_notice(datetime.now(UTC))
-        rendered = alert_message(notice, None)
-        assert rendered.embed is not None
-        rendered.embed.set_footer(text="This is a test: nothing is expiring.")
+        rendered = alert_message(sample_notice(datetime.now(UTC)), None)
+        assert rendered.embeds
+        rendered.embeds[0].set_footer(text="This is a test: nothing is expiring.")
         try:
-            await self.channel.send(rendered, nonce=None)
+            await self.channel.post(rendered, nonce=None)
         except Refused as exc:
             text = f"The test alert could not be posted: {exc.reason}."
         else:
@@ -352,7 +148,7 @@ class Alerts(commands.Cog):
         if not self.alert_status.leading:
             embed = not_leading_embed(self.alert_status.leader, self.bot.settings)
         else:
-            embed = report_embed(await self.run_check())
+            embed = report_embed(await self.checks.run())
         await interaction.edit_original_response(embed=embed)
 
 

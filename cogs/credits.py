@@ -5,23 +5,20 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from core import replies
-from core.lookup import account_choices, load_each, load_features
+from core.discord_client import MiniMaxBot
+from core.lookup import account_choices, command_target, load_each, load_features
 from minimax_api import AccountInfo, Features
 from minimax_api.problems import Problem
 from render.credits import credits_embed, summary_embeds
 from state import StoreUnavailable
 from usage.outlook import Outlook
 from usage.snapshot import Snapshot, snapshot_of
-
-if TYPE_CHECKING:
-    from bot import MiniMaxBot
 
 log = logging.getLogger(__name__)
 
@@ -40,12 +37,17 @@ class Credits(commands.Cog):
         self, interaction: discord.Interaction, account: str | None = None, public: bool = False
     ) -> None:
         """Show MiniMax credits, plan and when each credit batch expires."""
-        account, several = self.bot.accounts.target(account)
-        if several:
-            results = await replies.deferred(interaction, self._summary(several), public=public)
+        found = await command_target(self.bot.accounts, account, several=True)
+        if isinstance(found, Problem):
+            await replies.send_problem(interaction, found)
+            return
+        if found.several:
+            work = self._summary(found.several)
+            results = await replies.deferred(interaction, work, public=public)
             now = datetime.now(UTC)
             await replies.send_embeds(interaction, summary_embeds(results, now=now), public=public)
             return
+        account = found.account
         features, info = await replies.deferred(interaction, self._one(account), public=public)
         if isinstance(features, Problem):
             await replies.send_problem(interaction, features)

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from core import replies
-from core.lookup import account_choices, load_features, pick_account_problem
+from core.discord_client import MiniMaxBot
+from core.lookup import account_choices, command_target, load_features
+from minimax_api import Features
 from minimax_api.problems import Problem
 from render.models import models_embeds
-
-if TYPE_CHECKING:
-    from bot import MiniMaxBot
 
 
 class Models(commands.Cog):
@@ -31,18 +28,20 @@ class Models(commands.Cog):
         self, interaction: discord.Interaction, account: str | None = None, public: bool = False
     ) -> None:
         """List the MiniMax models, what each generation costs, and their limits."""
-        account, several = self.bot.accounts.target(account)
-        work = (
-            pick_account_problem(self.bot.accounts)
-            if several
-            else load_features(self.bot.accounts, account)
-        )
-        features = await replies.deferred(interaction, work, public=public)
+        work = self._features(account)
+        account, features = await replies.deferred(interaction, work, public=public)
         if isinstance(features, Problem):
             await replies.send_problem(interaction, features)
             return
         embeds = models_embeds(features.models, account=account, fetched_at=features.fetched_at)
         await replies.send_embeds(interaction, embeds, public=public)
+
+    async def _features(self, option: str | None) -> tuple[str | None, Features | Problem]:
+        """The account the command is about and its features, or the Problem instead."""
+        found = await command_target(self.bot.accounts, option, several=False)
+        if isinstance(found, Problem):
+            return None, found
+        return found.account, await load_features(self.bot.accounts, found.account)
 
 
 async def setup(bot: MiniMaxBot) -> None:

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from core import replies
-from core.lookup import account_choices, pick_account_problem
+from core.discord_client import MiniMaxBot
+from core.lookup import account_choices, command_target
 from core.usage_report import usage_report
-
-if TYPE_CHECKING:
-    from bot import MiniMaxBot
+from minimax_api.problems import Problem
 
 PERIODS = [app_commands.Choice(name=f"{d} days", value=d) for d in (7, 30, 90)]
 
@@ -40,17 +38,14 @@ class Usage(commands.Cog):
     ) -> None:
         """Show credits spent, the pace, what will expire unused at it, and a chart."""
         await replies.defer(interaction, public=public)
-        name, several = self.bot.accounts.target(account)
-        names = several or ((name,) if name else ())
-        if not names and (only := await self.bot.accounts.only_one()):
-            names = (only,)
-        if not names:
-            await replies.send_problem(interaction, await pick_account_problem(self.bot.accounts))
+        found = await command_target(self.bot.accounts, account, several=True, named=True)
+        if isinstance(found, Problem):
+            await replies.send_problem(interaction, found)
             return
         period = days.value if days else PERIODS[0].value
         window = timedelta(days=self.bot.settings.usage_window_days)
         embeds, chart = await usage_report(
-            self.bot.history, names, period=period, window=window, now=datetime.now(UTC)
+            self.bot.history, found.names, period=period, window=window, now=datetime.now(UTC)
         )
         files = [chart] if chart else []
         await replies.send_embeds(interaction, embeds, public=public, files=files)

@@ -1,2 +1,3 @@
-"""Discord glue shared by the cogs (account choice, replies, the usage report), and the
+"""Discord glue: the client and its command sync, what the cogs share (account choice,
+replies, access, the usage report), the alert channel and the expiry checks, and the
 operations side of the process: logging, the /healthz and /metrics endpoint, metrics."""

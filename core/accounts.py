@@ -16,24 +16,14 @@ LISTING_WAIT = 2.0
 
 
 class AccountDirectory:
-    def __init__(self, client: MiniMaxClient, configured: Sequence[str]) -> None:
-        self.client = client
+    def __init__(self, minimax: MiniMaxClient, configured: Sequence[str]) -> None:
+        self.minimax = minimax
         self.configured = tuple(configured)
-
-    def target(self, option: str | None) -> tuple[str | None, tuple[str, ...]]:
-        """(account, ()) for one account (None: useapi.net's only one), or (None, configured)
-        when several are configured and the user named none."""
-        account = (option or "").strip() or None
-        if account is not None or not self.configured:
-            return account, ()
-        if len(self.configured) == 1:
-            return self.configured[0], ()
-        return None, self.configured
 
     async def listing(self) -> tuple[AccountInfo, ...]:
         """The accounts listing, or () when useapi.net cannot give it within LISTING_WAIT."""
         try:
-            return await asyncio.wait_for(self.client.accounts(), LISTING_WAIT)
+            return await asyncio.wait_for(self.minimax.accounts(), LISTING_WAIT)
         except (UseapiError, TimeoutError) as exc:
             log.info("accounts listing unavailable: %s", exc.__class__.__name__)
             return ()

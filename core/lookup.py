@@ -1,11 +1,13 @@
-"""Fetching an account's features for a command, turning upstream failures into answers."""
+"""Which accounts a command is about, and fetching their features, turning upstream failures
+into answers."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import Sequence
-from typing import Protocol
+from dataclasses import dataclass
+from typing import Protocol, cast
 
 import discord
 from discord import app_commands
@@ -19,6 +21,41 @@ from .accounts import AccountDirectory
 log = logging.getLogger(__name__)
 
 MAX_LISTED = 20
+
+
+@dataclass(frozen=True)
+class Target:
+    """The accounts a command is about: one `account` (None: useapi.net's only account,
+    unnamed) or `several`."""
+
+    account: str | None = None
+    several: tuple[str, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return self.several or ((self.account,) if self.account else ())
+
+
+async def command_target(
+    accounts: AccountDirectory, option: str | None, *, several: bool, named: bool = False
+) -> Target | Problem:
+    """The account(s) a command is about, or the Problem to answer instead: the account the
+    user named; else the one configured; else every configured one when the command answers
+    for `several`, or else the Problem asking to pick one. With none configured, useapi.net's
+    only account, unnamed unless the command needs its name (`named`: read from the listing,
+    or the Problem asking to pick one when there are several)."""
+    account = (option or "").strip() or None
+    if account is None and len(accounts.configured) == 1:
+        account = accounts.configured[0]
+    elif account is None and accounts.configured:
+        if several:
+            return Target(several=accounts.configured)
+        return await pick_account_problem(accounts)
+    if account is None and named:
+        account = await accounts.only_one()
+        if account is None:
+            return await pick_account_problem(accounts)
+    return Target(account)
 
 
 async def pick_account_problem(accounts: AccountDirectory, detail: str = "") -> Problem:
@@ -44,7 +81,7 @@ async def load_features(accounts: AccountDirectory, account: str | None) -> Feat
     """The account's features, or what to tell the user instead (None: useapi.net's only
     account; a 400 then means there are several, and the answer lists them)."""
     try:
-        return await accounts.client.features(account)
+        return await accounts.minimax.features(account)
     except UseapiError as exc:
         log.info("features for %r failed: %r", account, exc)
         if isinstance(exc, BadRequest) and account is None:
@@ -70,9 +107,8 @@ class HasAccounts(Protocol):
 
 
 async def account_choices(
-    interaction: discord.Interaction[HasAccounts],  # type: ignore[type-var]
-    current: str,
+    interaction: discord.Interaction, current: str
 ) -> list[app_commands.Choice[str]]:
     """Autocomplete for every `account` option."""
-    pairs = await interaction.client.accounts.suggest(current)
+    pairs = await cast(HasAccounts, interaction.client).accounts.suggest(current)
     return [app_commands.Choice(name=name, value=value) for name, value in pairs]

@@ -1,4 +1,5 @@
-"""The names users know for MiniMax `modelId`s (see shared/reference/useapi-facts.md)."""
+"""The names users know for MiniMax `modelId`s, as useapi.net documents them (noted in
+useapi-facts.md of the team's shared reference notes, which are not in this repository)."""
 
 from __future__ import annotations
 

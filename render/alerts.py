@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 
 import discord
 
 from alerts.notices import (
-    Expiry,
+    ExpiringSoon,
     ExpiryItem,
     Notice,
     NoticeKind,
@@ -17,7 +17,7 @@ from alerts.notices import (
     Replacement,
     Unreadable,
 )
-from alerts.rules import ExpiryKind
+from alerts.rules import ExpiryKind, to_the_second
 
 from . import limits
 from .fmt import amount, relative_and_full, subject
@@ -31,9 +31,12 @@ REF_IN_TEXT = re.compile(rf"\({REF} (a[0-9a-f]{{24}})\)")
 
 @dataclass(frozen=True)
 class AlertMessage:
-    content: str
-    embed: discord.Embed | None
+    """A message for the alert channel, ready to post; a field that is None is left out."""
+
+    content: str | None
+    embeds: list[discord.Embed] | None
     allowed_mentions: discord.AllowedMentions
+    files: list[discord.File] | None = None
 
 
 def _hours(threshold: float) -> str:
@@ -41,7 +44,7 @@ def _hours(threshold: float) -> str:
 
 
 def _item_line(item: ExpiryItem) -> str:
-    when = relative_and_full(datetime.fromtimestamp(item.ends_at, UTC))
+    when = relative_and_full(item.ends_at)
     within = f"within {_hours(item.threshold)}"
     if item.kind is ExpiryKind.SESSION:
         return (
@@ -78,7 +81,7 @@ def notice_embed(notice: Notice) -> discord.Embed:
                 colour=discord.Colour.green(),
                 timestamp=notice.created_at,
             )
-        case Expiry(items=items):
+        case ExpiringSoon(items=items):
             return _expiry_embed(who, sorted(items, key=lambda i: (i.ends_at, i.kind)), notice)
     raise ValueError(f"no embed for a {notice.kind} notice")
 
@@ -126,14 +129,14 @@ def alert_message(notice: Notice, role_id: int | None) -> AlertMessage:
     if role_id:
         return AlertMessage(
             f"<@&{role_id}> {summary}",
-            embed,
+            [embed],
             discord.AllowedMentions(everyone=False, users=False, roles=[discord.Object(role_id)]),
         )
-    return AlertMessage(summary, embed, discord.AllowedMentions.none())
+    return AlertMessage(summary, [embed], discord.AllowedMentions.none())
 
 
 def sample_notice(now: datetime) -> Notice:
     """What `/alerts test` posts: a made-up alert that says it is a test."""
-    ends = int(now.timestamp()) + 20 * 3600
+    ends = to_the_second(now) + timedelta(hours=20)
     item = ExpiryItem(ExpiryKind.VIDEO, 100, ends, 24)
-    return Notice("test", "example", Expiry((item,)), now)
+    return Notice("test", "example", ExpiringSoon((item,)), now)

@@ -8,7 +8,7 @@ from datetime import datetime
 import discord
 
 from alerts.notices import TOKEN_SUBJECT
-from alerts.store import Health, SetAside
+from alerts.store import AccountHealth, SetAside
 from alerts.watcher import CheckReport
 from settings import Settings
 from usage.outlook import Outlook
@@ -51,7 +51,7 @@ def _failed_line(item: SetAside) -> str:
     return f"- {item.kind} alert for {who}, {stamp(item.at)}: {safe(item.reason, 250)}"
 
 
-def _health_line(h: Health) -> str:
+def _health_line(h: AccountHealth) -> str:
     parts = []
     parts.append(f"soonest expiry {stamp(h.soonest)}" if h.soonest else "nothing expiring")
     parts.append(f"last read {stamp(h.last_success)}" if h.last_success else "never read")
@@ -65,7 +65,7 @@ def _health_line(h: Health) -> str:
 
 def status_embed(
     settings: Settings,
-    health: Sequence[Health],
+    health: Sequence[AccountHealth],
     *,
     running: bool,
     leader: str | None,

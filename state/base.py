@@ -29,9 +29,6 @@ class Queries(Protocol):
 
 
 class Database(Queries, Protocol):
-    dialect: str
-    where: str  # for messages: the file, or the server without the password
-
     def transaction(self) -> AbstractAsyncContextManager[Queries]:
         """Several writes that land together or not at all."""
         ...

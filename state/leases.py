@@ -37,7 +37,7 @@ def gone(holder: str) -> bool:
 
 @dataclass(frozen=True)
 class Holder:
-    name: str  # "host:pid" with a random suffix, unique per process start
+    name: str  # "host:pid", as this_process() names it
     expires_at: float
 
 
@@ -57,8 +57,15 @@ class Lease:
         self.clock = clock
 
     async def acquire(self) -> bool:
-        """Take or renew the lease; True while this process holds it. A lease held by a
-        process of this host that has died is taken over at once."""
+        """Take or renew the lease; True while this process holds it."""
+        return self.mine(await self.take())
+
+    def mine(self, holder: Holder | None) -> bool:
+        return holder is not None and holder.name == self.me
+
+    async def take(self) -> Holder | None:
+        """Take or renew the lease; returns who holds it now (this process, when it could).
+        A lease held by a process of this host that has died is taken over at once."""
         now = self.clock()
         held = await self.holder()
         if held is not None and held.name != self.me and gone(held.name):
@@ -78,8 +85,7 @@ class Lease:
             now + self.ttl,
             now,
         )
-        holder = await self.holder()
-        return holder is not None and holder.name == self.me
+        return await self.holder()
 
     async def holder(self) -> Holder | None:
         row = await fetch_one(

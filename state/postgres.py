@@ -68,8 +68,6 @@ class _Conn:
 
 
 class PostgresDatabase:
-    dialect = "postgresql"
-
     def __init__(self, pool: asyncpg.Pool, dsn: str) -> None:
         self._pool = pool
         self.where = mask(dsn)

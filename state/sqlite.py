@@ -61,12 +61,9 @@ class _Conn:
 
 
 class SqliteDatabase:
-    dialect = "sqlite"
-
-    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
+    def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = _Conn(conn)
         self._write = asyncio.Lock()
-        self.where = str(path)
 
     @classmethod
     async def open(cls, path: Path) -> SqliteDatabase:
@@ -85,7 +82,7 @@ class SqliteDatabase:
         except BaseException:
             await conn.close()
             raise
-        return cls(conn, path)
+        return cls(conn)
 
     async def fetch(self, sql: str, *args: object) -> list[Row]:
         return await self._conn.fetch(sql, *args)

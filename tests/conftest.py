@@ -9,7 +9,8 @@ import discord.http
 import pytest
 
 from alerts.store import AlertStore
-from bot import MiniMaxBot, make_client
+from bot import make_client
+from core.discord_client import MiniMaxBot
 from core.metrics import Metrics
 from minimax_api import MiniMaxClient, RetryPolicy
 from settings import load_settings
@@ -107,7 +108,7 @@ async def make_bot(
             owned.push_async_callback(db.close)
             session = await owned.enter_async_context(aiohttp.ClientSession())
             client = make_client(session, settings, retry=retry)
-            bot = MiniMaxBot(settings, db=db, client=client, metrics=Metrics(), identity="test:1")
+            bot = MiniMaxBot(settings, db=db, minimax=client, metrics=Metrics(), identity="test:1")
             await owned.enter_async_context(bot)
             await bot.login(DISCORD_TOKEN)
             return bot

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from alerts.notices import (
-    Expiry,
+    ExpiringSoon,
     ExpiryItem,
     Notice,
     NoticeKind,
@@ -15,7 +15,7 @@ from alerts.notices import (
     Replacement,
     Unreadable,
 )
-from alerts.rules import ExpiryKind
+from alerts.rules import ExpiryKind, from_epoch
 from alerts.store import AlertStore
 from state import Database
 
@@ -45,10 +45,10 @@ async def test_outbox_rows_written_before_payloads_had_types_are_read(
     )
     pending = await store.pending()
     assert [n.payload for n in pending] == [
-        Expiry(
+        ExpiringSoon(
             (
-                ExpiryItem(ExpiryKind.VIDEO, 10, 1796212800, 24.0),
-                ExpiryItem(ExpiryKind.SESSION, None, 1796220000, 72),
+                ExpiryItem(ExpiryKind.VIDEO, 10, from_epoch(1796212800), 24.0),
+                ExpiryItem(ExpiryKind.SESSION, None, from_epoch(1796220000), 72),
             )
         ),
         Unreadable("useapi.net refused", "Check it."),
@@ -64,7 +64,7 @@ async def test_outbox_rows_written_before_payloads_had_types_are_read(
 @pytest.mark.parametrize(
     "payload",
     [
-        Expiry((ExpiryItem(ExpiryKind.AUDIO, 2.5, 1796212800, 1.0),)),
+        ExpiringSoon((ExpiryItem(ExpiryKind.AUDIO, 2.5, from_epoch(1796212800), 1.0),)),
         Unreadable("t", "a"),
         Readable(),
         Replacement("aref", "the server's AutoMod blocked it", NoticeKind.EXPIRY),

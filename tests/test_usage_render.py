@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import discord
 import pytest
 
-from alerts.notices import Expiry, ExpiryItem, Notice
-from alerts.rules import ExpiryKind
+from alerts.notices import ExpiringSoon, ExpiryItem, Notice
+from alerts.rules import ExpiryKind, to_the_second
 from render.alerts import notice_embed
 from render.usage import account_digest, outlook_line, pace_words, usage_embeds
 from tests.support.checks import message_problems
@@ -86,13 +86,15 @@ def test_usage_embeds_stay_within_discords_limits_with_many_accounts() -> None:
 
 
 def test_an_alert_says_what_of_the_batch_will_be_lost() -> None:
-    ends = int((NOW + timedelta(hours=20)).timestamp())
+    ends = to_the_second(NOW + timedelta(hours=20))
     items = (
         ExpiryItem(ExpiryKind.VIDEO, 100, ends, 24, unused=40.4, per_day=12.0),
         ExpiryItem(ExpiryKind.AUDIO, 5, ends, 24, unused=0.0, per_day=1.0),
-        ExpiryItem(ExpiryKind.VIDEO, 7, ends + 99, 24),  # no pace yet: the line as before
+        ExpiryItem(
+            ExpiryKind.VIDEO, 7, ends + timedelta(seconds=99), 24
+        ),  # no pace yet: the line as before
     )
-    embed: discord.Embed = notice_embed(Notice("anonce", "acc", Expiry(items), NOW))
+    embed: discord.Embed = notice_embed(Notice("anonce", "acc", ExpiringSoon(items), NOW))
     text = embed.description or ""
     assert "at your pace (≈ 12 a day), about **40** of them will expire unused" in text
     assert "use them or lose them" in text

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, cast
 import discord
 from discord import app_commands
 
-from bot import MiniMaxBot
+from core.discord_client import MiniMaxBot
 from testbed.discord_stub import GUILD_ID, DiscordStub, Injected
 from testbed.process import BotProcess
 

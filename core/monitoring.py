@@ -13,19 +13,19 @@ from .metrics import Metrics
 log = logging.getLogger(__name__)
 
 
-class HealthServer:
-    """`state()` returns (healthy, details); it is called on every /healthz request."""
+class MonitoringServer:
+    """`healthz()` returns (healthy, details); it is called on every /healthz request."""
 
     def __init__(
         self,
         host: str,
         port: int,
         metrics: Metrics,
-        state: Callable[[], tuple[bool, dict[str, Any]]],
+        healthz: Callable[[], tuple[bool, dict[str, Any]]],
     ) -> None:
         self.host, self.port = host, port
         self.metrics = metrics
-        self.state = state
+        self.healthz = healthz
         self._runner: web.AppRunner | None = None
 
     async def start(self) -> None:
@@ -42,7 +42,7 @@ class HealthServer:
             await self._runner.cleanup()
 
     async def _healthz(self, request: web.Request) -> web.Response:
-        healthy, details = self.state()
+        healthy, details = self.healthz()
         return web.json_response(
             {"status": "ok" if healthy else "unhealthy", **details}, status=200 if healthy else 503
         )
