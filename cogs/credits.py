@@ -17,7 +17,7 @@ from minimax_api import AccountInfo, Features
 from minimax_api.problems import Problem
 from render.credits import credits_embed, summary_embeds
 from state import StoreUnavailable
-from usage.outlook import Outlook
+from usage.outlook import Past
 from usage.snapshot import Snapshot, snapshot_of
 
 log = logging.getLogger(__name__)
@@ -48,14 +48,17 @@ class Credits(commands.Cog):
             await replies.send_embeds(interaction, summary_embeds(results, now=now), public=public)
             return
         account = found.account
-        features, info = await replies.deferred(interaction, self._one(account), public=public)
+        work = self._one(account)
+        features, info, past = await replies.deferred(interaction, work, public=public)
         if isinstance(features, Problem):
             await replies.send_problem(interaction, features)
             return
         now = datetime.now(UTC)
         name = account or await self.bot.accounts.only_one()
+        if name and account is None:
+            past = await self._past(name)
         current = snapshot_of(features)
-        outlooks = await self._outlooks(name, current, now) if name else []
+        outlooks = past.plus(current).outlooks(now) if past is not None else []
         embed = credits_embed(
             features, account=account, now=now, account_info=info, outlooks=outlooks
         )
@@ -63,13 +66,14 @@ class Credits(commands.Cog):
         if name:
             await self._record(name, current)
 
-    async def _outlooks(self, account: str, current: Snapshot, now: datetime) -> list[Outlook]:
+    async def _past(self, account: str) -> Past | None:
+        """The account's history summed up for the pace line (kept between commands)."""
         window = timedelta(days=self.bot.settings.usage_window_days)
         try:
-            return await self.bot.history.outlooks(account, now, window, current)
+            return await self.bot.history.past(account, datetime.now(UTC), window)
         except StoreUnavailable as exc:
             log.info("no usage forecast for /credits: %s", exc)
-            return []
+            return None
 
     async def _record(self, account: str, current: Snapshot) -> None:
         """A fresh read is history too (a cached one has the same time: kept once)."""
@@ -78,12 +82,17 @@ class Credits(commands.Cog):
         except StoreUnavailable as exc:
             log.info("could not record /credits in the usage history: %s", exc)
 
-    async def _one(self, account: str | None) -> tuple[Features | Problem, AccountInfo | None]:
-        """The account's features and what the accounts listing says of it, fetched together."""
+    async def _one(
+        self, account: str | None
+    ) -> tuple[Features | Problem, AccountInfo | None, Past | None]:
+        """The account's features, what the accounts listing says of it and its history,
+        fetched together: the history read hides behind the upstream request."""
         directory = self.bot.accounts
         if account is None:
-            return await load_features(directory, None), None
-        return await asyncio.gather(load_features(directory, account), directory.info(account))
+            return await load_features(directory, None), None, None
+        return await asyncio.gather(
+            load_features(directory, account), directory.info(account), self._past(account)
+        )
 
     async def _summary(self, accounts: tuple[str, ...]) -> list[tuple[str, Features | Problem]]:
         return await load_each(self.bot.accounts, accounts, self.bot.settings.poll_concurrency)

@@ -20,7 +20,10 @@ class StoreUnavailable(Exception):
 
 
 class Queries(Protocol):
-    async def fetch(self, sql: str, *args: object) -> list[Row]: ...
+    async def fetch(self, sql: str, *args: object) -> list[Row]:
+        """The rows of a query, or of a write with `RETURNING` (one round trip for both)."""
+        ...
+
     async def execute(self, sql: str, *args: object) -> int:
         """Run one statement; returns how many rows it changed."""
         ...

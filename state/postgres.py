@@ -32,6 +32,7 @@ LOST = (
     asyncpg.InvalidCatalogNameError,  # the database is gone (or not created yet)
     asyncpg.InvalidAuthorizationSpecificationError,  # the role or password no longer works
     asyncpg.InterfaceError,  # also: the pool is closed (a command finishing at shutdown)
+    asyncpg.InternalClientError,  # "cannot switch to state …": the server went away mid-batch
     asyncpg.CannotConnectNowError,
     asyncpg.TooManyConnectionsError,
     OSError,

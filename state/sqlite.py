@@ -33,6 +33,10 @@ def _sql(text: str) -> str:
     return _PARAM.sub(r"?\1", text)
 
 
+def _writes(sql: str) -> bool:
+    return sql.lstrip()[:6].upper() in ("INSERT", "UPDATE", "DELETE")
+
+
 class _Conn:
     """The queries of one aiosqlite connection, failures turned into StoreUnavailable."""
 
@@ -40,9 +44,9 @@ class _Conn:
         self.conn = conn
 
     async def fetch(self, sql: str, *args: object) -> list[Row]:
+        """One trip to aiosqlite's thread (a cursor, its rows and its closing are three)."""
         try:
-            async with self.conn.execute(_sql(sql), args) as cur:
-                return list(await cur.fetchall())
+            return list(await self.conn.execute_fetchall(_sql(sql), args))
         except _UNUSABLE as exc:
             raise StoreUnavailable(f"SQLite: {exc}") from exc
 
@@ -85,6 +89,9 @@ class SqliteDatabase:
         return cls(conn)
 
     async def fetch(self, sql: str, *args: object) -> list[Row]:
+        if _writes(sql):  # `INSERT … RETURNING`: never inside another coroutine's transaction
+            async with self._write:
+                return await self._conn.fetch(sql, *args)
         return await self._conn.fetch(sql, *args)
 
     async def execute(self, sql: str, *args: object) -> int:

@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from state import Database
 from usage.history import History
+from usage.outlook import Past
+from usage.pace import Pace
 from usage.retention import thin
 from usage.snapshot import Batch, Pool, Snapshot
 
@@ -67,3 +69,32 @@ async def test_thinning_since_the_last_time_keeps_what_thinning_everything_keeps
         last = now
     kept = await history.of("a", NOW - timedelta(days=365))
     assert [s.at for s in kept] == [s.at for s in thin(points, last)]
+
+
+WEEK = timedelta(days=7)
+
+
+async def test_the_command_path_reads_an_accounts_past_once_per_write_of_ours(
+    database: Database,
+) -> None:
+    """The pace behind "at your pace" changes only when a snapshot is written: a second
+    command is served from memory, a write of this process is seen at once."""
+    history = History(database)
+    await history.record([("a", snap(NOW - timedelta(days=2), 300)), ("a", snap(NOW, 100))])
+    [before] = [o for o in await history.outlooks("a", NOW, WEEK) if o.pool is Pool.VIDEO]
+    assert isinstance(before.pace, Pace) and before.pace.spent == 200
+    await database.execute("DELETE FROM snapshots")  # behind the history's back
+    [cached] = [o for o in await history.outlooks("a", NOW, WEEK) if o.pool is Pool.VIDEO]
+    assert cached == before, "served from memory, not read again"
+    await history.record([("a", snap(NOW + timedelta(hours=1), 40))])
+    past = await history.past("a", NOW + timedelta(hours=1), WEEK)
+    assert past.latest == snap(NOW + timedelta(hours=1), 40), "our write is seen at once"
+
+
+def test_a_read_added_to_a_summed_up_past_paces_like_the_whole_history() -> None:
+    rng = random.Random(3)
+    points = [snap(NOW - timedelta(hours=h), rng.uniform(0, 500)) for h in range(100, 0, -3)]
+    read = snap(NOW, 20)
+    for cut in (0, 1, 5, len(points)):
+        whole = Past.of([*points[:cut], read], NOW, WEEK)
+        assert Past.of(points[:cut], NOW, WEEK).plus(read) == whole, cut

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from state import Database
 
-from .outlook import Outlook, outlook
+from .outlook import Outlook, Past
 from .retention import DAILY_AFTER, HISTORY_KEPT, HOURLY_AFTER
-from .snapshot import Pool, Snapshot
+from .snapshot import Snapshot
 from .units import DAY, HOUR
 
 # The same buckets as retention.thin, in SQL: a bucket is in the daily (hourly) zone once it
@@ -23,14 +24,23 @@ _LATER_IN_SAME = (
 )
 
 
+PAST_FRESH = 60.0
+"""Seconds an account's summed-up past serves the command path without this process
+writing to its history (another replica's writes, and the window sliding, show after it)."""
+PASTS_KEPT = 4096
+
+
 class History:
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._pasts: dict[tuple[str, timedelta], tuple[float, Past]] = {}
+        self._writes = 0  # a past read while a write (or thinning) went on is not kept
 
     async def record(self, snapshots: Sequence[tuple[str, Snapshot]]) -> None:
         """Keep these snapshots, in one write; a second one of the same second is ignored."""
         if not snapshots:
             return
+        self._forget({account for account, _ in snapshots})
         await self.db.executemany(
             "INSERT INTO snapshots(account, at, data) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
             [
@@ -38,6 +48,29 @@ class History:
                 for account, s in snapshots
             ],
         )
+        self._forget({account for account, _ in snapshots})
+
+    def _forget(self, accounts: set[str] | None = None) -> None:
+        """Drop the summed-up pasts of `accounts` (of every account when None)."""
+        self._writes += 1
+        for key in [k for k in self._pasts if accounts is None or k[0] in accounts]:
+            del self._pasts[key]
+
+    async def past(self, account: str, now: datetime, window: timedelta) -> Past:
+        """The account's last `window` of history, summed up; read from the database once
+        per write of this process (or PAST_FRESH seconds), not on every command."""
+        key = (account, window)
+        kept = self._pasts.get(key)
+        if kept is not None and time.monotonic() - kept[0] < PAST_FRESH:
+            return kept[1]
+        writes = self._writes
+        past = Past.of(await self.of(account, now - window), now, window)
+        if writes == self._writes:
+            self._pasts.pop(key, None)
+            self._pasts[key] = (time.monotonic(), past)
+            while len(self._pasts) > PASTS_KEPT:
+                del self._pasts[next(iter(self._pasts))]
+        return past
 
     async def of(self, account: str, since: datetime) -> list[Snapshot]:
         """The account's snapshots from `since` on, oldest first."""
@@ -57,11 +90,8 @@ class History:
     ) -> list[Outlook]:
         """Each pool's outlook from the last `window` of history (and `current`, the read
         just made, which may not be recorded yet)."""
-        seen = await self.of(account, now - window)
-        if current is not None and (not seen or seen[-1].at < current.at):
-            seen.append(current)
-        found = (outlook(seen, pool, now, window) for pool in Pool)
-        return [o for o in found if o is not None]
+        past = await self.past(account, now, window)
+        return (past.plus(current) if current is not None else past).outlooks(now)
 
     async def first(self, account: str) -> datetime | None:
         """When the account's history begins."""
@@ -74,6 +104,7 @@ class History:
         hour (day) that ended over 2 (14) days ago. With `since` (the last thinning), only
         the buckets that crossed a line after it are looked at: thinning every hour then
         reads a day's worth of rows, not 90. Returns how many rows went."""
+        self._forget()
         stamp = int(now.timestamp())
         day, hour = _seconds(DAY), _seconds(HOUR)
         daily_cut = (stamp - _seconds(DAILY_AFTER)) // day * day

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from .forecast import Forecast, forecast
-from .pace import PACE_WINDOW, Gathering, Pace, pace
+from .pace import PACE_WINDOW, Gathering, Pace, Window
 from .snapshot import Pool, Snapshot, in_time_order
 
 
@@ -29,6 +29,47 @@ class Outlook:
         return next((b.batch.ends_at for b in self.forecast.batches if b.unused >= 0.5), None)
 
 
+@dataclass(frozen=True)
+class Past:
+    """What an account's stored history says, summed up once: the pace window, the latest
+    snapshot, and the pools it ever held. A new read is added without reading it again."""
+
+    window: Window
+    latest: Snapshot | None
+    had: frozenset[Pool]
+
+    @classmethod
+    def of(cls, history: Sequence[Snapshot], now: datetime, window: timedelta) -> Past:
+        ordered = in_time_order(history)
+        had = frozenset(p for p in Pool if any(s.total(p) for s in ordered))
+        return cls(Window.of(ordered, now, window), ordered[-1] if ordered else None, had)
+
+    def plus(self, read: Snapshot) -> Past:
+        """With `read`, the one just made, when it is newer than the history."""
+        if self.latest is not None and read.at <= self.latest.at:
+            return self
+        had = self.had | {p for p in Pool if read.total(p)}
+        return Past(self.window.plus(read), read, had)
+
+    def outlook(self, pool: Pool, now: datetime) -> Outlook | None:
+        """None when the account has nothing of `pool` and never had."""
+        latest = self.latest
+        if latest is None or not (
+            latest.total(pool) or latest.batches_of(pool) or pool in self.had
+        ):
+            return None
+        rate = self.window.pace(pool)
+        result = (
+            forecast(latest.batches_of(pool), rate.credits_per_day, now)
+            if isinstance(rate, Pace)
+            else None
+        )
+        return Outlook(pool, rate, result, latest.total(pool))
+
+    def outlooks(self, now: datetime) -> list[Outlook]:
+        return [o for pool in Pool if (o := self.outlook(pool, now)) is not None]
+
+
 def outlook(
     history: Sequence[Snapshot],
     pool: Pool,
@@ -37,23 +78,7 @@ def outlook(
 ) -> Outlook | None:
     """The outlook of `pool` from `history` (the latest snapshot is the current balance);
     None when the account has nothing of that pool and never had."""
-    if not history:
-        return None
-    ordered = in_time_order(history)
-    latest = ordered[-1]
-    if (
-        not latest.total(pool)
-        and not latest.batches_of(pool)
-        and not any(s.total(pool) for s in ordered)
-    ):
-        return None
-    rate = pace(ordered, pool, now, window)
-    result = (
-        forecast(latest.batches_of(pool), rate.credits_per_day, now)
-        if isinstance(rate, Pace)
-        else None
-    )
-    return Outlook(pool, rate, result, latest.total(pool))
+    return Past.of(history, now, window).outlook(pool, now)
 
 
 def combine(histories: Mapping[str, Sequence[Snapshot]]) -> list[Snapshot]:

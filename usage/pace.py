@@ -73,23 +73,59 @@ class Gathering:
         return self.since + MIN_HISTORY if self.since else None
 
 
+@dataclass(frozen=True)
+class Window:
+    """The snapshots of one pace window summed up: enough to pace each pool, and to add one
+    more read without going back to the history (the command path keeps one per account)."""
+
+    first: Snapshot | None  # the oldest and newest snapshot inside the window
+    last: Snapshot | None
+    spent: dict[Pool, float]
+
+    @classmethod
+    def of(cls, history: Iterable[Snapshot], now: datetime, window: timedelta) -> Window:
+        inside = [s for s in in_time_order(history) if now - window <= s.at <= now]
+        spent = {
+            pool: sum((spent_between(a, b, pool) for a, b in pairwise(inside)), 0.0)
+            for pool in Pool
+        }
+        return cls(inside[0] if inside else None, inside[-1] if inside else None, spent)
+
+    def plus(self, read: Snapshot) -> Window:
+        """The window with `read`, a snapshot newer than every one in it."""
+        if self.last is None:
+            return Window(read, read, dict.fromkeys(Pool, 0.0))
+        if read.at <= self.last.at:
+            return self
+        spent = {p: self.spent[p] + spent_between(self.last, read, p) for p in Pool}
+        return Window(self.first, read, spent)
+
+    def pace(self, pool: Pool) -> Pace | Gathering:
+        """Divides by the time the snapshots span, not by the window, so a week-old account
+        is not paced as if it had idled; under 24 hours of span gives `Gathering`."""
+        if self.first is None or self.last is None:
+            return Gathering(None)
+        covered = self.last.at - self.first.at
+        if covered < MIN_HISTORY:
+            return Gathering(self.first.at)
+        days = covered / DAY
+        return Pace(credits_per_day=self.spent[pool] / days, days=days, spent=self.spent[pool])
+
+
 def pace(
     history: Sequence[Snapshot], pool: Pool, now: datetime, window: timedelta = PACE_WINDOW
 ) -> Pace | Gathering:
-    """How fast `pool` is spent: credits per day over the snapshots of the last `window`.
-
-    Divides by the time the snapshots in the window span, not by the window, so a week-old
-    account is not paced as if it had idled; under 24 hours of span gives `Gathering`.
-    """
-    inside = [s for s in in_time_order(history) if now - window <= s.at <= now]
-    if not inside:
-        return Gathering(None)
-    covered = inside[-1].at - inside[0].at
-    if covered < MIN_HISTORY:
-        return Gathering(inside[0].at)
-    spent = sum((spent_between(a, b, pool) for a, b in pairwise(inside)), 0.0)
-    days = covered / DAY
-    return Pace(credits_per_day=spent / days, days=days, spent=spent)
+    """How fast `pool` is spent: credits per day over the snapshots of the last `window`."""
+    return Window.of(history, now, window).pace(pool)
 
 
-__all__ = ["MIN_HISTORY", "PACE_WINDOW", "Gathering", "Pace", "pace", "spending", "spent_between"]
+__all__ = [
+    "MIN_HISTORY",
+    "PACE_WINDOW",
+    "Gathering",
+    "Pace",
+    "Window",
+    "pace",
+    "spending",
+    "spent_between",
+]

@@ -96,10 +96,11 @@ async def test_usage_of_several_accounts_charts_the_total_with_a_line_each(
 async def test_credits_says_what_will_expire_unused_and_becomes_history(
     seeded: int, start_bot: StartBot, discord_stub: DiscordStub, tmp_path: Path
 ) -> None:
-    await start_bot(USEAPI_ACCOUNTS="a")
+    bot = await start_bot(USEAPI_ACCOUNTS="a")
     item = await discord_stub.inject("credits")
     await discord_stub.wait_for(lambda: embeds_of(item))
     assert "At your pace (≈ 12 video/image credits/day" in embeds_of(item)[0]["description"]
+    assert await bot.stop() == 0  # the history write follows the answer; a stop waits for it
     db = await open_database(SqliteTarget(tmp_path / "bot.sqlite3"))
     try:
         recent = await History(db).of("a", datetime.now(UTC) - timedelta(minutes=5))
