@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from bench.common import rig, rss_mb, table
 from bench.sweep import healthz
 from bench.usage import kept_history, seed, usage_once
-from testbed.discord_stub import CHANNEL_ID
+from testbed.discord_payloads import CHANNEL_ID
 from testbed.process import free_port
 from testbed.upstream import FakeUseapi, sample_features
 

@@ -29,7 +29,7 @@ from bench.common import (
     table,
 )
 from testbed.databases import BACKEND_NAMES
-from testbed.discord_stub import CHANNEL_ID
+from testbed.discord_payloads import CHANNEL_ID
 from testbed.postgres import PostgresServer
 from testbed.process import free_port
 from testbed.upstream import FakeUseapi, sample_features

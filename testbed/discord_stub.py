@@ -7,7 +7,6 @@ INTERACTION_CREATE events (slash commands and autocomplete) into the connected b
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
 import mimetypes
 import time
@@ -17,25 +16,21 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from .discord_payloads import (
+    API,
+    APP_ID,
+    BOT_USER_ID,
+    EPHEMERAL,
+    GUILD_ID,
+    channel_of,
+    channel_payload,
+    command_payload,
+    guild_payload,
+    message_payload,
+    snowflake,
+    user_payload,
+)
 from .waiting import Changes
-
-APP_ID = 900000000000000001
-BOT_USER_ID = 900000000000000001
-GUILD_ID = 900000000000000100
-CHANNEL_ID = 900000000000000200
-OTHER_GUILD_ID = 900000000000000101  # a second server the bot is in (see DiscordStub.guilds)
-OTHER_CHANNEL_ID = 900000000000000201  # its one channel
-STRANGER_GUILD_ID = 900000000000000102  # a server the bot is not in (a user install's)
-DM_CHANNEL_ID = 900000000000000299
-USER_ID = 900000000000000300
-API = "/api/v10"
-EPHEMERAL = 64  # the message flag of an answer only its user sees
-
-_ids = itertools.count(1_000_000_000_000_000_000)
-
-
-def snowflake() -> str:
-    return str(next(_ids))
 
 
 def _json(data: Any, status: int = 200) -> web.Response:
@@ -83,126 +78,6 @@ async def _body_of(request: web.Request) -> Any:
         return json.loads(raw) if raw else None
     except ValueError:
         return raw.decode(errors="replace")
-
-
-def user_payload(user_id: int = USER_ID, name: str = "tester", bot: bool = False) -> dict[str, Any]:
-    return {
-        "id": str(user_id),
-        "username": name,
-        "global_name": name,
-        "discriminator": "0",
-        "avatar": None,
-        "bot": bot,
-    }
-
-
-def channel_of(guild_id: int) -> int:
-    """Each server of the stand-in has one text channel."""
-    return {GUILD_ID: CHANNEL_ID, OTHER_GUILD_ID: OTHER_CHANNEL_ID}.get(guild_id, guild_id + 100)
-
-
-def channel_payload(guild_id: int = GUILD_ID) -> dict[str, Any]:
-    return {
-        "id": str(channel_of(guild_id)),
-        "type": 0,
-        "guild_id": str(guild_id),
-        "name": "general",
-        "position": 0,
-        "permission_overwrites": [],
-        "nsfw": False,
-        "parent_id": None,
-    }
-
-
-def guild_payload(guild_id: int = GUILD_ID, name: str = "Test server") -> dict[str, Any]:
-    return {
-        "id": str(guild_id),
-        "name": name,
-        "icon": None,
-        "owner_id": str(USER_ID),
-        "roles": [
-            {
-                "id": str(guild_id),
-                "name": "@everyone",
-                "permissions": "2248473465835073",
-                "position": 0,
-                "color": 0,
-                "hoist": False,
-                "managed": False,
-                "mentionable": False,
-                "flags": 0,
-            }
-        ],
-        "emojis": [],
-        "stickers": [],
-        "features": [],
-        "channels": [channel_payload(guild_id)],
-        "threads": [],
-        "members": [],
-        "voice_states": [],
-        "presences": [],
-        "member_count": 2,
-        "large": False,
-        "unavailable": False,
-        "joined_at": "2026-01-01T00:00:00+00:00",
-        "verification_level": 0,
-        "default_message_notifications": 0,
-        "explicit_content_filter": 0,
-        "mfa_level": 0,
-        "system_channel_flags": 0,
-        "premium_tier": 0,
-        "nsfw_level": 0,
-        "preferred_locale": "en-US",
-    }
-
-
-ALL_PERMISSIONS = 2248473465835073  # what the stand-in's members may do (Manage Server too)
-
-
-def place_payload(
-    where: str = "server", guild_id: int = GUILD_ID, permissions: int = ALL_PERMISSIONS
-) -> dict[str, Any]:
-    """The fields of an interaction that say where it comes from and who sent it: "server" (a
-    server that installed the bot: `guild_id`, a member with `permissions`), "dm" (a direct
-    message with the bot) or "user" (a user install, used in `guild_id`)."""
-    common: dict[str, Any] = {
-        "id": snowflake(),
-        "application_id": str(APP_ID),
-        "token": f"itoken-{snowflake()}",
-        "version": 1,
-        "app_permissions": str(ALL_PERMISSIONS),
-        "locale": "en-US",
-        "entitlements": [],
-        "attachment_size_limit": 26214400,
-    }
-    if where == "dm":
-        return {
-            **common,
-            "channel_id": str(DM_CHANNEL_ID),
-            "channel": {"id": str(DM_CHANNEL_ID), "type": 1, "recipients": [user_payload()]},
-            "user": user_payload(),
-            "authorizing_integration_owners": {"0": "0"},
-            "context": 1,
-        }
-    owners = {"0": str(guild_id)} if where == "server" else {"1": str(USER_ID)}
-    return {
-        **common,
-        "guild_id": str(guild_id),
-        "channel_id": str(channel_of(guild_id)),
-        "channel": channel_payload(guild_id),
-        "member": {
-            "user": user_payload(),
-            "roles": [],
-            "joined_at": "2026-01-01T00:00:00+00:00",
-            "deaf": False,
-            "mute": False,
-            "flags": 0,
-            "permissions": str(permissions),
-        },
-        "guild_locale": "en-US",
-        "authorizing_integration_owners": owners,
-        "context": 0,
-    }
 
 
 @dataclass
@@ -401,32 +276,6 @@ class DiscordStub:
     async def _list_commands(self, request: web.Request) -> web.Response:
         return _json(self.commands.get(request.match_info.get("guild", "global"), []))
 
-    def _message(
-        self, body: dict[str, Any] | None, *, flags: int = 0, interaction: bool = True
-    ) -> dict[str, Any]:
-        body = body or {}
-        return {
-            "id": snowflake(),
-            "channel_id": str(CHANNEL_ID),
-            "guild_id": str(GUILD_ID),
-            "type": 20 if interaction else 0,
-            "content": body.get("content") or "",
-            "author": user_payload(BOT_USER_ID, "minimax-bot", bot=True),
-            "embeds": body.get("embeds") or [],
-            "attachments": [],
-            "mentions": [],
-            "mention_roles": [],
-            "mention_everyone": False,
-            "pinned": False,
-            "tts": False,
-            "timestamp": "2026-01-01T00:00:00+00:00",
-            "edited_timestamp": None,
-            "flags": body.get("flags", flags) or 0,
-            "components": [],
-            "application_id": str(APP_ID),
-            "webhook_id": str(APP_ID),
-        }
-
     async def _callback(self, request: web.Request) -> web.Response:
         body = request[CALL].body or {}
         data = body.get("data") or {}
@@ -441,7 +290,7 @@ class DiscordStub:
             }
         }
         if kind in (4, 5):
-            message = self._message(data)
+            message = message_payload(data)
             response["interaction"]["response_message_id"] = message["id"]
             response["resource"] = {"type": kind, "message": message}
         elif kind is not None:
@@ -449,13 +298,13 @@ class DiscordStub:
         return _json(response)
 
     async def _edit(self, request: web.Request) -> web.Response:
-        return _json(self._message(request[CALL].body))
+        return _json(message_payload(request[CALL].body))
 
     async def _delete(self, request: web.Request) -> web.Response:
         return web.Response(status=204)
 
     async def _followup(self, request: web.Request) -> web.Response:
-        return _json(self._message(request[CALL].body))
+        return _json(message_payload(request[CALL].body))
 
     async def _history(self, request: web.Request) -> web.Response:
         if self.history_status != 200:
@@ -481,7 +330,7 @@ class DiscordStub:
         nonce = body.get("nonce")
         if nonce and body.get("enforce_nonce") and nonce in self.by_nonce:
             return _json(self.by_nonce[nonce])  # Discord returns the first message again
-        message = self._message(body, interaction=False)
+        message = message_payload(body, interaction=False)
         message["nonce"] = nonce
         self.posted.append({**body, "id": message["id"]})
         self._created.append(message)
@@ -556,78 +405,29 @@ class DiscordStub:
 
     # -- injecting interactions -------------------------------------------------------------
     def interaction_payload(
-        self,
-        name: str,
-        options: dict[str, Any] | None = None,
-        *,
-        focused: str | None = None,
-        subcommand: str | None = None,
-        where: str = "server",
-        guild_id: int = GUILD_ID,
+        self, name: str, options: dict[str, Any] | None = None, **how: Any
     ) -> dict[str, Any]:
-        """A slash command (or its autocomplete, with `focused`) as Discord sends it, from
-        `where` (see `place_payload`)."""
-        kinds = {bool: 5, int: 4, float: 10, str: 3}
-        opts = [
-            {
-                "name": k,
-                "type": kinds[type(v)],
-                "value": v,
-                **({"focused": True} if k == focused else {}),
-            }
-            for k, v in (options or {}).items()
-        ]
-        if subcommand:
-            opts = [{"name": subcommand, "type": 1, "options": opts}]
+        """`command_payload` with the id Discord gave the command when it was synced."""
         command = next(
             (c for cs in self.commands.values() for c in cs if c["name"] == name),
             {"id": snowflake()},
         )
-        payload = place_payload(where, guild_id)
-        data = {"id": command["id"], "name": name, "type": 1, "options": opts}
-        if "guild_id" in payload:
-            data["guild_id"] = payload["guild_id"]
-        return {**payload, "type": 4 if focused else 2, "data": data}
-
-    def component_payload(
-        self,
-        custom_id: str,
-        *,
-        values: list[str] | None = None,
-        message: dict[str, Any] | None = None,
-        where: str = "server",
-        guild_id: int = GUILD_ID,
-        permissions: int = ALL_PERMISSIONS,
-    ) -> dict[str, Any]:
-        """A press on a button (or a choice in a string select menu, with `values`) of
-        `message`, as Discord sends it."""
-        data: dict[str, Any] = {"custom_id": custom_id, "component_type": 2}
-        if values is not None:
-            data.update(component_type=3, values=values)
-        payload = place_payload(where, guild_id, permissions)
-        message = message or self._message({}, interaction=False)
-        return {**payload, "type": 3, "data": data, "message": message}
+        return command_payload(name, options, command_id=command["id"], **how)
 
     def track(self, payload: dict[str, Any]) -> Injected:
         item = Injected(payload["id"], payload["token"], time.monotonic())
         self.injected[item.id] = item
         return item
 
-    async def inject(
-        self,
-        name: str,
-        options: dict[str, Any] | None = None,
-        *,
-        focused: str | None = None,
-        subcommand: str | None = None,
-        where: str = "server",
-        guild_id: int = GUILD_ID,
-    ) -> Injected:
+    async def send_interaction(self, payload: dict[str, Any]) -> Injected:
         """Send an INTERACTION_CREATE to every connected bot."""
-        payload = self.interaction_payload(
-            name, options, focused=focused, subcommand=subcommand, where=where, guild_id=guild_id
-        )
         item = self.track(payload)
         for ws in list(self._sockets):
             await self._dispatch(ws, "INTERACTION_CREATE", payload)
         return item
+
+    async def inject(
+        self, name: str, options: dict[str, Any] | None = None, **how: Any
+    ) -> Injected:
+        """A slash command (see `command_payload` for `how`) to every connected bot."""
+        return await self.send_interaction(self.interaction_payload(name, options, **how))

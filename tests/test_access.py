@@ -11,14 +11,16 @@ import pytest
 from core.access import NOT_A_MANAGER, REFUSAL, Access, Place, Where
 from core.controls import Guarded
 from settings import load_settings
-from testbed.discord_stub import (
+from testbed.discord_payloads import (
     ALL_PERMISSIONS,
     CHANNEL_ID,
     GUILD_ID,
     OTHER_GUILD_ID,
     STRANGER_GUILD_ID,
-    DiscordStub,
+    component_payload,
+    message_payload,
 )
+from testbed.discord_stub import DiscordStub
 from tests.support.bots import BotFactory
 
 MANAGE_SERVER = 1 << 5
@@ -88,7 +90,7 @@ class ReadOnly(Controls):
 
 async def press(bot: discord.Client, stub: DiscordStub, **place: Any) -> str:
     """Press the button through discord.py's own gateway handler; what the presser sees."""
-    payload = stub.component_payload("test:change", **place)
+    payload = component_payload("test:change", message_payload({}), **place)
     item = stub.track(payload)
     bot._connection.parse_interaction_create(payload)  # type: ignore[arg-type]
     callback = await stub.wait_for(item.callback)

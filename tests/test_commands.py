@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from minimax_api import RetryPolicy
-from testbed.discord_stub import EPHEMERAL, DiscordStub, Injected
+from testbed.discord_payloads import EPHEMERAL
+from testbed.discord_stub import DiscordStub, Injected
 from testbed.upstream import FakeUseapi, Fault, sample_features
 from tests.support.bots import (
     SLASH_COMMANDS,

@@ -8,15 +8,14 @@ from typing import Any
 
 import pytest
 
-from testbed.discord_stub import (
+from testbed.discord_payloads import (
     CHANNEL_ID,
     EPHEMERAL,
     GUILD_ID,
     OTHER_GUILD_ID,
     STRANGER_GUILD_ID,
-    DiscordStub,
-    Injected,
 )
+from testbed.discord_stub import DiscordStub, Injected
 from testbed.upstream import FakeUseapi, sample_features
 from tests.support.bots import StartBot, command, embeds_of, final_messages
 

@@ -10,7 +10,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from testbed.discord_stub import CHANNEL_ID, DiscordStub
+from testbed.discord_payloads import CHANNEL_ID
+from testbed.discord_stub import DiscordStub
 from testbed.upstream import FakeUseapi, sample_features
 from tests.support.bots import StartBot, embeds_of, final_messages
 from tests.support.watching import FAST, ticks, titles

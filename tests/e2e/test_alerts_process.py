@@ -5,7 +5,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from testbed.discord_stub import CHANNEL_ID, DiscordStub
+from testbed.discord_payloads import CHANNEL_ID
+from testbed.discord_stub import DiscordStub
 from testbed.process import BotProcess
 from testbed.upstream import FakeUseapi, Fault, account_entry, sample_features
 from tests.support.bots import StartBot, embeds_of

@@ -7,7 +7,8 @@ import signal
 
 import pytest
 
-from testbed.discord_stub import EPHEMERAL, DiscordStub
+from testbed.discord_payloads import EPHEMERAL
+from testbed.discord_stub import DiscordStub
 from testbed.upstream import FakeUseapi, Fault, sample_features
 from tests.support.bots import (
     SLASH_COMMANDS,

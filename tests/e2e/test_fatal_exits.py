@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from testbed.discord_stub import GUILD_ID, DiscordStub
+from testbed.discord_payloads import GUILD_ID
+from testbed.discord_stub import DiscordStub
 from testbed.process import DISCORD_TOKEN, BotProcess, base_env
 from testbed.upstream import FakeUseapi
 

@@ -6,7 +6,8 @@ import json
 
 import aiohttp
 
-from testbed.discord_stub import CHANNEL_ID, DiscordStub
+from testbed.discord_payloads import CHANNEL_ID
+from testbed.discord_stub import DiscordStub
 from testbed.process import DISCORD_TOKEN, free_port
 from testbed.upstream import FakeUseapi, Fault, sample_features
 from tests.support.bots import StartBot, command

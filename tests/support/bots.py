@@ -11,7 +11,8 @@ import discord
 from discord import app_commands
 
 from core.discord_client import MiniMaxBot
-from testbed.discord_stub import GUILD_ID, DiscordStub, Injected
+from testbed.discord_payloads import GUILD_ID
+from testbed.discord_stub import DiscordStub, Injected
 from testbed.process import BotProcess
 
 if TYPE_CHECKING:  # only a type: imported on its own at run time it is a circular import

@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 from alerts.store import AlertStore
 from alerts.watcher import Watcher
 from minimax_api import MiniMaxClient
-from testbed.discord_stub import CHANNEL_ID, DiscordStub
+from testbed.discord_payloads import CHANNEL_ID
+from testbed.discord_stub import DiscordStub
 from testbed.upstream import FakeUseapi
 
 FAST = {"ALERT_CHANNEL_ID": str(CHANNEL_ID), "CHECK_INTERVAL_MINUTES": "0.005"}
