@@ -1,25 +1,27 @@
 """Delivery of the outbox to the alert channel: what to post, what is posted already, and what
-to do with each kind of refusal. Each notice is composed into a message first, then handed to
-the channel, a small protocol that core/ implements for Discord.
+to do with each kind of refusal. The account alerts due at once share messages (as many as
+Discord's limits need); each message is composed first, then handed to the channel, a small
+protocol that core/ implements for Discord.
 
 A channel-wide refusal (missing permission, unknown channel) stops the flush and keeps
 everything; a transient one (5xx, timeout, rate limit) leaves the notice for the next flush;
 a refusal of this one message (AutoMod, invalid form body) is retried a few times, then the
-notice is set aside as failed and a short notice of ours takes its place. The others keep
-flowing in every case.
+notice is set aside as failed and a short notice of ours takes its place (a shared message
+that is refused is posted again one notice a message, so one bad alert never holds back the
+others). The others keep flowing in every case.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Generic, Protocol, TypeVar
 
-from .notices import Digest, ExpiringSoon, Notice, Replacement, make_nonce
+from .notices import Digest, ExpiringSoon, Notice, Replacement, Unreadable, make_nonce
 from .store import AlertStore
 
 log = logging.getLogger(__name__)
@@ -53,8 +55,32 @@ class AlertChannel(Protocol[Message_contra]):
         ...
 
     async def post(self, message: Message_contra, nonce: str) -> int:
-        """Post `message` with its notice's nonce; returns the message id or raises Refused."""
+        """Post `message` with its nonce; returns the message id or raises Refused."""
         ...
+
+
+Pack = Callable[[list[Notice]], list[list[Notice]]]
+"""Splits shared alerts into the messages they fit."""
+SHARED = (ExpiringSoon, Unreadable)
+"""The account alerts that share a message (and its buttons) when they are due together."""
+
+
+def units(notices: Sequence[Notice], pack: Pack) -> list[list[Notice]]:
+    """The messages to post, in order: the shared alerts packed together where the first of
+    them stood (`pack` splits them by Discord's limits), every other notice on its own."""
+    shared = [n for n in notices if isinstance(n.payload, SHARED)]
+    found: list[list[Notice]] = []
+    for notice in notices:
+        if not isinstance(notice.payload, SHARED):
+            found.append([notice])
+        elif notice is shared[0]:
+            found += pack(shared)
+    return found
+
+
+def ref_of(unit: Sequence[Notice]) -> str:
+    """The nonce of a message: its notice's, or one made of all of them."""
+    return unit[0].nonce if len(unit) == 1 else make_nonce("group", *sorted(n.nonce for n in unit))
 
 
 def still_true(notice: Notice, now: datetime) -> Notice | None:
@@ -79,20 +105,23 @@ def replacement(notice: Notice, refusal: Refused, now: datetime) -> Notice:
 
 
 class Delivery(Generic[Message]):
-    """`compose` makes the message of a notice, ready to post, as it is about to go out."""
+    """`compose` makes the message of some notices, ready to post, as they are about to go
+    out; `pack` says which shared alerts fit one message."""
 
     def __init__(
         self,
         store: AlertStore,
         channel: AlertChannel[Message],
-        compose: Callable[[Notice], Awaitable[Message]],
+        compose: Callable[[Sequence[Notice], str], Awaitable[Message]],
         *,
+        pack: Pack = lambda notices: [notices],
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         on_sent: Callable[[Notice], None] = lambda notice: None,
     ) -> None:
         self.store = store
         self.channel = channel
         self.compose = compose
+        self.pack = pack
         self.clock = clock
         self.on_sent = on_sent
         self.channel_error: str | None = None
@@ -103,13 +132,10 @@ class Delivery(Generic[Message]):
         async with self._lock:
             return await self._flush()
 
-    async def _flush(self) -> int:
-        pending = await self.store.pending()
-        if not pending:
-            return 0
-        sent = transient = 0
-        posted: Mapping[str, int] | None = None
-        for queued in pending:
+    async def _live(self) -> list[Notice]:
+        """The pending notices, without what has become untrue (set aside as dropped)."""
+        live = []
+        for queued in await self.store.pending():
             now = self.clock()
             notice = still_true(queued, now)
             if notice is None:
@@ -120,36 +146,71 @@ class Delivery(Generic[Message]):
                     queued.nonce, "dropped", "expired before it was posted", now
                 )
                 continue
-            try:
-                if posted is None:
-                    posted = await self.channel.posted()
-                message_id = posted.get(notice.nonce)
-                if message_id is not None:
-                    log.info("alert %s was already posted; not posting it again", notice.nonce)
-                else:
-                    await self.store.mark_attempt(notice.nonce)
-                    message = await self.compose(notice)
-                    message_id = await self.channel.post(message, notice.nonce)
-            except Refused as exc:
+            live.append(notice)
+        return live
+
+    async def _flush(self) -> int:
+        live = await self._live()
+        if not live:
+            return 0
+        try:
+            posted = await self.channel.posted()
+        except Refused as exc:
+            for notice in live:
                 await self.store.mark_failed(notice.nonce, exc.reason)
+            self._channel_failed(exc.reason)
+            return 0
+        todo = []
+        sent = transient = 0
+        for notice in live:
+            if (message_id := posted.get(notice.nonce)) is not None:
+                log.info("alert %s was already posted; not posting it again", notice.nonce)
+                await self._sent([notice], message_id)
+                sent += 1
+            else:
+                todo.append(notice)
+        queue = units(todo, self.pack)
+        while queue:
+            unit = queue.pop(0)
+            ref = ref_of(unit)
+            try:
+                for notice in unit:
+                    await self.store.mark_attempt(notice.nonce)
+                message_id = await self.channel.post(await self.compose(unit, ref), ref)
+            except Refused as exc:
+                for notice in unit:
+                    await self.store.mark_failed(notice.nonce, exc.reason)
                 if exc.scope is Scope.CHANNEL:
                     self._channel_failed(exc.reason)
                     break
                 if exc.scope is Scope.TRANSIENT:
-                    log.warning("alert %s not posted this time: %s", notice.nonce, exc.reason)
+                    log.warning("alert %s not posted this time: %s", ref, exc.reason)
                     transient += 1
                     if transient >= TRANSIENT_PER_FLUSH:
                         break
                     continue
-                await self._refused(notice, exc)
+                if len(unit) > 1:
+                    log.warning(
+                        "Discord refused the shared message %s (%s): posting its alerts "
+                        "one at a time",
+                        ref,
+                        exc.reason,
+                    )
+                    queue[:0] = [[notice] for notice in unit]
+                    continue
+                await self._refused(unit[0], exc)
                 continue
+            await self._sent(unit, message_id)
+            sent += len(unit)
+        return sent
+
+    async def _sent(self, unit: Sequence[Notice], message_id: int) -> None:
+        for notice in unit:
             await self.store.mark_sent(notice.nonce, message_id, self.clock())
             self.on_sent(notice)
-            sent += 1
-            if self.channel_error:
-                log.info("the alert channel works again")
-                self.channel_error = None
-        return sent
+        if self.channel_error:
+            log.info("the alert channel works again")
+            self.channel_error = None
 
     def _channel_failed(self, reason: str) -> None:
         if reason != self.channel_error:

@@ -27,6 +27,7 @@ class NoticeKind(StrEnum):
     READABLE = "readable"
     REFUSED = "refused"  # ours, in place of a notice Discord refused for good
     DIGEST = "digest"
+    RESUMED = "resumed"  # a snooze ended: alerts for the account resume
 
 
 @dataclass(frozen=True)
@@ -145,13 +146,29 @@ class Digest:
         return cls(from_epoch(data["start"]), from_epoch(data["until"]), str(data["schedule"]))
 
 
-Payload = ExpiringSoon | Unreadable | Readable | Replacement | Digest
+@dataclass(frozen=True)
+class Resumed:
+    """The account's snooze (by Discord user `by`, until `until`) is over."""
+
+    until: datetime
+    by: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"until": to_epoch(self.until), "by": str(self.by)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Resumed:
+        return cls(from_epoch(data["until"]), int(data.get("by") or 0))
+
+
+Payload = ExpiringSoon | Unreadable | Readable | Replacement | Digest | Resumed
 PAYLOADS: dict[NoticeKind, type[Payload]] = {
     NoticeKind.EXPIRY: ExpiringSoon,
     NoticeKind.UNREADABLE: Unreadable,
     NoticeKind.READABLE: Readable,
     NoticeKind.REFUSED: Replacement,
     NoticeKind.DIGEST: Digest,
+    NoticeKind.RESUMED: Resumed,
 }
 KINDS: dict[type[Payload], NoticeKind] = {t: k for k, t in PAYLOADS.items()}
 

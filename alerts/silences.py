@@ -4,12 +4,16 @@ until when, why, and a snooze ends by itself."""
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
-from state import Database
+from state import Database, fetch_one
+from usage.snapshot import SAME_BATCH
+
+from .rules import Subject, from_epoch, to_epoch
 
 MAX_SNOOZE = timedelta(days=30)
 UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -55,12 +59,53 @@ class Ack:
     at: datetime
 
 
-def _epoch(moment: datetime) -> int:
-    return int(moment.timestamp())
+@dataclass(frozen=True)
+class Announced:
+    """One batch (or session, or unreadable account) an alert message announced."""
+
+    account: str
+    kind: str
+    ends_at: datetime | None
 
 
-def _moment(value: object) -> datetime:
-    return datetime.fromtimestamp(int(str(value)), tz=UTC)
+@dataclass
+class AlertGroup:
+    """What one alert message with controls is about: its accounts (one embed each, in
+    order), what it announced, and what the team has said of each account since."""
+
+    ref: str
+    accounts: list[str]
+    announced: list[Announced]
+    said: dict[str, str] = field(default_factory=dict)  # account → the line to show
+
+    def open_accounts(self) -> list[str]:
+        """The accounts nobody has answered for yet, each once."""
+        return [a for a in dict.fromkeys(self.accounts) if a not in self.said]
+
+    def to_json(self) -> str:
+        items = [
+            [a.account, a.kind, to_epoch(a.ends_at) if a.ends_at else None] for a in self.announced
+        ]
+        return json.dumps({"accounts": self.accounts, "announced": items, "said": self.said})
+
+    @classmethod
+    def from_json(cls, ref: str, text: str) -> AlertGroup:
+        data = json.loads(text)
+        announced = [
+            Announced(str(a), str(k), from_epoch(e) if e is not None else None)
+            for a, k, e in data.get("announced", [])
+        ]
+        return cls(ref, list(data.get("accounts", [])), announced, dict(data.get("said", {})))
+
+
+def acknowledged(subject: Subject, acks: Iterable[Ack]) -> bool:
+    """Whether the team said "we know" of `subject`'s batch (end times within SAME_BATCH)."""
+    return any(
+        a.account == subject.account
+        and a.kind == str(subject.kind)
+        and abs(a.ends_at - subject.ends_at) <= SAME_BATCH
+        for a in acks
+    )
 
 
 class Silences:
@@ -76,10 +121,10 @@ class Silences:
             "until_at = excluded.until_at, by_user = excluded.by_user, "
             "reason = excluded.reason, at = excluded.at",
             snooze.account,
-            _epoch(snooze.until),
+            to_epoch(snooze.until),
             str(snooze.by),
             snooze.reason,
-            _epoch(snooze.at),
+            to_epoch(snooze.at),
         )
 
     async def end(self, account: str, now: datetime) -> bool:
@@ -88,7 +133,7 @@ class Silences:
         changed = await self.db.execute(
             "UPDATE snoozes SET until_at = $2 WHERE account = $1 AND until_at > $2",
             account,
-            _epoch(now),
+            to_epoch(now),
         )
         return changed > 0
 
@@ -96,7 +141,11 @@ class Silences:
         rows = await self.db.fetch(
             "SELECT account, until_at, by_user, reason, at FROM snoozes ORDER BY until_at"
         )
-        return [Snooze(a, _moment(u), int(b), r or "", _moment(t)) for a, u, b, r, t in rows]
+        return [Snooze(a, from_epoch(u), int(b), r or "", from_epoch(t)) for a, u, b, r, t in rows]
+
+    async def snoozed(self, now: datetime) -> dict[str, Snooze]:
+        """The accounts snoozed at `now`."""
+        return {s.account: s for s in await self.snoozes() if s.until > now}
 
     async def ended(self, now: datetime) -> list[Snooze]:
         """Take the snoozes that are over out of the store (each returned once)."""
@@ -105,7 +154,7 @@ class Silences:
             await self.db.execute(
                 "DELETE FROM snoozes WHERE account = $1 AND until_at = $2",
                 snooze.account,
-                _epoch(snooze.until),
+                to_epoch(snooze.until),
             )
         return over
 
@@ -113,7 +162,7 @@ class Silences:
         await self.db.executemany(
             "INSERT INTO acks(account, kind, ends_at, by_user, at) VALUES ($1, $2, $3, $4, $5) "
             "ON CONFLICT DO NOTHING",
-            [(a.account, a.kind, _epoch(a.ends_at), str(a.by), _epoch(a.at)) for a in acks],
+            [(a.account, a.kind, to_epoch(a.ends_at), str(a.by), to_epoch(a.at)) for a in acks],
         )
 
     async def acks(self, since: datetime | None = None) -> list[Ack]:
@@ -121,9 +170,47 @@ class Silences:
         rows = await self.db.fetch(
             "SELECT account, kind, ends_at, by_user, at FROM acks WHERE ends_at > $1 "
             "ORDER BY ends_at",
-            _epoch(since) if since else 0,
+            to_epoch(since) if since else 0,
         )
-        return [Ack(a, k, _moment(e), int(b), _moment(t)) for a, k, e, b, t in rows]
+        return [Ack(a, k, from_epoch(e), int(b), from_epoch(t)) for a, k, e, b, t in rows]
 
     async def forget_before(self, moment: datetime) -> None:
-        await self.db.execute("DELETE FROM acks WHERE ends_at < $1", _epoch(moment))
+        await self.db.execute("DELETE FROM acks WHERE ends_at < $1", to_epoch(moment))
+
+    async def save_group(self, group: AlertGroup, now: datetime) -> None:
+        await self.db.execute(
+            "INSERT INTO alert_messages(ref, items, created_at) VALUES ($1, $2, $3) "
+            "ON CONFLICT (ref) DO UPDATE SET items = excluded.items",
+            group.ref,
+            group.to_json(),
+            to_epoch(now),
+        )
+
+    async def group(self, ref: str) -> AlertGroup | None:
+        row = await fetch_one(self.db, "SELECT items FROM alert_messages WHERE ref = $1", ref)
+        return AlertGroup.from_json(ref, row[0]) if row else None
+
+    async def pick(self, ref: str, user: int, accounts: Sequence[str]) -> None:
+        """Which of the message's accounts `user` chose in its menu."""
+        await self.db.execute(
+            "INSERT INTO alert_picks(ref, user_id, accounts) VALUES ($1, $2, $3) "
+            "ON CONFLICT (ref, user_id) DO UPDATE SET accounts = excluded.accounts",
+            ref,
+            str(user),
+            json.dumps(list(accounts)),
+        )
+
+    async def picked(self, ref: str, user: int) -> list[str] | None:
+        row = await fetch_one(
+            self.db,
+            "SELECT accounts FROM alert_picks WHERE ref = $1 AND user_id = $2",
+            ref,
+            str(user),
+        )
+        return list(json.loads(row[0])) if row else None
+
+    async def forget_groups_before(self, moment: datetime) -> None:
+        refs = "SELECT ref FROM alert_messages WHERE created_at < $1"
+        async with self.db.transaction() as tx:
+            await tx.execute(f"DELETE FROM alert_picks WHERE ref IN ({refs})", to_epoch(moment))
+            await tx.execute("DELETE FROM alert_messages WHERE created_at < $1", to_epoch(moment))

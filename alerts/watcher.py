@@ -30,11 +30,13 @@ from .notices import (
     ExpiryItem,
     Notice,
     Readable,
+    Resumed,
     Unreadable,
     expiry_nonce,
     make_nonce,
 )
-from .rules import ExpiryKind, plan, subjects
+from .rules import ExpiryKind, plan, subjects, to_epoch
+from .silences import Ack, Silences, acknowledged
 from .store import KEEP, AlertDecision, AlertStore
 
 log = logging.getLogger(__name__)
@@ -51,6 +53,8 @@ class _Tick:
     report: CheckReport
     listing: asyncio.Future[dict[str, AccountInfo] | UseapiError]
     snapshots: list[tuple[str, Snapshot]] = field(default_factory=list)
+    snoozed: frozenset[str] = frozenset()  # accounts the team said "not now" of
+    acked: tuple[Ack, ...] = ()  # batches the team said "we know" of
 
 
 TOKEN_ERRORS = (TokenRefused, SubscriptionExpired)
@@ -111,11 +115,14 @@ class Watcher:
         concurrency: int = 8,
         history: History | None = None,
         window: timedelta = PACE_WINDOW,
+        silences: Silences | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         """`history`, when given, gets a snapshot of every account read (in one write per
-        check) and gives the pace over `window` to the alerts."""
+        check) and gives the pace over `window` to the alerts; `silences`, when given, holds
+        the snoozed accounts and acknowledged batches, which are not announced."""
         self.history = history
+        self.silences = silences
         self.window = window
         self._thinned: datetime | None = None
         self.minimax = minimax
@@ -140,6 +147,7 @@ class Watcher:
         async with self.lock:
             tick = _Tick(self.clock(), CheckReport(), asyncio.ensure_future(self._listing()))
             report = tick.report
+            await self._silences(tick)
             report.accounts = list(self.configured)
             if not self.configured:
                 found = await tick.listing
@@ -159,8 +167,24 @@ class Watcher:
             elif any(r is None for r in results):
                 await self._recovered(TOKEN_SUBJECT, None, tick)
             await self.store.forget_before(tick.now - KEEP)
+            if self.silences is not None:
+                await self.silences.forget_before(tick.now)
+                await self.silences.forget_groups_before(tick.now - KEEP)
             await self._keep_history(tick)
             return report
+
+    async def _silences(self, tick: _Tick) -> None:
+        """What the team said: snoozes that ended are announced once (what is still due
+        follows in this check, the most severe step only), the others hold their accounts."""
+        if self.silences is None:
+            return
+        for over in await self.silences.ended(tick.now):
+            nonce = make_nonce("resumed", over.account, to_epoch(over.until))
+            payload = Resumed(over.until, over.by)
+            await self.store.queue(Notice(nonce, over.account, payload, tick.now), notified=False)
+            tick.report.queued += 1
+        tick.snoozed = frozenset(await self.silences.snoozed(tick.now))
+        tick.acked = tuple(await self.silences.acks(since=tick.now))
 
     async def _keep_history(self, tick: _Tick) -> None:
         if self.history is None:
@@ -210,6 +234,8 @@ class Watcher:
         else:
             await self._recovered(account, features.soonest_expiry(now), tick)
             tick.snapshots.append((account, snapshot_of(features)))
+        if account in tick.snoozed:
+            return error  # nothing is marked done: what is due when the snooze ends goes out
         found = await tick.listing
         info = found.get(account) if isinstance(found, dict) else None
         post, silence = plan(
@@ -218,6 +244,7 @@ class Watcher:
             now,
             await self.store.done_keys(account),
         )
+        post = [d for d in post if not acknowledged(d.subject, tick.acked)]
         if post or silence:
             notice = None
             if post:
@@ -244,6 +271,8 @@ class Watcher:
         problem = describe(exc, None if account == TOKEN_SUBJECT else account)
         health = await self.store.record_failure(account, problem.title, now)
         log.warning("%s: check failed (%d in a row): %s", account, health.failures, problem.title)
+        if account in tick.snoozed:
+            return  # "can't read" is snoozed with its account, and said after if still true
         if health.failures >= FAILURES_BEFORE_NOTICE and not health.notified:
             nonce = make_nonce("unreadable", account, health.failing_since)
             notice = Notice(nonce, account, Unreadable(problem.title, problem.advice), now)
@@ -253,7 +282,7 @@ class Watcher:
     async def _recovered(self, account: str, soonest: datetime | None, tick: _Tick) -> None:
         now = tick.now
         before = await self.store.record_success(account, soonest, now)
-        if before.notified:
+        if before.notified and account not in tick.snoozed:
             nonce = make_nonce("readable", account, before.failing_since)
             await self.store.queue(Notice(nonce, account, Readable(), now), notified=False)
             tick.report.queued += 1

@@ -1,4 +1,5 @@
-"""`/alerts status|test|check`, and the start of the expiry checks and their leadership."""
+"""`/alerts status|test|check|snooze|unsnooze`, and the start of the expiry checks, their
+leadership and the buttons on alert messages."""
 
 from __future__ import annotations
 
@@ -11,17 +12,29 @@ from discord.ext import commands
 
 from alerts.delivery import Delivery, Refused
 from alerts.notices import TOKEN_SUBJECT
+from alerts.silences import BadDuration, Silences, Snooze, parse_duration
 from alerts.store import AlertStore
 from alerts.watcher import Watcher
 from core import replies
 from core.alert_channel import DiscordAlertChannel
+from core.alert_controls import CONTROLS, AlertAnswers
 from core.alert_messages import AlertMessages
 from core.discord_client import MiniMaxBot
 from core.expiry_checks import ExpiryChecks
 from core.leadership import Leadership
+from core.lookup import account_choices
 from render import limits
 from render.alerts import alert_message, sample_notice
-from render.alerts_status import not_leading_embed, report_embed, status_embed, status_off
+from render.alerts_status import (
+    not_leading_embed,
+    not_snoozed,
+    report_embed,
+    snooze_said,
+    status_embed,
+    status_off,
+    unknown_account,
+    unsnooze_said,
+)
 from settings import interval_warnings
 
 log = logging.getLogger(__name__)
@@ -42,6 +55,8 @@ class Alerts(commands.Cog):
         settings = bot.settings
         window = timedelta(days=settings.usage_window_days)
         self.store = AlertStore(bot.db)
+        self.silences = Silences(bot.db)
+        self.answers = AlertAnswers(self.silences)
         watcher = Watcher(
             bot.minimax,
             self.store,
@@ -50,6 +65,7 @@ class Alerts(commands.Cog):
             concurrency=settings.poll_concurrency,
             history=bot.history,
             window=window,
+            silences=self.silences,
         )
         messages = AlertMessages(
             bot.history,
@@ -57,6 +73,7 @@ class Alerts(commands.Cog):
             configured=watcher.configured,
             window=window,
             role_id=settings.alert_mention_role_id,
+            silences=self.silences,
         )
         self.channel_id = settings.alert_channel_id
         self.channel = DiscordAlertChannel(bot, settings.alert_channel_id or 0)
@@ -64,6 +81,7 @@ class Alerts(commands.Cog):
             self.store,
             self.channel,
             messages.compose,
+            pack=messages.pack,
             on_sent=lambda notice: bot.metrics.alerts.labels(kind=str(notice.kind)).inc(),
         )
         self.checks = ExpiryChecks(
@@ -85,6 +103,7 @@ class Alerts(commands.Cog):
         self.alert_status = bot.alert_status
 
     async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(*CONTROLS)  # presses on alerts posted before a restart too
         if self.channel_id is None:
             log.info("ALERT_CHANNEL_ID is not set: expiry alerts are off")
             return
@@ -117,6 +136,8 @@ class Alerts(commands.Cog):
             failed=await self.store.failed(MAX_FAILED_SHOWN),
             paces=paces,
             strangers=[(g.name, g.id) for g in self.bot.guilds if not self.bot.access.serves(g.id)],
+            snoozes=await self.silences.snoozes(),
+            acks=await self.silences.acks(since=now),
         )
         await interaction.edit_original_response(embed=embed)
 
@@ -150,6 +171,53 @@ class Alerts(commands.Cog):
         else:
             embed = report_embed(await self.checks.run())
         await interaction.edit_original_response(embed=embed)
+
+    @alerts.command(name="snooze")
+    @app_commands.autocomplete(account=account_choices)
+    @app_commands.describe(
+        account="useapi.net MiniMax account to silence",
+        duration="How long: 3h, 2d, 1w (at most 30 days)",
+        reason="Why, for /alerts status",
+    )
+    async def snooze(
+        self,
+        interaction: discord.Interaction,
+        account: str,
+        duration: str,
+        reason: str | None = None,
+    ) -> None:
+        """No alerts for an account until the snooze ends (what is due then is posted once)."""
+        try:
+            length = parse_duration(duration)
+        except BadDuration as exc:
+            await replies.say(interaction, f"{exc}.")
+            return
+        if (unknown := await self._unknown(account)) is not None:
+            await replies.say(interaction, unknown)
+            return
+        now = datetime.now(UTC)
+        until = now + length
+        await self.silences.snooze(
+            Snooze(account, until, interaction.user.id, (reason or "")[:200], now)
+        )
+        await replies.say(interaction, snooze_said(account, until))
+
+    @alerts.command(name="unsnooze")
+    @app_commands.autocomplete(account=account_choices)
+    @app_commands.describe(account="useapi.net MiniMax account to hear about again")
+    async def unsnooze(self, interaction: discord.Interaction, account: str) -> None:
+        """End an account's snooze: what is still due is posted at the next check."""
+        if await self.silences.end(account, datetime.now(UTC)):
+            await replies.say(interaction, unsnooze_said(account))
+        else:
+            await replies.say(interaction, not_snoozed(account))
+
+    async def _unknown(self, account: str) -> str | None:
+        """What to say of an account the bot does not know (None: it knows it)."""
+        names = await self.bot.accounts.names()
+        if account in names:
+            return None
+        return unknown_account(account, names)
 
 
 async def setup(bot: MiniMaxBot) -> None:

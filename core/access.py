@@ -58,6 +58,7 @@ class Access:
     server. Direct messages and user installs are never served."""
 
     def __init__(self, settings: Settings, channel_guild: Callable[[int], int | None]) -> None:
+        self.manager_role = settings.alert_manager_role_id
         self._explicit = settings.allowed_guild_ids
         self._guild_id = settings.guild_id
         self._alert_channel_id = settings.alert_channel_id if not self._explicit else None
@@ -96,6 +97,22 @@ class Access:
         if not self.serves(place.guild_id):
             return Where.OTHER_SERVER
         return None
+
+    def may_manage(self, interaction: discord.Interaction) -> bool:
+        """Members with Manage Server, or with ALERT_MANAGER_ROLE_ID when it is set."""
+        if interaction.permissions.manage_guild:
+            return True
+        roles = getattr(interaction.user, "roles", [])
+        return self.manager_role is not None and any(r.id == self.manager_role for r in roles)
+
+    def who_may_manage(self) -> str:
+        """The line a member without the permission gets (the role is named, not pinged)."""
+        if self.manager_role is None:
+            return NOT_A_MANAGER
+        return (
+            f"Only members with the Manage Server permission or the <@&{self.manager_role}> "
+            "role may do this."
+        )
 
     def fix(self, guild_id: int) -> str:
         """How an operator allows a server: the whole new value of ALLOWED_GUILD_IDS."""

@@ -86,6 +86,7 @@ class DiscordAlertChannel:
                 files=message.files,  # type: ignore[arg-type]
                 allowed_mentions=message.allowed_mentions,
                 nonce=nonce if nonce is not None else discord.utils.MISSING,
+                view=message.view or discord.utils.MISSING,
             )
         except (discord.HTTPException, OSError, TimeoutError) as exc:
             raise refusal(exc, self.channel_id) from exc

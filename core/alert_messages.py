@@ -4,16 +4,20 @@ digest, drawn from the usage history as it goes out so that it is as fresh as it
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import discord
 
-from alerts.notices import Digest, Notice
+from alerts.delivery import SHARED
+from alerts.notices import Digest, ExpiringSoon, Notice
+from alerts.silences import AlertGroup, Announced, Silences
 from alerts.status import AlertStatus
-from render.alerts import REF, AlertMessage, alert_message
+from render.alerts import ANSWER_ROOM, REF, AlertMessage, group_message, notice_embed
 from render.limits import pack_messages
 from usage.history import History
 
+from .alert_controls import controls
 from .usage_report import usage_report
 
 
@@ -26,17 +30,37 @@ class AlertMessages:
         configured: Sequence[str],
         window: timedelta,
         role_id: int | None,
+        silences: Silences | None = None,
     ) -> None:
+        self.silences = silences  # where what each message with buttons is about is kept
         self.history = history
         self.status = status
         self.configured = tuple(configured)
         self.window = window
         self.role_id = role_id  # pinged by each alert, when set
 
-    async def compose(self, notice: Notice) -> AlertMessage:
-        if isinstance(notice.payload, Digest):
-            return await self.digest(notice, notice.payload)
-        return alert_message(notice, self.role_id)
+    async def compose(self, notices: Sequence[Notice], ref: str) -> AlertMessage:
+        """The message of `notices` (the digest, or alerts due together), with the buttons
+        when they are account alerts: what it is about is saved under `ref` first."""
+        first = notices[0].payload
+        if isinstance(first, Digest):
+            return await self.digest(notices[0], first)
+        message = group_message(notices, self.role_id)
+        if self.silences is None or not all(isinstance(n.payload, SHARED) for n in notices):
+            return message
+        announced = [a for n in notices for a in _announced(n)]
+        group = AlertGroup(ref, [n.account for n in notices], announced)
+        await self.silences.save_group(group, datetime.now(UTC))
+        return replace(message, view=controls(ref, group.accounts))
+
+    @staticmethod
+    def pack(notices: list[Notice]) -> list[list[Notice]]:
+        """Alerts due together, split into as many messages as Discord's limits need (room
+        left in each embed for the answer a press adds)."""
+        rendered = [(notice_embed(n), n) for n in notices]
+        of = {id(embed): notice for embed, notice in rendered}
+        packed = pack_messages([embed for embed, _ in rendered], reserve=ANSWER_ROOM)
+        return [[of[id(embed)] for embed in message] for message in packed]
 
     async def digest(self, notice: Notice, digest: Digest) -> AlertMessage:
         """The digest of every watched account: the first message's worth of it."""
@@ -59,3 +83,10 @@ class AlertMessages:
         """The configured accounts, or else those the last check found in the listing."""
         last = self.status.last_check
         return self.configured or tuple(last.accounts if last else ())
+
+
+def _announced(notice: Notice) -> list[Announced]:
+    """What an alert announced: its batches and sessions, or the account it cannot read."""
+    if isinstance(notice.payload, ExpiringSoon):
+        return [Announced(notice.account, str(i.kind), i.ends_at) for i in notice.payload.items]
+    return [Announced(notice.account, str(notice.kind), None)]

@@ -18,7 +18,7 @@ from settings import Settings
 from state import Claims, Database, StoreUnavailable
 from usage.history import History
 
-from .access import NOT_A_MANAGER, REFUSAL, Access, Place, refuse
+from .access import REFUSAL, Access, Place, refuse
 from .access import describe as describe_interaction
 from .accounts import AccountDirectory
 from .command_sync import sync_commands
@@ -133,17 +133,20 @@ class MiniMaxBot(commands.Bot):
         """The one check every interaction passes before any cog code runs: it comes from a
         server the bot serves, this process claims it first (Discord delivers each one to
         every replica), and, for a control that changes state (`manage`), the member has
-        Manage Server: Discord applies no command permission to buttons and menus."""
+        Manage Server or ALERT_MANAGER_ROLE_ID: Discord applies no command permission to
+        buttons and menus."""
         place = Place.of(interaction)
         where = self.access.where_refused(place)
-        if where is None and not (manage and not interaction.permissions.manage_guild):
+        if where is None and not (manage and not self.access.may_manage(interaction)):
             return await self.claim_interaction(interaction.id)
         if where is not None:
             self.access.note_refusal(place, where, describe_interaction(interaction))
         if await self.claim_interaction(interaction.id):
             name = interaction.command.qualified_name if interaction.command else "component"
             self.metrics.commands.labels(command=name, outcome="refused").inc()
-            await refuse(interaction, REFUSAL if where is not None else NOT_A_MANAGER)
+            await refuse(
+                interaction, REFUSAL if where is not None else self.access.who_may_manage()
+            )
         return False
 
     def _guild_of_channel(self, channel_id: int) -> int | None:

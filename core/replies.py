@@ -93,3 +93,10 @@ async def send_problem(interaction: discord.Interaction, problem: Problem) -> No
         except discord.HTTPException:
             log.debug("could not delete the public placeholder", exc_info=True)
     await interaction.followup.send(embed=embed, ephemeral=True)
+
+
+async def say(interaction: discord.Interaction, line: str) -> None:
+    """One short line only the user sees, that pings nobody."""
+    await interaction.response.send_message(
+        line, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+    )

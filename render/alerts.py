@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -15,12 +16,13 @@ from alerts.notices import (
     NoticeKind,
     Readable,
     Replacement,
+    Resumed,
     Unreadable,
 )
 from alerts.rules import ExpiryKind, to_the_second
 
 from . import limits
-from .fmt import amount, relative_and_full, subject
+from .fmt import amount, relative_and_full, stamp, subject
 from .limits import safe
 
 WHAT = {ExpiryKind.VIDEO: "video/image credits", ExpiryKind.AUDIO: "audio credits"}
@@ -37,6 +39,7 @@ class AlertMessage:
     embeds: list[discord.Embed] | None
     allowed_mentions: discord.AllowedMentions
     files: list[discord.File] | None = None
+    view: discord.ui.View | None = None  # the buttons and menu, for the alerts that have them
 
 
 def _hours(threshold: float) -> str:
@@ -83,6 +86,14 @@ def notice_embed(notice: Notice) -> discord.Embed:
             )
         case ExpiringSoon(items=items):
             return _expiry_embed(who, sorted(items, key=lambda i: (i.ends_at, i.kind)), notice)
+        case Resumed(until=until, by=by):
+            return discord.Embed(
+                title=limits.clip(f"Alerts for {who} resume", limits.TITLE),
+                description=f"The snooze by <@{by}> until {stamp(until, 'f')} is over: "
+                "what is still due follows.",
+                colour=discord.Colour.blurple(),
+                timestamp=notice.created_at,
+            )
     raise ValueError(f"no embed for a {notice.kind} notice")
 
 
@@ -125,14 +136,60 @@ def alert_message(notice: Notice, role_id: int | None) -> AlertMessage:
         return refused_message(notice, notice.payload)
     embed = notice_embed(notice)
     embed.set_footer(text=f"{REF} {notice.nonce}")
-    summary = embed.title or "MiniMax alert"
+    return _pinging(embed.title or "MiniMax alert", [embed], role_id)
+
+
+def _pinging(summary: str, embeds: list[discord.Embed], role_id: int | None) -> AlertMessage:
+    """`summary` with the embeds; pings `role_id` and nothing else, when configured."""
     if role_id:
         return AlertMessage(
             f"<@&{role_id}> {summary}",
-            [embed],
+            embeds,
             discord.AllowedMentions(everyone=False, users=False, roles=[discord.Object(role_id)]),
         )
-    return AlertMessage(summary, [embed], discord.AllowedMentions.none())
+    return AlertMessage(summary, embeds, discord.AllowedMentions.none())
+
+
+ANSWER_FIELD = "Answered"
+ANSWER_ROOM = 160  # characters kept free in each alert embed for the answer added later
+
+
+def group_message(notices: Sequence[Notice], role_id: int | None) -> AlertMessage:
+    """One message for the alerts due together: an embed per account, in order."""
+    if len(notices) == 1:
+        return alert_message(notices[0], role_id)
+    embeds = []
+    for notice in notices:
+        embed = notice_embed(notice)
+        embed.set_footer(text=f"{REF} {notice.nonce}")
+        embeds.append(embed)
+    summary = f"Alerts for {len(notices)} accounts"
+    return _pinging(summary, embeds, role_id)
+
+
+def acknowledged_line(user_id: int, at: datetime) -> str:
+    return f"✅ Acknowledged by <@{user_id}> {stamp(at)}: later steps for these are not posted."
+
+
+def snoozed_line(user_id: int, until: datetime) -> str:
+    return f"💤 Snoozed by <@{user_id}> until {relative_and_full(until)}: no alerts until then."
+
+
+def with_answers(
+    embeds: Sequence[discord.Embed], accounts: Sequence[str], said: Mapping[str, str]
+) -> list[discord.Embed]:
+    """The message's embeds (one per account, in order) with what the team answered."""
+    answered = []
+    for embed, account in zip(embeds, accounts, strict=False):
+        copy = embed.copy()
+        copy.clear_fields()
+        for field in embed.fields:
+            if field.name != ANSWER_FIELD:
+                copy.add_field(name=field.name or "", value=field.value or "", inline=False)
+        if account in said:
+            copy.add_field(name=ANSWER_FIELD, value=limits.clip(said[account], ANSWER_ROOM - 10))
+        answered.append(copy)
+    return answered
 
 
 def sample_notice(now: datetime) -> Notice:

@@ -8,6 +8,7 @@ from datetime import datetime
 import discord
 
 from alerts.notices import TOKEN_SUBJECT
+from alerts.silences import Ack, Snooze
 from alerts.store import AccountHealth, SetAside
 from alerts.watcher import CheckReport
 from settings import Settings
@@ -46,6 +47,52 @@ def strangers_text(strangers: Sequence[tuple[str, int]]) -> str:
     )
 
 
+def snooze_said(account: str, until: datetime) -> str:
+    return (
+        f"💤 No alerts for {subject(account, 80)} until {stamp(until, 'f')} ({stamp(until)}). "
+        "What is still due then is posted once; `/alerts unsnooze` ends it sooner."
+    )
+
+
+def unsnooze_said(account: str) -> str:
+    return f"🔔 Alerts for {subject(account, 80)} resume at the next check."
+
+
+def not_snoozed(account: str) -> str:
+    return f"{subject(account, 80)[0].upper()}{subject(account, 80)[1:]} is not snoozed."
+
+
+def unknown_account(account: str, known: Sequence[str]) -> str:
+    listed = ", ".join(safe(a, 40) for a in known[:10]) or "none yet"
+    return f"I do not know account “{safe(account, 60)}”: pick one from the list (known: {listed})."
+
+
+def _snooze_line(s: Snooze) -> str:
+    why = f": {safe(s.reason, 100)}" if s.reason else ""
+    return f"- {subject(s.account, 60)}, by <@{s.by}> until {stamp(s.until, 'f')}{why}"
+
+
+def _ack_line(a: Ack) -> str:
+    return (
+        f"- {subject(a.account, 60)}: {a.kind} ending {stamp(a.ends_at)}, "
+        f"by <@{a.by}> {stamp(a.at)}"
+    )
+
+
+def silences_text(snoozes: Sequence[Snooze], acks: Sequence[Ack]) -> str:
+    """Every snooze (who, until when, why) and what is acknowledged, by whom."""
+    lines = []
+    if snoozes:
+        lines.append("💤 Snoozed:")
+        lines += [_snooze_line(s) for s in snoozes[:MAX_STRANGERS]]
+    if acks:
+        lines.append("✅ Acknowledged:")
+        lines += [_ack_line(a) for a in acks[:MAX_STRANGERS]]
+        if len(acks) > MAX_STRANGERS:
+            lines.append(f"- and {len(acks) - MAX_STRANGERS} more")
+    return "\n".join(lines)
+
+
 def _failed_line(item: SetAside) -> str:
     who = subject(item.account, 60)
     return f"- {item.kind} alert for {who}, {stamp(item.at)}: {safe(item.reason, 250)}"
@@ -74,6 +121,8 @@ def status_embed(
     failed: Sequence[SetAside] = (),
     paces: Mapping[str, Sequence[Outlook]] | None = None,
     strangers: Sequence[tuple[str, int]] = (),
+    snoozes: Sequence[Snooze] = (),
+    acks: Sequence[Ack] = (),
 ) -> discord.Embed:
     if settings.alert_channel_id is None:
         embed = status_off()
@@ -102,6 +151,8 @@ def status_embed(
     if failed:
         lines.append("⚠️ Alerts Discord refused for good (a short notice was posted instead):")
         lines += [_failed_line(f) for f in failed]
+    if snoozes or acks:
+        lines.append(silences_text(snoozes, acks))
     if strangers:
         lines.append(strangers_text(strangers))
     template = discord.Embed(

@@ -77,13 +77,16 @@ def paginate(
     return embeds
 
 
-def pack_messages(embeds: Sequence[discord.Embed]) -> list[list[discord.Embed]]:
-    """Group embeds into messages of at most 10 embeds and 6000 characters each."""
+def pack_messages(
+    embeds: Sequence[discord.Embed], *, reserve: int = 0
+) -> list[list[discord.Embed]]:
+    """Group embeds into messages of at most 10 embeds and 6000 characters each, keeping
+    `reserve` characters free per embed (for what a later edit adds)."""
     messages: list[list[discord.Embed]] = []
     current: list[discord.Embed] = []
     size = 0
     for embed in embeds:
-        n = len(embed)
+        n = len(embed) + reserve
         if current and (len(current) >= EMBEDS_PER_MESSAGE or size + n > EMBED_TOTAL):
             messages.append(current)
             current, size = [], 0
