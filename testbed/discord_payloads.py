@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypedDict
 
 APP_ID = 900000000000000001
 BOT_USER_ID = 900000000000000001
@@ -98,7 +98,17 @@ def guild_payload(guild_id: int = GUILD_ID, name: str = "Test server") -> dict[s
     }
 
 
-ALL_PERMISSIONS = 2248473465835073  # what the stand-in's members may do (Manage Server too)
+ALL_PERMISSIONS = 2248473465835073  # what the stand-in's members may do: not Manage Server (1 << 5)
+
+
+class Presser(TypedDict, total=False):
+    """Who presses a component, and where (the keywords of `component_payload`)."""
+
+    where: str
+    guild_id: int
+    permissions: int
+    roles: Sequence[int]
+    user_id: int
 
 
 def place_payload(

@@ -13,21 +13,20 @@ import copy
 import json
 import mimetypes
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Unpack
 
 from aiohttp import WSMsgType, web
 
 from .discord_payloads import (
-    ALL_PERMISSIONS,
     API,
     APP_ID,
     BOT_USER_ID,
     EPHEMERAL,
     GUILD_ID,
-    USER_ID,
+    Presser,
     channel_of,
     channel_payload,
     command_payload,
@@ -541,24 +540,13 @@ class DiscordStub:
         custom_id: str,
         *,
         values: list[str] | None = None,
-        where: str = "server",
-        guild_id: int = GUILD_ID,
-        permissions: int = ALL_PERMISSIONS,
-        roles: Sequence[int] = (),
-        user_id: int = USER_ID,
+        **who: Unpack[Presser],
     ) -> Injected:
         """A member presses the button `custom_id` of a channel message (with `values`: chooses
         them in its select menu): INTERACTION_CREATE with the message as it is now, to every
-        connected bot (see `component_payload` for the rest)."""
+        connected bot. `who` (where, guild_id, permissions, roles, user_id): as for
+        `component_payload`, whose defaults are a member of the stand-in's server who does not
+        manage it."""
         message = _public(self.messages[message_id])
-        payload = component_payload(
-            custom_id,
-            message,
-            values=values,
-            where=where,
-            guild_id=guild_id,
-            permissions=permissions,
-            roles=roles,
-            user_id=user_id,
-        )
+        payload = component_payload(custom_id, message, values=values, **who)
         return await self.send_interaction(payload)
