@@ -5,7 +5,8 @@ Pure builders, shared by the Discord stand-in and the tests."""
 from __future__ import annotations
 
 import itertools
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, TypedDict
 
 APP_ID = 900000000000000001
 BOT_USER_ID = 900000000000000001
@@ -97,15 +98,30 @@ def guild_payload(guild_id: int = GUILD_ID, name: str = "Test server") -> dict[s
     }
 
 
-ALL_PERMISSIONS = 2248473465835073  # what the stand-in's members may do (Manage Server too)
+ALL_PERMISSIONS = 2248473465835073  # what the stand-in's members may do: not Manage Server (1 << 5)
+
+
+class Presser(TypedDict, total=False):
+    """Who presses a component, and where (the keywords of `component_payload`)."""
+
+    where: str
+    guild_id: int
+    permissions: int
+    roles: Sequence[int]
+    user_id: int
 
 
 def place_payload(
-    where: str = "server", guild_id: int = GUILD_ID, permissions: int = ALL_PERMISSIONS
+    where: str = "server",
+    guild_id: int = GUILD_ID,
+    permissions: int = ALL_PERMISSIONS,
+    roles: Sequence[int] = (),
+    user_id: int = USER_ID,
 ) -> dict[str, Any]:
-    """The fields of an interaction that say where it comes from and who sent it: "server" (a
-    server that installed the bot: `guild_id`, a member with `permissions`), "dm" (a direct
-    message with the bot) or "user" (a user install, used in `guild_id`)."""
+    """The fields of an interaction that say where it comes from and who sent it (`user_id`):
+    "server" (a server that installed the bot: `guild_id`, a member with `permissions` and
+    `roles`), "dm" (a direct message with the bot) or "user" (a user install, used in
+    `guild_id`)."""
     common: dict[str, Any] = {
         "id": snowflake(),
         "application_id": str(APP_ID),
@@ -120,8 +136,8 @@ def place_payload(
         return {
             **common,
             "channel_id": str(DM_CHANNEL_ID),
-            "channel": {"id": str(DM_CHANNEL_ID), "type": 1, "recipients": [user_payload()]},
-            "user": user_payload(),
+            "channel": {"id": str(DM_CHANNEL_ID), "type": 1, "recipients": [user_payload(user_id)]},
+            "user": user_payload(user_id),
             "authorizing_integration_owners": {"0": "0"},
             "context": 1,
         }
@@ -132,8 +148,8 @@ def place_payload(
         "channel_id": str(channel_of(guild_id)),
         "channel": channel_payload(guild_id),
         "member": {
-            "user": user_payload(),
-            "roles": [],
+            "user": user_payload(user_id),
+            "roles": [str(r) for r in roles],
             "joined_at": "2026-01-01T00:00:00+00:00",
             "deaf": False,
             "mute": False,
@@ -185,14 +201,16 @@ def component_payload(
     where: str = "server",
     guild_id: int = GUILD_ID,
     permissions: int = ALL_PERMISSIONS,
+    roles: Sequence[int] = (),
+    user_id: int = USER_ID,
 ) -> dict[str, Any]:
     """A press on a button of `message` (or a choice in its string select menu, with
-    `values`), as Discord sends it."""
+    `values`), as Discord sends it, by `user_id` from `where` (see `place_payload`)."""
     data: dict[str, Any] = {"custom_id": custom_id, "component_type": 2}
     if values is not None:
         data.update(component_type=3, values=values)
     return {
-        **place_payload(where, guild_id, permissions),
+        **place_payload(where, guild_id, permissions, roles, user_id),
         "type": 3,
         "data": data,
         "message": message,
@@ -200,15 +218,21 @@ def component_payload(
 
 
 def message_payload(
-    body: dict[str, Any] | None, *, flags: int = 0, interaction: bool = True
+    body: dict[str, Any] | None,
+    *,
+    flags: int = 0,
+    interaction: bool = True,
+    channel_id: int = CHANNEL_ID,
+    guild_id: int = GUILD_ID,
 ) -> dict[str, Any]:
     """The message Discord makes of what the bot sent (an interaction's answer, or with
-    `interaction=False` a message of its own in the channel)."""
+    `interaction=False` a message of its own in `channel_id` of `guild_id`), with the
+    components it sent."""
     body = body or {}
     return {
         "id": snowflake(),
-        "channel_id": str(CHANNEL_ID),
-        "guild_id": str(GUILD_ID),
+        "channel_id": str(channel_id),
+        "guild_id": str(guild_id),
         "type": 20 if interaction else 0,
         "content": body.get("content") or "",
         "author": user_payload(BOT_USER_ID, "minimax-bot", bot=True),

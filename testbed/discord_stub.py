@@ -1,18 +1,22 @@
 """A loopback stand-in for Discord: the REST routes discord.py uses and a gateway websocket.
 
-It records every request with its time, answers like Discord does, and lets a test inject
-INTERACTION_CREATE events (slash commands and autocomplete) into the connected bot.
+It records every request with its time, answers like Discord does, keeps the messages the bot
+posts in each channel (and edits them as Discord does), and lets a test inject
+INTERACTION_CREATE events (slash commands, autocomplete and presses on a message's buttons and
+select menus) into the connected bot.
 """
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import mimetypes
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, Unpack
 
 from aiohttp import WSMsgType, web
 
@@ -22,9 +26,11 @@ from .discord_payloads import (
     BOT_USER_ID,
     EPHEMERAL,
     GUILD_ID,
+    Presser,
     channel_of,
     channel_payload,
     command_payload,
+    component_payload,
     guild_payload,
     message_payload,
     snowflake,
@@ -38,6 +44,19 @@ def _json(data: Any, status: int = 200) -> web.Response:
     return web.Response(
         status=status, body=json.dumps(data).encode(), headers={"Content-Type": "application/json"}
     )
+
+
+UNKNOWN_MESSAGE = {"message": "Unknown Message", "code": 10008}
+ALREADY_ACKNOWLEDGED = {"message": "Interaction has already been acknowledged.", "code": 40060}
+UPDATES_ITS_MESSAGE = (6, 7)  # DEFERRED_UPDATE_MESSAGE and UPDATE_MESSAGE: only for components
+EDITABLE = ("content", "embeds", "components", "allowed_mentions")  # what an edit may change
+
+
+def _public(message: dict[str, Any], *, nonce: bool = False) -> dict[str, Any]:
+    """A stored message as Discord shows it: without the allowed_mentions it was sent with, and
+    without its nonce unless the bot is being told it created the message."""
+    hidden = {"allowed_mentions"} if nonce else {"allowed_mentions", "nonce"}
+    return {k: v for k, v in message.items() if k not in hidden}
 
 
 SIGNATURES = {
@@ -105,15 +124,26 @@ CALL = web.RequestKey("call", Call)
 
 
 @dataclass
+class Edit:
+    """One change Discord made to a channel message, and the body that asked for it."""
+
+    message_id: str
+    body: dict[str, Any]
+
+
+@dataclass
 class Injected:
     """An interaction the test sent, and every request the bot made with its token."""
 
     id: str
     token: str
     at: float
+    kind: int = 2  # the interaction type: 2 a command, 3 a component, 4 autocomplete
+    message_id: str | None = None  # a component's: the message it is on
     calls: list[Call] = field(default_factory=list)
 
     def callback(self) -> dict[str, Any] | None:
+        """The body of the bot's first answer to the interaction (any later one was refused)."""
         found = [c.body for c in self.calls if c.path.endswith("/callback")]
         return found[0] if found else None
 
@@ -139,7 +169,9 @@ class DiscordStub:
         self.bot_public = True  # the developer portal's "Public Bot" switch
         self.guilds: dict[int, str] = {GUILD_ID: "Test server"}  # the servers the bot is in
         self.channel_status: int = 200
-        self.posted: list[dict[str, Any]] = []  # channel messages Discord created
+        self.posted: list[dict[str, Any]] = []  # what the bot posted in channels, as it sent it
+        self.messages: dict[str, dict[str, Any]] = {}  # channel messages as they are now, by id
+        self.edits: list[Edit] = []  # every change to a channel message, oldest first
         self.by_nonce: dict[str, dict[str, Any]] = {}
         self.hold_after_post: float = 0.0  # answer late, after the message exists
         self.history_status: int = 200
@@ -147,9 +179,9 @@ class DiscordStub:
         self.refuse_identify: int | None = None
         # Decide per message body: None posts it; (status, code, message) refuses it.
         self.refuse: Callable[[dict[str, Any]], tuple[int, int, str] | None] = lambda body: None
-        self._created: list[dict[str, Any]] = []
         self._changes = Changes()
         self._sockets: list[web.WebSocketResponse] = []
+        self._acknowledged: dict[str, int] = {}  # interaction id: the type of its one callback
         self._seq = 0
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -186,6 +218,7 @@ class DiscordStub:
         r.add_post(f"{API}/channels/{{channel}}/messages", self._channel_message)
         r.add_get(f"{API}/channels/{{channel}}", self._channel)
         r.add_get(f"{API}/channels/{{channel}}/messages", self._history)
+        r.add_patch(f"{API}/channels/{{channel}}/messages/{{message}}", self._edit_message)
         r.add_get("/gateway", self._gateway)
         self._runner = runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.2)
         await runner.setup()
@@ -276,20 +309,38 @@ class DiscordStub:
     async def _list_commands(self, request: web.Request) -> web.Response:
         return _json(self.commands.get(request.match_info.get("guild", "global"), []))
 
+    def _pressed(self, item: Injected | None) -> dict[str, Any] | None:
+        """The stored channel message a component interaction came from (None for any other)."""
+        return self.messages.get(item.message_id) if item and item.message_id else None
+
     async def _callback(self, request: web.Request) -> web.Response:
+        """Create Interaction Response: once per interaction (40060 after that). For a press,
+        type 7 (UPDATE_MESSAGE) edits the message the component is on; type 6
+        (DEFERRED_UPDATE_MESSAGE) only acknowledges, the edit comes through @original."""
         body = request[CALL].body or {}
         data = body.get("data") or {}
         kind = body.get("type")
+        interaction_id = request.match_info["id"]
+        if interaction_id in self._acknowledged:
+            return _json(ALREADY_ACKNOWLEDGED, 400)
+        if kind is not None:
+            self._acknowledged[interaction_id] = kind
+        item = self.injected.get(interaction_id)
         ephemeral = bool((data.get("flags") or 0) & EPHEMERAL)
         response: dict[str, Any] = {
             "interaction": {
-                "id": request.match_info["id"],
-                "type": 2,
+                "id": interaction_id,
+                "type": item.kind if item else 2,
                 "response_message_loading": kind == 5,
                 "response_message_ephemeral": ephemeral,
             }
         }
-        if kind in (4, 5):
+        pressed = self._pressed(item)
+        if kind == 7 and pressed is not None:
+            message = self._change(pressed, data)
+            response["interaction"]["response_message_id"] = message["id"]
+            response["resource"] = {"type": kind, "message": message}
+        elif kind in (4, 5):
             message = message_payload(data)
             response["interaction"]["response_message_id"] = message["id"]
             response["resource"] = {"type": kind, "message": message}
@@ -298,7 +349,16 @@ class DiscordStub:
         return _json(response)
 
     async def _edit(self, request: web.Request) -> web.Response:
-        return _json(message_payload(request[CALL].body))
+        """Edit a webhook message. For a press answered with type 6 or 7, "@original" is the
+        channel message the component is on: Discord edits that one."""
+        body = request[CALL].body
+        if request.match_info["message"] == "@original":
+            token = request.match_info["token"]
+            item = next((i for i in self.injected.values() if i.token == token), None)
+            pressed = self._pressed(item)
+            if item and pressed and self._acknowledged.get(item.id) in UPDATES_ITS_MESSAGE:
+                return _json(self._change(pressed, body or {}))
+        return _json(message_payload(body))
 
     async def _delete(self, request: web.Request) -> web.Response:
         return web.Response(status=204)
@@ -310,14 +370,15 @@ class DiscordStub:
         if self.history_status != 200:
             return _json({"message": "Missing Access", "code": 50001}, self.history_status)
         limit = int(request.query.get("limit", 50))
-        return _json(
-            [{k: v for k, v in m.items() if k != "nonce"} for m in self._created[::-1][:limit]]
-        )
+        channel = request.match_info["channel"]
+        here = [m for m in self.messages.values() if m["channel_id"] == channel]
+        return _json([_public(m) for m in here[::-1][:limit]])  # newest first
+
+    def _guild_of(self, channel_id: int) -> int:
+        return next((g for g in self.guilds if channel_of(g) == channel_id), GUILD_ID)
 
     async def _channel(self, request: web.Request) -> web.Response:
-        wanted = int(request.match_info["channel"])
-        guild = next((g for g in self.guilds if channel_of(g) == wanted), GUILD_ID)
-        return _json(channel_payload(guild))
+        return _json(channel_payload(self._guild_of(int(request.match_info["channel"]))))
 
     async def _channel_message(self, request: web.Request) -> web.Response:
         if self.channel_status != 200:
@@ -329,17 +390,51 @@ class DiscordStub:
             return _json({"message": text, "code": code}, status)
         nonce = body.get("nonce")
         if nonce and body.get("enforce_nonce") and nonce in self.by_nonce:
-            return _json(self.by_nonce[nonce])  # Discord returns the first message again
-        message = message_payload(body, interaction=False)
-        message["nonce"] = nonce
-        self.posted.append({**body, "id": message["id"]})
-        self._created.append(message)
+            # Discord returns the first message again
+            return _json(_public(self.by_nonce[nonce], nonce=True))
+        channel = int(request.match_info["channel"])
+        message = message_payload(
+            body, interaction=False, channel_id=channel, guild_id=self._guild_of(channel)
+        )
+        message.update(nonce=nonce, allowed_mentions=body.get("allowed_mentions"))
+        self.posted.append(
+            {
+                **body,
+                "id": message["id"],
+                "channel_id": message["channel_id"],
+                "components": message["components"],
+            }
+        )
+        self.messages[message["id"]] = message
         if nonce:
             self.by_nonce[nonce] = message
         self._changes.notify()
         if self.hold_after_post:
             await asyncio.sleep(self.hold_after_post)
-        return _json(message)
+        return _json(_public(message, nonce=True))
+
+    async def _edit_message(self, request: web.Request) -> web.Response:
+        """Discord's Edit Message: only a message of that channel; 10008 for any other."""
+        message = self.messages.get(request.match_info["message"])
+        if message is None or message["channel_id"] != request.match_info["channel"]:
+            return _json(UNKNOWN_MESSAGE, 404)
+        return _json(self._change(message, request[CALL].body or {}))
+
+    def _change(self, message: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+        """Edit a stored message as Discord does: a field the body leaves out stays as it was,
+        null clears it; record the edit and return the message as the bot now sees it."""
+        cleared: dict[str, Any] = {"content": "", "embeds": [], "components": []}
+        for key in EDITABLE:
+            if key in body:
+                message[key] = cleared.get(key) if body[key] is None else body[key]
+        message["edited_timestamp"] = datetime.now(UTC).isoformat()
+        self.edits.append(Edit(message["id"], body))
+        return _public(message)
+
+    def message(self, message_id: str) -> dict[str, Any]:
+        """A channel message as it is now (a copy, with the allowed_mentions it was last sent
+        with)."""
+        return copy.deepcopy(self.messages[message_id])
 
     # -- gateway ------------------------------------------------------------------------
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
@@ -415,7 +510,14 @@ class DiscordStub:
         return command_payload(name, options, command_id=command["id"], **how)
 
     def track(self, payload: dict[str, Any]) -> Injected:
-        item = Injected(payload["id"], payload["token"], time.monotonic())
+        """Record an interaction sent to the bot; a press remembers the message it is on."""
+        item = Injected(
+            payload["id"],
+            payload["token"],
+            time.monotonic(),
+            kind=payload["type"],
+            message_id=(payload.get("message") or {}).get("id"),
+        )
         self.injected[item.id] = item
         return item
 
@@ -431,3 +533,20 @@ class DiscordStub:
     ) -> Injected:
         """A slash command (see `command_payload` for `how`) to every connected bot."""
         return await self.send_interaction(self.interaction_payload(name, options, **how))
+
+    async def press(
+        self,
+        message_id: str,
+        custom_id: str,
+        *,
+        values: list[str] | None = None,
+        **who: Unpack[Presser],
+    ) -> Injected:
+        """A member presses the button `custom_id` of a channel message (with `values`: chooses
+        them in its select menu): INTERACTION_CREATE with the message as it is now, to every
+        connected bot. `who` (where, guild_id, permissions, roles, user_id): as for
+        `component_payload`, whose defaults are a member of the stand-in's server who does not
+        manage it."""
+        message = _public(self.messages[message_id])
+        payload = component_payload(custom_id, message, values=values, **who)
+        return await self.send_interaction(payload)
