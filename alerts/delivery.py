@@ -66,14 +66,19 @@ SHARED = (ExpiringSoon, Unreadable)
 
 
 def units(notices: Sequence[Notice], pack: Pack) -> list[list[Notice]]:
-    """The messages to post, in order: the shared alerts packed together where the first of
-    them stood (`pack` splits them by Discord's limits), every other notice on its own."""
-    shared = [n for n in notices if isinstance(n.payload, SHARED)]
+    """The messages to post, in order: the shared alerts packed together (by check, then
+    account) where the first of them stood (`pack` splits them by Discord's limits), every
+    other notice on its own."""
+    shared = sorted(
+        (n for n in notices if isinstance(n.payload, SHARED)),
+        key=lambda n: (n.created_at, n.account),
+    )
+    first = next((n for n in notices if isinstance(n.payload, SHARED)), None)
     found: list[list[Notice]] = []
     for notice in notices:
         if not isinstance(notice.payload, SHARED):
             found.append([notice])
-        elif notice is shared[0]:
+        elif notice is first:
             found += pack(shared)
     return found
 

@@ -56,6 +56,24 @@ def channel_payload(guild_id: int = GUILD_ID) -> dict[str, Any]:
     }
 
 
+ROLES = {900000000000000777: "minimax-team", 900000000000000888: "alert-managers"}
+"""Roles of every server of the stand-in besides @everyone (tests ping and check them)."""
+
+
+def _role(role_id: int, name: str, position: int) -> dict[str, Any]:
+    return {
+        "id": str(role_id),
+        "name": name,
+        "permissions": "0" if position else str(ALL_PERMISSIONS),
+        "position": position,
+        "color": 0,
+        "hoist": False,
+        "managed": False,
+        "mentionable": False,
+        "flags": 0,
+    }
+
+
 def guild_payload(guild_id: int = GUILD_ID, name: str = "Test server") -> dict[str, Any]:
     return {
         "id": str(guild_id),
@@ -63,17 +81,8 @@ def guild_payload(guild_id: int = GUILD_ID, name: str = "Test server") -> dict[s
         "icon": None,
         "owner_id": str(USER_ID),
         "roles": [
-            {
-                "id": str(guild_id),
-                "name": "@everyone",
-                "permissions": "2248473465835073",
-                "position": 0,
-                "color": 0,
-                "hoist": False,
-                "managed": False,
-                "mentionable": False,
-                "flags": 0,
-            }
+            _role(guild_id, "@everyone", 0),
+            *(_role(r, n, i) for i, (r, n) in enumerate(ROLES.items(), start=1)),
         ],
         "emojis": [],
         "stickers": [],
