@@ -2,9 +2,10 @@
 embeds (title, description, fields, footer, colour bar) and the components (rows of buttons and
 string select menus). For the docs: what an alert with its buttons looks like.
 
-`python docs/alert_picture.py` draws a sample alert to docs/alert-buttons.png. Markdown is not
-rendered beyond dropping `**` and writing <t:…> timestamps as plain text (a relative one is
-counted from the message's own `timestamp`). Only Pillow and the standard library.
+`.venv/bin/python -m docs.alert_picture` draws the alert the bot posts for two accounts (made
+by its own code) to docs/alert-buttons.png. Markdown is not rendered beyond dropping `**` and
+writing <t:…> timestamps as plain text (a relative one is counted from the message's own
+`timestamp`). The drawing needs only Pillow and the standard library.
 """
 
 from __future__ import annotations
@@ -291,9 +292,37 @@ def sample_message() -> dict[str, Any]:
     }
 
 
+def the_bots_alert() -> dict[str, Any]:
+    """The message the bot itself posts for two accounts due together, made by its own code
+    (run from the project root: `python -m docs.alert_picture`)."""
+    from alerts.delivery import ref_of
+    from alerts.notices import ExpiringSoon, ExpiryItem, Notice
+    from alerts.rules import ExpiryKind
+    from core.alert_controls import controls
+    from render.alerts import group_message
+
+    now = datetime(2026, 3, 2, 20, 0, tzinfo=UTC)
+    video = ExpiryItem(ExpiryKind.VIDEO, 100, now + timedelta(hours=23), 24, 88.0, 12.5)
+    audio = ExpiryItem(ExpiryKind.AUDIO, 40, now + timedelta(hours=50), 72)
+    notices = [
+        Notice("a3f9c1e07b52d4a68e1f0c93a", "123456", ExpiringSoon((video,)), now),
+        Notice("a7d20b9f4c1e86a35b0d2e71b", "654321", ExpiringSoon((audio,)), now),
+    ]
+    ref = ref_of(notices)
+    message = group_message(notices, None)
+    view = controls(ref, [n.account for n in notices])
+    return {
+        "content": message.content,
+        "timestamp": now.isoformat(),
+        "author": {"username": "minimax-bot", "bot": True},
+        "embeds": [e.to_dict() for e in message.embeds or []],
+        "components": view.to_components(),
+    }
+
+
 def main() -> None:
     path = Path(__file__).resolve().parent / "alert-buttons.png"
-    path.write_bytes(draw_message(sample_message()))
+    path.write_bytes(draw_message(the_bots_alert()))
     print(path)
 
 

@@ -70,31 +70,40 @@ def notice_embed(notice: Notice) -> discord.Embed:
     who = subject(notice.account)
     match notice.payload:
         case Unreadable(title=title, advice=advice):
-            return discord.Embed(
-                title=limits.clip(f"Can't read {who}", limits.TITLE),
-                description=f"{safe(title, 300)}. {safe(advice, 500)}\n"
+            return _embed(
+                f"Can't read {who}",
+                f"{safe(title, 300)}. {safe(advice, 500)}\n"
                 "Expiry alerts for it are paused until it can be read again.",
-                colour=discord.Colour.dark_red(),
-                timestamp=notice.created_at,
+                discord.Colour.dark_red(),
+                notice,
             )
         case Readable():
-            return discord.Embed(
-                title=limits.clip(f"{who[0].upper()}{who[1:]} is readable again", limits.TITLE),
-                description="Expiry alerts for it are back on.",
-                colour=discord.Colour.green(),
-                timestamp=notice.created_at,
+            return _embed(
+                f"{who[0].upper()}{who[1:]} is readable again",
+                "Expiry alerts for it are back on.",
+                discord.Colour.green(),
+                notice,
             )
         case ExpiringSoon(items=items):
             return _expiry_embed(who, sorted(items, key=lambda i: (i.ends_at, i.kind)), notice)
         case Resumed(until=until, by=by):
-            return discord.Embed(
-                title=limits.clip(f"Alerts for {who} resume", limits.TITLE),
-                description=f"The snooze by <@{by}> until {stamp(until, 'f')} is over: "
-                "what is still due follows.",
-                colour=discord.Colour.blurple(),
-                timestamp=notice.created_at,
+            return _embed(
+                f"Alerts for {who} resume",
+                f"The snooze by <@{by}> until {stamp(until, 'f')} is over: what is still due "
+                "follows.",
+                discord.Colour.blurple(),
+                notice,
             )
     raise ValueError(f"no embed for a {notice.kind} notice")
+
+
+def _embed(title: str, description: str, colour: discord.Colour, notice: Notice) -> discord.Embed:
+    return discord.Embed(
+        title=limits.clip(title, limits.TITLE),
+        description=description,
+        colour=colour,
+        timestamp=notice.created_at,
+    )
 
 
 def _expiry_embed(who: str, items: list[ExpiryItem], notice: Notice) -> discord.Embed:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from typing import Any, TypedDict
+from typing import Any, TypedDict, Unpack
 
 APP_ID = 900000000000000001
 BOT_USER_ID = 900000000000000001
@@ -207,19 +207,15 @@ def component_payload(
     message: dict[str, Any],
     *,
     values: list[str] | None = None,
-    where: str = "server",
-    guild_id: int = GUILD_ID,
-    permissions: int = ALL_PERMISSIONS,
-    roles: Sequence[int] = (),
-    user_id: int = USER_ID,
+    **who: Unpack[Presser],
 ) -> dict[str, Any]:
     """A press on a button of `message` (or a choice in its string select menu, with
-    `values`), as Discord sends it, by `user_id` from `where` (see `place_payload`)."""
+    `values`), as Discord sends it, by `who` (see `place_payload`)."""
     data: dict[str, Any] = {"custom_id": custom_id, "component_type": 2}
     if values is not None:
         data.update(component_type=3, values=values)
     return {
-        **place_payload(where, guild_id, permissions, roles, user_id),
+        **place_payload(**who),
         "type": 3,
         "data": data,
         "message": message,

@@ -65,3 +65,14 @@ def test_markup_becomes_plain_text() -> None:
     assert picture().plain(f"**100** expire <t:{at}:R> (<t:{at}:f>)", now) == (
         "100 expire in 23 hours (3 March 2026 19:00 UTC)"
     )
+
+
+def test_the_picture_in_the_readme_is_the_bots_own_alert() -> None:
+    message = picture().the_bots_alert()
+    assert [e["title"] for e in message["embeds"]] == [
+        "Expiring soon on account 123456",
+        "Expiring soon on account 654321",
+    ]
+    labels = [c.get("label") for row in message["components"] for c in row["components"]]
+    assert labels == [None, "Acknowledge", "Snooze 1 hour", "Snooze 1 day", "Snooze 7 days"]
+    assert picture().draw_message(message).startswith(PNG_SIGNATURE)
