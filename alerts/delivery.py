@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Generic, Protocol, TypeVar
 
 from .notices import Digest, ExpiringSoon, Notice, Replacement, Unreadable, make_nonce
+from .silences import Ack, Silences, batch_acknowledged
 from .store import AlertStore
 
 log = logging.getLogger(__name__)
@@ -103,6 +104,25 @@ def still_true(notice: Notice, now: datetime) -> Notice | None:
     return replace(notice, payload=ExpiringSoon(items))
 
 
+def unanswered(notice: Notice, snoozed: Collection[str], acks: Sequence[Ack]) -> Notice | None:
+    """`notice` without what the team answered while it waited in the outbox: nothing for a
+    snoozed account, no acknowledged batch."""
+    if not isinstance(notice.payload, SHARED):
+        return notice
+    if notice.account in snoozed:
+        return None
+    if not isinstance(notice.payload, ExpiringSoon):
+        return notice
+    items = tuple(
+        i
+        for i in notice.payload.items
+        if not batch_acknowledged(notice.account, str(i.kind), i.ends_at, acks)
+    )
+    if not items:
+        return None
+    return notice if items == notice.payload.items else replace(notice, payload=ExpiringSoon(items))
+
+
 def replacement(notice: Notice, refusal: Refused, now: datetime) -> Notice:
     """The short notice of ours posted where Discord refused `notice` for good."""
     payload = Replacement(notice.nonce, refusal.short, notice.kind)
@@ -120,6 +140,7 @@ class Delivery(Generic[Message]):
         compose: Callable[[Sequence[Notice], str], Awaitable[Message]],
         *,
         pack: Pack = lambda notices: [notices],
+        silences: Silences | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         on_sent: Callable[[Notice], None] = lambda notice: None,
     ) -> None:
@@ -127,6 +148,7 @@ class Delivery(Generic[Message]):
         self.channel = channel
         self.compose = compose
         self.pack = pack
+        self.silences = silences
         self.clock = clock
         self.on_sent = on_sent
         self.channel_error: str | None = None
@@ -138,9 +160,16 @@ class Delivery(Generic[Message]):
             return await self._flush()
 
     async def _live(self) -> list[Notice]:
-        """The pending notices, without what has become untrue (set aside as dropped)."""
+        """The pending notices, without what has become untrue or was answered since (set
+        aside as dropped)."""
+        pending = await self.store.pending()
+        now = self.clock()
+        snoozed: Collection[str] = ()
+        acks: list[Ack] = []
+        if pending and self.silences is not None:
+            snoozed, acks = await self.silences.snoozed(now), await self.silences.acks(now)
         live = []
-        for queued in await self.store.pending():
+        for queued in pending:
             now = self.clock()
             notice = still_true(queued, now)
             if notice is None:
@@ -149,6 +178,13 @@ class Delivery(Generic[Message]):
                 )
                 await self.store.set_aside(
                     queued.nonce, "dropped", "expired before it was posted", now
+                )
+                continue
+            notice = unanswered(notice, snoozed, acks)
+            if notice is None:
+                log.info("alert %s was answered (snoozed or acknowledged) first", queued.nonce)
+                await self.store.set_aside(
+                    queued.nonce, "dropped", "answered before it was posted", now
                 )
                 continue
             live.append(notice)

@@ -86,24 +86,27 @@ class AlertGroup:
         items = [
             [a.account, a.kind, to_epoch(a.ends_at) if a.ends_at else None] for a in self.announced
         ]
-        return json.dumps({"accounts": self.accounts, "announced": items, "said": self.said})
+        return json.dumps({"accounts": self.accounts, "announced": items})
 
     @classmethod
-    def from_json(cls, ref: str, text: str) -> AlertGroup:
+    def from_json(cls, ref: str, text: str, said: dict[str, str]) -> AlertGroup:
         data = json.loads(text)
         announced = [
             Announced(str(a), str(k), from_epoch(e) if e is not None else None)
             for a, k, e in data.get("announced", [])
         ]
-        return cls(ref, list(data.get("accounts", [])), announced, dict(data.get("said", {})))
+        return cls(ref, list(data.get("accounts", [])), announced, said)
 
 
 def acknowledged(subject: Subject, acks: Iterable[Ack]) -> bool:
-    """Whether the team said "we know" of `subject`'s batch (end times within SAME_BATCH)."""
+    """Whether the team said "we know" of `subject`'s batch."""
+    return batch_acknowledged(subject.account, str(subject.kind), subject.ends_at, acks)
+
+
+def batch_acknowledged(account: str, kind: str, ends_at: datetime, acks: Iterable[Ack]) -> bool:
+    """Whether one of `acks` is about this batch (end times within SAME_BATCH are one)."""
     return any(
-        a.account == subject.account
-        and a.kind == str(subject.kind)
-        and abs(a.ends_at - subject.ends_at) <= SAME_BATCH
+        a.account == account and a.kind == kind and abs(a.ends_at - ends_at) <= SAME_BATCH
         for a in acks
     )
 
@@ -178,6 +181,8 @@ class Silences:
         await self.db.execute("DELETE FROM acks WHERE ends_at < $1", to_epoch(moment))
 
     async def save_group(self, group: AlertGroup, now: datetime) -> None:
+        """What a message with controls is about (before it is posted: a retry writes the
+        same again)."""
         await self.db.execute(
             "INSERT INTO alert_messages(ref, items, created_at) VALUES ($1, $2, $3) "
             "ON CONFLICT (ref) DO UPDATE SET items = excluded.items",
@@ -188,7 +193,20 @@ class Silences:
 
     async def group(self, ref: str) -> AlertGroup | None:
         row = await fetch_one(self.db, "SELECT items FROM alert_messages WHERE ref = $1", ref)
-        return AlertGroup.from_json(ref, row[0]) if row else None
+        if row is None:
+            return None
+        said = await self.db.fetch("SELECT account, line FROM alert_answers WHERE ref = $1", ref)
+        return AlertGroup.from_json(ref, row[0], {a: line for a, line in said})
+
+    async def answer(self, ref: str, accounts: Sequence[str], line: str) -> None:
+        """Who answered for `accounts` of a message; the first answer for each stays, so
+        two presses at once never lose one."""
+        await self.db.executemany(
+            "INSERT INTO alert_answers(ref, account, line) VALUES ($1, $2, $3) "
+            "ON CONFLICT DO NOTHING",
+            [(ref, account, line) for account in accounts],
+        )
+        await self.db.execute("DELETE FROM alert_picks WHERE ref = $1", ref)
 
     async def pick(self, ref: str, user: int, accounts: Sequence[str]) -> None:
         """Which of the message's accounts `user` chose in its menu."""
@@ -213,4 +231,5 @@ class Silences:
         refs = "SELECT ref FROM alert_messages WHERE created_at < $1"
         async with self.db.transaction() as tx:
             await tx.execute(f"DELETE FROM alert_picks WHERE ref IN ({refs})", to_epoch(moment))
+            await tx.execute(f"DELETE FROM alert_answers WHERE ref IN ({refs})", to_epoch(moment))
             await tx.execute("DELETE FROM alert_messages WHERE created_at < $1", to_epoch(moment))

@@ -82,6 +82,7 @@ class Alerts(commands.Cog):
             self.channel,
             messages.compose,
             pack=messages.pack,
+            silences=self.silences,
             on_sent=lambda notice: bot.metrics.alerts.labels(kind=str(notice.kind)).inc(),
         )
         self.checks = ExpiryChecks(
@@ -136,7 +137,7 @@ class Alerts(commands.Cog):
             failed=await self.store.failed(MAX_FAILED_SHOWN),
             paces=paces,
             strangers=[(g.name, g.id) for g in self.bot.guilds if not self.bot.access.serves(g.id)],
-            snoozes=await self.silences.snoozes(),
+            snoozes=list((await self.silences.snoozed(now)).values()),
             acks=await self.silences.acks(since=now),
         )
         await interaction.edit_original_response(embed=embed)
@@ -192,6 +193,7 @@ class Alerts(commands.Cog):
         except BadDuration as exc:
             await replies.say(interaction, f"{exc}.")
             return
+        await replies.defer(interaction, public=False)  # the listing may take a moment
         if (unknown := await self._unknown(account)) is not None:
             await replies.say(interaction, unknown)
             return
@@ -207,15 +209,19 @@ class Alerts(commands.Cog):
     @app_commands.describe(account="useapi.net MiniMax account to hear about again")
     async def unsnooze(self, interaction: discord.Interaction, account: str) -> None:
         """End an account's snooze: what is still due is posted at the next check."""
+        await replies.defer(interaction, public=False)
         if await self.silences.end(account, datetime.now(UTC)):
             await replies.say(interaction, unsnooze_said(account))
         else:
             await replies.say(interaction, not_snoozed(account))
 
     async def _unknown(self, account: str) -> str | None:
-        """What to say of an account the bot does not know (None: it knows it)."""
+        """What to say of an account the bot does not know (None: it knows it, or cannot
+        tell because no account is configured and the listing cannot be read)."""
+        if account in self.bot.settings.useapi_accounts:
+            return None
         names = await self.bot.accounts.names()
-        if account in names:
+        if not names or account in names:
             return None
         return unknown_account(account, names)
 

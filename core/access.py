@@ -59,6 +59,7 @@ class Access:
 
     def __init__(self, settings: Settings, channel_guild: Callable[[int], int | None]) -> None:
         self.manager_role = settings.alert_manager_role_id
+        self._any_alert_channel = settings.alert_channel_id
         self._explicit = settings.allowed_guild_ids
         self._guild_id = settings.guild_id
         self._alert_channel_id = settings.alert_channel_id if not self._explicit else None
@@ -150,6 +151,19 @@ class Access:
                 place.user_id,
                 f" in server {place.guild_id}" if place.guild_id else "",
             )
+
+    def alert_channel_left_out(self) -> str | None:
+        """A warning when ALLOWED_GUILD_IDS leaves out the alert channel's server: alerts
+        would post there while their buttons are refused."""
+        channel = self._any_alert_channel
+        guild = self._channel_guild(channel) if channel else None
+        if guild is None or self.serves(guild):
+            return None
+        return (
+            f"ALERT_CHANNEL_ID={channel} is in server {guild}, which ALLOWED_GUILD_IDS leaves "
+            f"out: the buttons of its alerts are refused there; add {guild} to "
+            "ALLOWED_GUILD_IDS or pick a channel in an allowed server"
+        )
 
     def note_server(self, guild: discord.Guild) -> None:
         """Say once that the bot is in a server it does not serve (it stays, answering

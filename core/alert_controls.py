@@ -8,8 +8,9 @@ process claims it, Manage Server or ALERT_MANAGER_ROLE_ID), then edits the messa
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, cast
 
@@ -18,13 +19,17 @@ import discord
 from alerts.silences import Ack, AlertGroup, Silences, Snooze
 from render.alerts import acknowledged_line, snoozed_line, with_answers
 from render.limits import safe
+from state import StoreUnavailable
 
 from .controls import Guarded
+
+log = logging.getLogger(__name__)
 
 REF = r"(?P<ref>[a-z0-9]{1,25})"
 SNOOZES = {"1 hour": 1, "1 day": 24, "7 days": 168}  # label → hours
 GONE = "This alert is too old to answer here: use `/alerts snooze` instead."
 DONE = "Every account of this alert has been answered already."
+DATABASE_DOWN_LINE = "The bot cannot use its database right now: try again in a minute."
 
 
 class AcknowledgeButton(
@@ -136,68 +141,74 @@ def answers(interaction: discord.Interaction) -> AlertAnswers:
 
 
 class AlertAnswers:
-    """What a press does: remember it, then edit the message it is on."""
+    """What a press does: acknowledge it at once (the database may be slow), remember the
+    answer, then edit the message it is on."""
 
     def __init__(self, silences: Silences) -> None:
         self.silences = silences
 
     async def acknowledge(self, interaction: discord.Interaction, ref: str) -> None:
-        group, accounts = await self._chosen(interaction, ref)
-        if group is None:
-            return
-        now = datetime.now(UTC)
-        user = interaction.user.id
-        await self.silences.acknowledge(
-            Ack(a.account, a.kind, a.ends_at, user, now)
-            for a in group.announced
-            if a.account in accounts and a.ends_at is not None
-        )
-        await self._answered(interaction, group, accounts, acknowledged_line(user, now), now)
+        async def work(group: AlertGroup, accounts: list[str], now: datetime) -> str:
+            user = interaction.user.id
+            await self.silences.acknowledge(
+                Ack(a.account, a.kind, a.ends_at, user, now)
+                for a in group.announced
+                if a.account in accounts and a.ends_at is not None
+            )
+            return acknowledged_line(user, now)
+
+        await self._answer(interaction, ref, work)
 
     async def snooze(self, interaction: discord.Interaction, ref: str, until: datetime) -> None:
-        group, accounts = await self._chosen(interaction, ref)
-        if group is None:
-            return
-        now = datetime.now(UTC)
-        user = interaction.user.id
-        for account in accounts:
-            await self.silences.snooze(Snooze(account, until, user, "", now))
-        await self._answered(interaction, group, accounts, snoozed_line(user, until), now)
+        async def work(group: AlertGroup, accounts: list[str], now: datetime) -> str:
+            user = interaction.user.id
+            for account in accounts:
+                await self.silences.snooze(Snooze(account, until, user, "", now))
+            return snoozed_line(user, until)
+
+        await self._answer(interaction, ref, work)
 
     async def pick(self, interaction: discord.Interaction, ref: str, values: list[str]) -> None:
-        await self.silences.pick(ref, interaction.user.id, values)
         await interaction.response.defer()  # nothing to show: the menu shows the pick
+        try:
+            await self.silences.pick(ref, interaction.user.id, values)
+        except StoreUnavailable as exc:
+            log.warning("could not keep a pick on alert %s: %s", ref, exc)
+            await _say(interaction, DATABASE_DOWN_LINE)
 
-    async def _chosen(
-        self, interaction: discord.Interaction, ref: str
-    ) -> tuple[AlertGroup | None, list[str]]:
-        """The message's group and the accounts this press is about (None: answered)."""
-        group = await self.silences.group(ref)
-        if group is None:
-            await _say(interaction, GONE)
-            return None, []
-        picked = await self.silences.picked(ref, interaction.user.id)
-        accounts = [a for a in group.open_accounts() if picked is None or a in picked]
-        if not accounts:
-            await _say(interaction, DONE)
-            return None, []
-        return group, accounts
-
-    async def _answered(
+    async def _answer(
         self,
         interaction: discord.Interaction,
-        group: AlertGroup,
-        accounts: Sequence[str],
-        line: str,
-        now: datetime,
+        ref: str,
+        work: Callable[[AlertGroup, list[str], datetime], Awaitable[str]],
     ) -> None:
-        for account in accounts:
-            group.said[account] = line
-        await self.silences.save_group(group, now)
+        """Defer the edit, find what the press is about, do `work`, record its line for
+        those accounts and redraw the message; every failure gets one line back."""
+        await interaction.response.defer()
+        try:
+            group = await self.silences.group(ref)
+            if group is None:
+                await _say(interaction, GONE)
+                return
+            open_accounts = group.open_accounts()
+            picked = await self.silences.picked(ref, interaction.user.id)
+            accounts = [a for a in open_accounts if picked is None or a in picked]
+            accounts = accounts or open_accounts  # a pick made before a redraw is stale
+            if not accounts:
+                await _say(interaction, DONE)
+                return
+            now = datetime.now(UTC)
+            line = await work(group, accounts, now)
+            await self.silences.answer(ref, accounts, line)
+            group = await self.silences.group(ref) or group  # with every answer, ours too
+        except StoreUnavailable as exc:
+            log.warning("could not answer alert %s: %s", ref, exc)
+            await _say(interaction, DATABASE_DOWN_LINE)
+            return
         message = interaction.message
         embeds = with_answers(message.embeds if message else [], group.accounts, group.said)
         left = group.open_accounts()
-        await interaction.response.edit_message(
+        await interaction.edit_original_response(
             embeds=embeds,
             view=controls(group.ref, left) if left else None,
             allowed_mentions=discord.AllowedMentions.none(),
@@ -205,6 +216,7 @@ class AlertAnswers:
 
 
 async def _say(interaction: discord.Interaction, line: str) -> None:
-    await interaction.response.send_message(
+    """One line only the presser sees (the press itself was acknowledged already)."""
+    await interaction.followup.send(
         line, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
     )

@@ -114,6 +114,7 @@ class MiniMaxBot(commands.Bot):
         self.history = History(db)
         self.alert_status = AlertStatus(enabled=settings.alert_channel_id is not None)
         self.access = Access(settings, self._guild_of_channel)
+        self._warned_alert_server = False
         self.gateway_connected = False
         self._claims_failing = False
         self._answering: set[asyncio.Task[Any]] = set()
@@ -204,6 +205,9 @@ class MiniMaxBot(commands.Bot):
         log.info("ready as %s in %d servers", self.user, len(self.guilds))
         for guild in self.guilds:
             self.access.note_server(guild)
+        if not self._warned_alert_server and (left_out := self.access.alert_channel_left_out()):
+            log.warning("%s", left_out)
+            self._warned_alert_server = True
 
     async def on_guild_join(self, guild: discord.Guild) -> None:
         self.access.note_server(guild)

@@ -103,7 +103,10 @@ async def send_problem(interaction: discord.Interaction, problem: Problem) -> No
 
 
 async def say(interaction: discord.Interaction, line: str) -> None:
-    """One short line only the user sees, that pings nobody."""
-    await interaction.response.send_message(
-        line, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
-    )
+    """One short line only the user sees, that pings nobody (in place of a private
+    "thinking…" placeholder, when the command deferred)."""
+    none = discord.AllowedMentions.none()
+    if interaction.response.is_done():
+        await interaction.edit_original_response(content=line, allowed_mentions=none)
+    else:
+        await interaction.response.send_message(line, ephemeral=True, allowed_mentions=none)

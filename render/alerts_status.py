@@ -85,6 +85,8 @@ def silences_text(snoozes: Sequence[Snooze], acks: Sequence[Ack]) -> str:
     if snoozes:
         lines.append("💤 Snoozed:")
         lines += [_snooze_line(s) for s in snoozes[:MAX_STRANGERS]]
+        if len(snoozes) > MAX_STRANGERS:
+            lines.append(f"- and {len(snoozes) - MAX_STRANGERS} more")
     if acks:
         lines.append("✅ Acknowledged:")
         lines += [_ack_line(a) for a in acks[:MAX_STRANGERS]]

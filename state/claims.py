@@ -47,6 +47,8 @@ class Claims:
             await self.prune(before)
         except StoreUnavailable as exc:
             log.info("could not prune old claims (%s); trying again later", exc)
+        except Exception:
+            log.exception("pruning old claims failed; trying again later")
 
     async def prune(self, before: float) -> int:
         return await self.db.execute("DELETE FROM claims WHERE at < $1", before)

@@ -43,9 +43,16 @@ SILENCES = """
         accounts TEXT NOT NULL,
         PRIMARY KEY (ref, user_id)
     );
+    CREATE TABLE alert_answers (
+        ref     TEXT NOT NULL,
+        account TEXT NOT NULL,
+        line    TEXT NOT NULL,
+        PRIMARY KEY (ref, account)
+    );
     """
 """What the team said of its alerts (epoch seconds): snoozed accounts, acknowledged batches,
-what each alert message with buttons announces, and each member's pick of its accounts."""
+what each alert message with buttons announces, each member's pick of its accounts, and the
+answer given for each account of a message (one row each: two presses at once both stay)."""
 
 SQLITE: tuple[str, ...] = (
     """

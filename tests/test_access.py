@@ -70,6 +70,15 @@ def test_allowed_guild_ids_replace_the_derived_servers() -> None:
     assert rules.where_refused(Place(GUILD_ID, True, 1)) is Where.OTHER_SERVER
 
 
+def test_alerts_in_a_server_left_out_of_allowed_guild_ids_are_warned_about() -> None:
+    left_out = access(
+        {CHANNEL_ID: GUILD_ID}, ALLOWED_GUILD_IDS="7", ALERT_CHANNEL_ID=str(CHANNEL_ID)
+    )
+    assert f"add {GUILD_ID} to ALLOWED_GUILD_IDS" in (left_out.alert_channel_left_out() or "")
+    served = access({CHANNEL_ID: GUILD_ID}, ALERT_CHANNEL_ID=str(CHANNEL_ID))
+    assert served.alert_channel_left_out() is None
+
+
 class Controls(Guarded, discord.ui.View):
     """A message's controls as the coming alert buttons will be: one that changes state, one
     that only shows something."""

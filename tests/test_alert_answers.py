@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from alerts.delivery import units
-from alerts.notices import ExpiringSoon, Notice, NoticeKind, Readable, Resumed
+from alerts.delivery import unanswered, units
+from alerts.notices import ExpiringSoon, ExpiryItem, Notice, NoticeKind, Readable, Resumed
+from alerts.rules import ExpiryKind, to_the_second
 from alerts.silences import Ack, Silences, Snooze
 from alerts.store import AlertStore
 from alerts.watcher import Watcher
@@ -109,3 +110,19 @@ def test_alerts_due_together_share_messages_where_the_first_stood() -> None:
         lambda shared: [shared[:2], shared[2:]],  # as Discord's limits would split them
     )
     assert [[n.account for n in unit] for unit in found] == [["r1"], ["a", "b"], ["c"], ["r2"]]
+
+
+def test_what_was_answered_while_it_waited_in_the_outbox_is_not_posted() -> None:
+    now = Clock().now
+    ends = to_the_second(now + timedelta(hours=20))
+    video = ExpiryItem(ExpiryKind.VIDEO, 10, ends, 24)
+    audio = ExpiryItem(ExpiryKind.AUDIO, 5, ends, 24)
+    waiting = Notice("n1", "a", ExpiringSoon((video, audio)), now)
+    assert unanswered(waiting, {"a"}, []) is None, "snoozed since"
+    ack = Ack("a", "video", ends + timedelta(minutes=5), 42, now)  # the same batch
+    left = unanswered(waiting, (), [ack])
+    assert left is not None and isinstance(left.payload, ExpiringSoon)
+    assert left.payload.items == (audio,), "the acknowledged batch is left out"
+    assert unanswered(waiting, {"b"}, []) is waiting
+    readable = Notice("n2", "a", Readable(), now)
+    assert unanswered(readable, {"a"}, []) is readable, "only the alerts that share a message"

@@ -34,13 +34,14 @@ class History:
     def __init__(self, db: Database) -> None:
         self.db = db
         self._pasts: dict[tuple[str, timedelta], tuple[float, Past]] = {}
+        self._windows: set[timedelta] = set()  # the windows pasts are kept for
         self._writes = 0  # a past read while a write (or thinning) went on is not kept
 
     async def record(self, snapshots: Sequence[tuple[str, Snapshot]]) -> None:
         """Keep these snapshots, in one write; a second one of the same second is ignored."""
         if not snapshots:
             return
-        self._forget({account for account, _ in snapshots})
+        self._writes += 1  # a past being read now misses these: it is not kept
         await self.db.executemany(
             "INSERT INTO snapshots(account, at, data) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
             [
@@ -48,13 +49,16 @@ class History:
                 for account, s in snapshots
             ],
         )
-        self._forget({account for account, _ in snapshots})
-
-    def _forget(self, accounts: set[str] | None = None) -> None:
-        """Drop the summed-up pasts of `accounts` (of every account when None)."""
         self._writes += 1
-        for key in [k for k in self._pasts if accounts is None or k[0] in accounts]:
-            del self._pasts[key]
+        for account, snapshot in snapshots:  # what is kept learns the write (exactly)
+            for window in self._windows:
+                if (kept := self._pasts.get((account, window))) is not None:
+                    self._pasts[(account, window)] = (kept[0], kept[1].plus(snapshot))
+
+    def _forget(self) -> None:
+        """Drop every summed-up past (thinning changed what the history holds)."""
+        self._writes += 1
+        self._pasts.clear()
 
     async def past(self, account: str, now: datetime, window: timedelta) -> Past:
         """The account's last `window` of history, summed up; read from the database once
@@ -66,6 +70,7 @@ class History:
         writes = self._writes
         past = Past.of(await self.of(account, now - window), now, window)
         if writes == self._writes:
+            self._windows.add(window)
             self._pasts.pop(key, None)
             self._pasts[key] = (time.monotonic(), past)
             while len(self._pasts) > PASTS_KEPT:
@@ -126,6 +131,7 @@ class History:
                 max(daily_cut, band - _seconds(HOURLY_AFTER)),
                 hourly_cut,
             )
+        self._forget()  # and after: a past read while thinning ran is not kept either
         return gone
 
 

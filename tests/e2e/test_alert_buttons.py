@@ -15,14 +15,19 @@ from tests.support.watching import FAST, ticks
 MANAGER = ALL_PERMISSIONS | (1 << 5)  # Manage Server
 ROLE_ID = 900000000000000888
 BUTTONS = {"Acknowledge", "Snooze 1 hour", "Snooze 1 day", "Snooze 7 days"}
-# The batch is 1.999 h away: the 2-hour step is due at once, the 1.996-hour one ~11 s later.
-STEPS = {**FAST, "EXPIRY_WARNING_HOURS": "2,1.996"}
+# A batch 1.999 h away is due at the 2-hour step; `next_step` moves it 9 minutes closer (the
+# same batch: end times within 10 minutes are one), past the 1.9-hour step at once.
+STEPS = {**FAST, "EXPIRY_WARNING_HOURS": "2,1.9"}
 
 
-def due_soon(upstream: FakeUseapi, *accounts: str) -> None:
+def due_soon(upstream: FakeUseapi, *accounts: str, hours: float = 1.999) -> None:
     for account in accounts:
-        features = sample_features(batches_in_hours=[1.999], audio_in_hours=None)
+        features = sample_features(batches_in_hours=[hours], audio_in_hours=None)
         upstream.add_account(account, features)
+
+
+def next_step(upstream: FakeUseapi, *accounts: str) -> None:
+    due_soon(upstream, *accounts, hours=1.999 - 0.15)
 
 
 def controls(message: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -57,10 +62,21 @@ async def answered(stub: DiscordStub, press: Injected) -> dict[str, Any]:
     return await stub.wait_for(press.callback)
 
 
+async def edited(stub: DiscordStub, press: Injected, message_id: str) -> dict[str, Any]:
+    """The message once the press's deferred edit (type 6, then @original) reached it."""
+    assert (await answered(stub, press))["type"] == 6, "the press is acknowledged at once"
+    await stub.wait_for(lambda: any(c.method == "PATCH" for c in press.calls))
+    return stub.message(message_id)
+
+
 async def said(stub: DiscordStub, subcommand: str, **options: Any) -> dict[str, Any]:
-    """`/alerts <subcommand>` answered in one line: the answer's data."""
+    """`/alerts <subcommand>` answered in one line only the user sees: its text and flags."""
     item = await stub.inject("alerts", options, subcommand=subcommand)
-    return (await answered(stub, item))["data"]
+    callback = await answered(stub, item)
+    if callback["type"] == 5:  # deferred: the line replaces the placeholder
+        [final] = await stub.wait_for(item.final_messages)
+        return {"content": final["content"], "flags": callback["data"]["flags"]}
+    return callback["data"]
 
 
 async def test_acknowledge_edits_the_message_and_that_batch_stays_quiet_while_another_alerts(
@@ -84,24 +100,25 @@ async def test_acknowledge_edits_the_message_and_that_batch_stays_quiet_while_an
     ack = await discord_stub.press(
         first["id"], buttons["Acknowledge"]["custom_id"], permissions=MANAGER
     )
-    assert (await answered(discord_stub, ack))["type"] == 7, "the message itself is edited"
-    edited = discord_stub.message(first["id"])
-    [a_embed, b_embed] = edited["embeds"]
+    now = await edited(discord_stub, ack, first["id"])
+    [a_embed, b_embed] = now["embeds"]
     [answer] = a_embed["fields"]
     assert answer["name"] == "Answered" and "✅ Acknowledged by <@" in answer["value"]
     assert "<t:" in answer["value"]
     assert not b_embed.get("fields"), "b was not picked"
-    assert set(controls(edited)) == {
-        "Acknowledge",
-        "Snooze 1 hour",
-        "Snooze 1 day",
-        "Snooze 7 days",
-    }
-    assert edited["allowed_mentions"]["parse"] == [], "the mention of who pressed pings nobody"
+    assert set(controls(now)) == BUTTONS, "one account left: the buttons only"
+    assert now["allowed_mentions"]["parse"] == [], "the mention of who pressed pings nobody"
+    next_step(upstream, "a", "b")
     await discord_stub.wait_for(lambda: len(steps_posted(discord_stub, "b")) >= 2, within=30)
     await ticks(upstream, "a", 3)
     assert steps_posted(discord_stub, "a") == ["2 hours"], "a's next step is not posted"
-    assert steps_posted(discord_stub, "b") == ["2 hours", "1.996 hours"]
+    assert steps_posted(discord_stub, "b") == ["2 hours", "1.9 hours"]
+    snooze = await discord_stub.press(
+        first["id"], controls(now)["Snooze 1 day"]["custom_id"], permissions=MANAGER
+    )
+    after = await edited(discord_stub, snooze, first["id"])
+    assert "💤 Snoozed by" in str(after["embeds"][1]), "the pick of a is over: b is what is left"
+    assert controls(after) == {}, "every account answered: the buttons go"
 
 
 async def test_only_managers_or_the_manager_role_may_press_and_a_refusal_changes_nothing(
@@ -122,8 +139,8 @@ async def test_only_managers_or_the_manager_role_may_press_and_a_refusal_changes
     status = await command(discord_stub, "alerts", subcommand="status")
     assert "Acknowledged" not in str(status.embeds())
     with_role = await discord_stub.press(alert["id"], ack, roles=[ROLE_ID])
-    assert (await answered(discord_stub, with_role))["type"] == 7
-    assert controls(discord_stub.message(alert["id"])) == {}, "answered: the buttons go"
+    now = await edited(discord_stub, with_role, alert["id"])
+    assert controls(now) == {}, "answered: the buttons go"
     status = await command(discord_stub, "alerts", subcommand="status")
     assert "✅ Acknowledged:" in str(status.embeds()) and "account a" in str(status.embeds())
 
@@ -137,12 +154,13 @@ async def test_snooze_by_button_and_by_command_and_the_end_of_a_snooze_posts_wha
     [alert] = await discord_stub.wait_for(lambda: alerts_about(discord_stub, "a"))
     snooze = controls(alert)["Snooze 1 hour"]["custom_id"]
     pressed = await discord_stub.press(alert["id"], snooze, permissions=MANAGER)
-    assert (await answered(discord_stub, pressed))["type"] == 7
-    [answer] = discord_stub.message(alert["id"])["embeds"][0]["fields"]
+    [answer] = (await edited(discord_stub, pressed, alert["id"]))["embeds"][0]["fields"]
     assert "💤 Snoozed by <@" in answer["value"] and "until <t:" in answer["value"]
     reply = await said(discord_stub, "snooze", account="b", duration="2d")
     assert "No alerts for account b until" in reply["content"]
     due_soon(upstream, "b", "c")  # b is snoozed; c alerts
+    await discord_stub.wait_for(lambda: steps_posted(discord_stub, "c"), within=30)
+    next_step(upstream, "a", "b", "c")
     await discord_stub.wait_for(lambda: len(steps_posted(discord_stub, "c")) >= 2, within=30)
     assert steps_posted(discord_stub, "a") == ["2 hours"], "snoozed: no alert of any kind"
     assert steps_posted(discord_stub, "b") == []
@@ -153,7 +171,7 @@ async def test_snooze_by_button_and_by_command_and_the_end_of_a_snooze_posts_wha
     assert reply["content"] == "🔔 Alerts for account a resume at the next check."
     await discord_stub.wait_for(lambda: len(steps_posted(discord_stub, "a")) >= 2, within=30)
     await ticks(upstream, "a", 3)
-    assert steps_posted(discord_stub, "a") == ["2 hours", "1.996 hours"], "what is due, once"
+    assert steps_posted(discord_stub, "a") == ["2 hours", "1.9 hours"], "what is due, once"
     resumed = [
         e["title"]
         for m in discord_stub.posted
@@ -173,8 +191,7 @@ async def test_a_button_pressed_after_a_restart_works(
     await bot.start()
     ack = controls(alert)["Acknowledge"]["custom_id"]
     pressed = await discord_stub.press(alert["id"], ack, permissions=MANAGER)
-    assert (await answered(discord_stub, pressed))["type"] == 7
-    assert "Acknowledged" in str(discord_stub.message(alert["id"])["embeds"])
+    assert "Acknowledged" in str((await edited(discord_stub, pressed, alert["id"]))["embeds"])
 
 
 async def test_with_two_processes_one_press_has_one_effect_and_one_answer(
@@ -186,7 +203,7 @@ async def test_with_two_processes_one_press_has_one_effect_and_one_answer(
     [alert] = await discord_stub.wait_for(lambda: alerts_about(discord_stub, "a"))
     ack = controls(alert)["Acknowledge"]["custom_id"]
     pressed = await discord_stub.press(alert["id"], ack, permissions=MANAGER)
-    await answered(discord_stub, pressed)
+    await edited(discord_stub, pressed, alert["id"])
     other = await command(discord_stub, "alerts", subcommand="status")  # both have seen it
     assert other.callback() is not None
     callbacks = [c for c in pressed.calls if c.path.endswith("/callback")]
