@@ -116,11 +116,15 @@ class Watcher:
         history: History | None = None,
         window: timedelta = PACE_WINDOW,
         silences: Silences | None = None,
+        alerting: bool = True,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         """`history`, when given, gets a snapshot of every account read (in one write per
         check) and gives the pace over `window` to the alerts; `silences`, when given, holds
-        the snoozed accounts and acknowledged batches, which are not announced."""
+        the snoozed accounts and acknowledged batches, which are not announced. Without
+        `alerting` (no alert channel) a check only keeps the history and each account's
+        health: nothing is queued."""
+        self.alerting = alerting
         self.history = history
         self.silences = silences
         self.window = window
@@ -176,7 +180,7 @@ class Watcher:
     async def _silences(self, tick: _Tick) -> None:
         """What the team said: snoozes that ended are announced once (what is still due
         follows in this check, the most severe step only), the others hold their accounts."""
-        if self.silences is None:
+        if self.silences is None or not self.alerting:
             return
         for over in await self.silences.ended(tick.now):
             nonce = make_nonce("resumed", over.account, to_epoch(over.until))
@@ -234,7 +238,7 @@ class Watcher:
         else:
             await self._recovered(account, features.soonest_expiry(now), tick)
             tick.snapshots.append((account, snapshot_of(features)))
-        if account in tick.snoozed:
+        if account in tick.snoozed or not self.alerting:
             return error  # nothing is marked done: what is due when the snooze ends goes out
         found = await tick.listing
         info = found.get(account) if isinstance(found, dict) else None
@@ -271,7 +275,7 @@ class Watcher:
         problem = describe(exc, None if account == TOKEN_SUBJECT else account)
         health = await self.store.record_failure(account, problem.title, now)
         log.warning("%s: check failed (%d in a row): %s", account, health.failures, problem.title)
-        if account in tick.snoozed:
+        if account in tick.snoozed or not self.alerting:
             return  # "can't read" is snoozed with its account, and said after if still true
         if health.failures >= FAILURES_BEFORE_NOTICE and not health.notified:
             nonce = make_nonce("unreadable", account, health.failing_since)
@@ -282,7 +286,7 @@ class Watcher:
     async def _recovered(self, account: str, soonest: datetime | None, tick: _Tick) -> None:
         now = tick.now
         before = await self.store.record_success(account, soonest, now)
-        if before.notified and account not in tick.snoozed:
+        if before.notified and account not in tick.snoozed and self.alerting:
             nonce = make_nonce("readable", account, before.failing_since)
             await self.store.queue(Notice(nonce, account, Readable(), now), notified=False)
             tick.report.queued += 1

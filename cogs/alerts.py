@@ -66,6 +66,7 @@ class Alerts(commands.Cog):
             history=bot.history,
             window=window,
             silences=self.silences,
+            alerting=settings.alert_channel_id is not None,
         )
         messages = AlertMessages(
             bot.history,
@@ -106,10 +107,13 @@ class Alerts(commands.Cog):
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(*CONTROLS)  # presses on alerts posted before a restart too
         if self.channel_id is None:
-            log.info("ALERT_CHANNEL_ID is not set: expiry alerts are off")
-            return
-        for warning in interval_warnings(self.bot.settings):
-            log.warning("%s", warning)
+            log.info(
+                "ALERT_CHANNEL_ID is not set: expiry alerts are off; the accounts are still "
+                "read every check for the usage history"
+            )
+        else:
+            for warning in interval_warnings(self.bot.settings):
+                log.warning("%s", warning)
         self.leadership.loop.start()
 
     async def cog_unload(self) -> None:

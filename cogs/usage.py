@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import discord
@@ -10,11 +11,13 @@ from discord.ext import commands
 
 from core import replies
 from core.discord_client import MiniMaxBot
-from core.lookup import account_choices, command_target
+from core.lookup import account_choices, command_target, load_each
 from core.usage_report import usage_report
 from minimax_api.problems import Problem
+from usage.snapshot import snapshot_of
 
 PERIODS = [app_commands.Choice(name=f"{d} days", value=d) for d in (7, 30, 90)]
+READ_AT_MOST = 25  # accounts read for a first snapshot by one /usage
 
 
 class Usage(commands.Cog):
@@ -44,11 +47,24 @@ class Usage(commands.Cog):
             return
         period = days.value if days else PERIODS[0].value
         window = timedelta(days=self.bot.settings.usage_window_days)
+        await self._read_once(found.names)
         embeds, chart = await usage_report(
             self.bot.history, found.names, period=period, window=window, now=datetime.now(UTC)
         )
         files = [chart] if chart else []
         await replies.send_embeds(interaction, embeds, public=public, files=files)
+
+    async def _read_once(self, names: Sequence[str]) -> None:
+        """An account with no history yet is read now, once, so that there is something to
+        show (the balance now and each batch's expiry); it becomes its first snapshot."""
+        history = self.bot.history
+        missing = [n for n in names if await history.first(n) is None][:READ_AT_MOST]
+        if not missing:
+            return
+        found = await load_each(self.bot.accounts, missing, self.bot.settings.poll_concurrency)
+        await history.record(
+            [(name, snapshot_of(f)) for name, f in found if not isinstance(f, Problem)]
+        )
 
 
 async def setup(bot: MiniMaxBot) -> None:

@@ -66,14 +66,15 @@ class ExpiryChecks:
             report.queued,
         )
         self.status.last_check = report
-        report.sent = await self.delivery.flush()
+        if self.watcher.alerting:
+            report.sent = await self.delivery.flush()
         self._check_error = None
         return report
 
     async def queue_digest(self, now: datetime) -> None:
         """Queue the digest of the current period, once (its nonce makes a second queueing
         a no-op), and deliver it."""
-        if self.digest is None or self.status.last_check is None:
+        if self.digest is None or self.status.last_check is None or not self.watcher.alerting:
             return  # the first check tells which accounts there are
         start = self.digest.last_due(now)
         if start == self._digest_queued:

@@ -268,3 +268,19 @@ async def test_autocomplete_skips_names_too_long_for_discord_and_still_fills_25(
     values = [c["value"] for c in callback(item)["data"]["choices"]]
     assert len(values) == 25
     assert all(len(v) <= 100 for v in values)
+
+
+async def test_usage_of_an_account_with_no_history_reads_it_once_and_charts_what_there_is(
+    make_bot: BotFactory, discord_stub: DiscordStub, upstream: FakeUseapi
+) -> None:
+    upstream.add_account("a", sample_features(total=250, batches_in_hours=[30, 100]))
+    bot = await make_bot(USEAPI_ACCOUNTS="a")  # not connected: no check runs in this test
+    item = await run_command(bot, discord_stub, "usage")
+    [embed] = embeds_of(item)
+    assert "No usage history yet" not in embed["description"], embed
+    assert "Still gathering usage history (since <t:" in embed["description"]
+    [message] = [m for m in item.final_messages() if m.get("attachments")]
+    assert message["attachments"][0]["content_type"] == "image/png", "the balance now, charted"
+    assert len(upstream.feature_calls("a")) == 1
+    await run_command(bot, discord_stub, "usage")
+    assert len(upstream.feature_calls("a")) == 1, "read once: the second /usage has history"

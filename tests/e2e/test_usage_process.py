@@ -109,15 +109,20 @@ async def test_credits_says_what_will_expire_unused_and_becomes_history(
     assert [s.video for s in recent] == [seeded], "the /credits read was recorded"
 
 
-async def test_usage_without_history_says_so(
-    start_bot: StartBot, discord_stub: DiscordStub, upstream: FakeUseapi
+async def test_without_an_alert_channel_the_accounts_are_still_read_for_the_history(
+    start_bot: StartBot, discord_stub: DiscordStub, upstream: FakeUseapi, tmp_path: Path
 ) -> None:
-    upstream.add_account("a")
-    await start_bot(USEAPI_ACCOUNTS="a")
-    item = await discord_stub.inject("usage")
-    await discord_stub.wait_for(lambda: embeds_of(item))
-    assert "No usage history yet" in embeds_of(item)[0]["description"]
-    assert attachments_of(item) == []
+    upstream.add_account("a", sample_features(batches_in_hours=[2], audio_in_hours=None))
+    bot = await start_bot(USEAPI_ACCOUNTS="a", CHECK_INTERVAL_MINUTES="0.005")
+    await ticks(upstream, "a", 2)
+    assert await bot.stop() == 0
+    db = await open_database(SqliteTarget(tmp_path / "bot.sqlite3"))
+    try:
+        kept = await History(db).of("a", datetime.now(UTC) - timedelta(minutes=5))
+    finally:
+        await db.close()
+    assert kept, "the checks keep the history without an alert channel"
+    assert discord_stub.posted == [], "and post nothing: alerts are off"
 
 
 def schedule_due_a_minute_ago() -> str:
