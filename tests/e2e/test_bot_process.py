@@ -129,10 +129,10 @@ async def test_every_upstream_failure_has_its_own_answer_and_the_bot_keeps_servi
 async def test_slow_upstream_is_deferred_and_answered(
     start_bot: StartBot, discord_stub: DiscordStub, upstream: FakeUseapi
 ) -> None:
+    await start_bot()  # the check at start finds no account to read
     upstream.add_account("a", sample_features(total=4242))
     upstream.fail("a", Fault("slow", delay=10, times=1))
-    await start_bot(USEAPI_ACCOUNTS="a")
-    item = await command(discord_stub, "credits", within=25)
+    item = await command(discord_stub, "credits", within=25, account="a")
     assert item.calls[0].at - item.at < 3.0
     assert "**4,242** video/image credits" in text_of(item)
     assert item.calls[-1].at - item.at >= 10

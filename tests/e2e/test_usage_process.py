@@ -57,6 +57,7 @@ async def seeded(tmp_path: Path, upstream: FakeUseapi) -> AsyncIterator[int]:
     for account, points in history.items():
         balance = int(points[-1].video)
         features = sample_features(batches_in_hours=[72], audio_in_hours=None, total=balance)
+        features["creditExpireText"][0]["credit"] = balance  # the batch the history holds
         upstream.add_account(account, features)
     yield int(history["a"][-1].video)
 
