@@ -17,7 +17,7 @@ from minimax_api.problems import Problem
 from usage.snapshot import snapshot_of
 
 PERIODS = [app_commands.Choice(name=f"{d} days", value=d) for d in (7, 30, 90)]
-READ_AT_MOST = 25  # accounts read for a first snapshot by one /usage
+READ_AT_MOST = 25  # accounts one /usage may read for their first snapshot
 
 
 class Usage(commands.Cog):
@@ -56,9 +56,12 @@ class Usage(commands.Cog):
 
     async def _read_once(self, names: Sequence[str]) -> None:
         """An account with no history yet is read now, once, so that there is something to
-        show (the balance now and each batch's expiry); it becomes its first snapshot."""
+        show (the balance now and each batch's expiry); it becomes its first snapshot. Not
+        for a total of many accounts: the checks keep their history."""
+        if len(names) > READ_AT_MOST:
+            return
         history = self.bot.history
-        missing = [n for n in names if await history.first(n) is None][:READ_AT_MOST]
+        missing = [n for n in names if await history.first(n) is None]
         if not missing:
             return
         found = await load_each(self.bot.accounts, missing, self.bot.settings.poll_concurrency)

@@ -18,6 +18,8 @@ import discord
 
 from settings import Settings
 
+from .replies import say
+
 log = logging.getLogger(__name__)
 
 REFUSAL = "This bot serves its own team's server only."
@@ -197,6 +199,4 @@ async def refuse(interaction: discord.Interaction, line: str) -> None:
     if interaction.type is discord.InteractionType.autocomplete:
         await interaction.response.autocomplete([])
     else:
-        await interaction.response.send_message(
-            line, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
-        )
+        await say(interaction, line)

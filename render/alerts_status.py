@@ -28,23 +28,24 @@ def status_off() -> discord.Embed:
     )
 
 
-MAX_STRANGERS = 10
+MAX_LISTED = 10  # lines of one list in /alerts status
+
+
+def _listed(heading: str, lines: Sequence[str]) -> list[str]:
+    """`heading` and the first MAX_LISTED `lines`, then how many more there are."""
+    more = [f"- and {len(lines) - MAX_LISTED} more"] if len(lines) > MAX_LISTED else []
+    return [heading, *lines[:MAX_LISTED], *more]
 
 
 def strangers_text(strangers: Sequence[tuple[str, int]]) -> str:
     """The servers the bot is in but does not serve, with the fix."""
     if not strangers:
         return ""
-    lines = [f"- {safe(name, 80)} ({guild_id})" for name, guild_id in strangers[:MAX_STRANGERS]]
-    if len(strangers) > MAX_STRANGERS:
-        lines.append(f"- and {len(strangers) - MAX_STRANGERS} more")
-    return "\n".join(
-        [
-            "⚠️ In servers it does not serve (it answers nothing there; add a server to "
-            "ALLOWED_GUILD_IDS to serve it, or remove the bot from it):",
-            *lines,
-        ]
+    heading = (
+        "⚠️ In servers it does not serve (it answers nothing there; add a server to "
+        "ALLOWED_GUILD_IDS to serve it, or remove the bot from it):"
     )
+    return "\n".join(_listed(heading, [f"- {safe(n, 80)} ({g})" for n, g in strangers]))
 
 
 def snooze_said(account: str, until: datetime) -> str:
@@ -83,15 +84,9 @@ def silences_text(snoozes: Sequence[Snooze], acks: Sequence[Ack]) -> str:
     """Every snooze (who, until when, why) and what is acknowledged, by whom."""
     lines = []
     if snoozes:
-        lines.append("💤 Snoozed:")
-        lines += [_snooze_line(s) for s in snoozes[:MAX_STRANGERS]]
-        if len(snoozes) > MAX_STRANGERS:
-            lines.append(f"- and {len(snoozes) - MAX_STRANGERS} more")
+        lines += _listed("💤 Snoozed:", [_snooze_line(s) for s in snoozes])
     if acks:
-        lines.append("✅ Acknowledged:")
-        lines += [_ack_line(a) for a in acks[:MAX_STRANGERS]]
-        if len(acks) > MAX_STRANGERS:
-            lines.append(f"- and {len(acks) - MAX_STRANGERS} more")
+        lines += _listed("✅ Acknowledged:", [_ack_line(a) for a in acks])
     return "\n".join(lines)
 
 
