@@ -1,5 +1,6 @@
 """Typed async client for useapi.net's MiniMax endpoints. Knows nothing of Discord."""
 
+from .account import MINIMAX_SERVICE, ServiceCounts, UseapiAccount, parse_account
 from .client import DEFAULT_BASE_URL, MiniMaxClient, RetryPolicy
 from .errors import (
     AccountNotFound,
@@ -27,6 +28,7 @@ from .ratelimit import Priority, RateLimiter
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "MINIMAX_SERVICE",
     "MODEL_NAMES",
     "AccountInfo",
     "AccountNotFound",
@@ -42,12 +44,15 @@ __all__ = [
     "RateLimited",
     "RateLimiter",
     "RetryPolicy",
+    "ServiceCounts",
     "SubscriptionExpired",
     "TokenRefused",
     "UpstreamTimeout",
     "UpstreamUnavailable",
+    "UseapiAccount",
     "UseapiError",
     "model_name",
+    "parse_account",
     "parse_accounts",
     "parse_features",
 ]

@@ -18,6 +18,7 @@ import aiohttp
 from yarl import URL
 
 from . import errors
+from .account import UseapiAccount, parse_account
 from .payloads import AccountInfo, Features, parse_accounts, parse_features
 from .ratelimit import Priority, RateLimiter
 
@@ -54,7 +55,8 @@ class _Entry:
 
 
 class MiniMaxClient:
-    """Reads account features and the accounts listing from useapi.net.
+    """Reads account features and the accounts listing from useapi.net, and the useapi.net
+    account behind the token.
 
     The session belongs to the caller (the bot opens one for its whole life); this class
     never closes it. Results are cached per account for `cache_ttl` seconds, and concurrent
@@ -95,6 +97,12 @@ class MiniMaxClient:
     def accounts_url(self) -> URL:
         return self._base / "minimax" / "accounts"
 
+    def useapi_account_url(self) -> URL:
+        """`/v2/account`, beside the base URL: `https://api.useapi.net/v1` gives
+        `https://api.useapi.net/v2/account` (a base not ending in `v1` has its last segment
+        replaced all the same)."""
+        return self._base.parent / "v2" / "account"
+
     async def features(
         self,
         account: str | None = None,
@@ -117,6 +125,11 @@ class MiniMaxClient:
             return parse_accounts(await self._get_json(self.accounts_url(), "accounts", priority))
 
         return await self._cached(("accounts", None), load, fresh=fresh, priority=priority)
+
+    async def useapi_account(self, *, priority: Priority = Priority.BACKGROUND) -> UseapiAccount:
+        """The useapi.net account behind the token: subscription and accounts per service.
+        Never cached; the same retries, rate limiter and errors as `features`."""
+        return parse_account(await self._get_json(self.useapi_account_url(), "account", priority))
 
     async def _cached(
         self,

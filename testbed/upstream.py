@@ -111,6 +111,26 @@ def account_entry(account: str, *, session_in_days: float = 20.0) -> dict[str, A
     }
 
 
+def useapi_account_payload(
+    *, active: bool = True, total: int = 1, error: int = 0, sub: str = "261115"
+) -> dict[str, Any]:
+    """The documented `GET /v2/account` example with `total` MiniMax accounts, `error` of
+    them in error (the rest active), the subscription active or not, renewed on `sub`."""
+    return {
+        "id": "u_123",
+        "email": "team@example.com",
+        "name": "Team",
+        "created": "2024-01-10T10:00:00.000Z",
+        "verified": True,
+        "subscriptionIsActive": active,
+        "subscriptions": 3,
+        "maxAccountsPerAPI": 50,
+        "sub": sub,
+        "accounts": {"MiniMax API": {"total": total, "active": total - error, "error": error}},
+        "updated": "2026-11-15T08:00:00.000Z",
+    }
+
+
 @dataclass
 class Fault:
     """One way to misbehave: `kind` is status, html, badjson, drop or slow, or one of the
@@ -167,6 +187,9 @@ class FakeUseapi:
         self.listing_extra: dict[str, dict[str, Any]] = {}
         self.faults: dict[str | None, list[Fault]] = {}
         self.listing_faults: list[Fault] = []
+        # GET /v2/account: None answers useapi_account_payload(total=<accounts added>)
+        self.useapi_account: dict[str, Any] | None = None
+        self.account_faults: list[Fault] = []
         self.requests: list[Seen] = []
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -186,9 +209,14 @@ class FakeUseapi:
     def fail(self, account: str | None, fault: Fault) -> None:
         self.faults.setdefault(account, []).append(fault)
 
+    def fail_account(self, fault: Fault) -> None:
+        """Make `GET /v2/account` (and nothing else) misbehave."""
+        self.account_faults.append(fault)
+
     def clear(self) -> None:
         self.faults.clear()
         self.listing_faults.clear()
+        self.account_faults.clear()
 
     def feature_calls(self, account: str | None = None) -> list[Seen]:
         return [
@@ -197,10 +225,14 @@ class FakeUseapi:
             if r.path.endswith("/features/") and r.query.get("account") == account
         ]
 
+    def account_calls(self) -> list[Seen]:
+        return [r for r in self.requests if r.path == "/v2/account"]
+
     async def start(self) -> str:
         app = web.Application()
         app.router.add_get("/v1/minimax/features/", self._features)
         app.router.add_get("/v1/minimax/accounts", self._accounts)
+        app.router.add_get("/v2/account", self._useapi_account)
         app.router.add_get("/_requests", self._seen)
         self._runner = runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.2)
         await runner.setup()
@@ -316,6 +348,19 @@ class FakeUseapi:
         listing = {a: account_entry(a) for a in self.features}
         listing.update(self.listing_extra)
         return web.json_response(listing)
+
+    async def _useapi_account(self, request: web.Request) -> web.StreamResponse:
+        self._record(request)
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        if (early := await self._misbehave(request, self.account_faults)) is not None:
+            return early
+        if not self._authorized(request):
+            return web.json_response({"error": "Unauthorized", "code": 401}, status=401)
+        payload = self.useapi_account
+        if payload is None:
+            payload = useapi_account_payload(total=len(self.features))
+        return web.json_response(copy.deepcopy(payload))
 
 
 async def _serve_forever(latency: float, accounts: int) -> None:
