@@ -21,7 +21,18 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Generic, Protocol, TypeVar
 
-from .notices import Digest, ExpiringSoon, Notice, Replacement, Unreadable, make_nonce
+from .account_rules import RuleBook
+from .notices import (
+    Digest,
+    ExpiringSoon,
+    LowBalance,
+    Notice,
+    Replacement,
+    RunningOut,
+    Unreadable,
+    UseapiTrouble,
+    make_nonce,
+)
 from .silences import Ack, Silences, batch_acknowledged
 from .store import AlertStore
 
@@ -51,36 +62,44 @@ class Refused(Exception):
 
 
 class AlertChannel(Protocol[Message_contra]):
-    async def posted(self) -> Mapping[str, int]:
+    async def posted(self, channel_id: int) -> Mapping[str, int]:
         """Message ids of the notices already in the channel's recent history, by nonce."""
         ...
 
-    async def post(self, message: Message_contra, nonce: str) -> int:
+    async def post(self, message: Message_contra, nonce: str, channel_id: int) -> int:
         """Post `message` with its nonce; returns the message id or raises Refused."""
         ...
 
 
 Pack = Callable[[list[Notice]], list[list[Notice]]]
 """Splits shared alerts into the messages they fit."""
-SHARED = (ExpiringSoon, Unreadable)
-"""The account alerts that share a message (and its buttons) when they are due together."""
+_SHARED = (ExpiringSoon, Unreadable, LowBalance, RunningOut, UseapiTrouble)
+
+
+def shared(notice: Notice) -> bool:
+    """Whether `notice` is an alert the team may answer: those due together share a message
+    (and its buttons). A "back to normal" is not one."""
+    payload = notice.payload
+    return isinstance(payload, _SHARED) and not (
+        isinstance(payload, UseapiTrouble) and payload.cleared
+    )
 
 
 def units(notices: Sequence[Notice], pack: Pack) -> list[list[Notice]]:
     """The messages to post, in order: the shared alerts packed together (by check, then
     account) where the first of them stood (`pack` splits them by Discord's limits), every
     other notice on its own."""
-    shared = sorted(
-        (n for n in notices if isinstance(n.payload, SHARED)),
+    together = sorted(
+        (n for n in notices if shared(n)),
         key=lambda n: (n.created_at, n.account),
     )
-    first = next((n for n in notices if isinstance(n.payload, SHARED)), None)
+    first = next((n for n in notices if shared(n)), None)
     found: list[list[Notice]] = []
     for notice in notices:
-        if not isinstance(notice.payload, SHARED):
+        if not shared(notice):
             found.append([notice])
         elif notice is first:
-            found += pack(shared)
+            found += pack(together)
     return found
 
 
@@ -107,7 +126,7 @@ def still_true(notice: Notice, now: datetime) -> Notice | None:
 def unanswered(notice: Notice, snoozed: Collection[str], acks: Sequence[Ack]) -> Notice | None:
     """`notice` without what the team answered while it waited in the outbox: nothing for a
     snoozed account, no acknowledged batch."""
-    if not isinstance(notice.payload, SHARED):
+    if not shared(notice):
         return notice
     if notice.account in snoozed:
         return None
@@ -129,15 +148,20 @@ def replacement(notice: Notice, refusal: Refused, now: datetime) -> Notice:
     return Notice(make_nonce("refused", notice.nonce), notice.account, payload, now)
 
 
+NO_CHANNEL = "no alert channel for this account: set one with /alerts rules or ALERT_CHANNEL_ID"
+
+
 class Delivery(Generic[Message]):
-    """`compose` makes the message of some notices, ready to post, as they are about to go
-    out; `pack` says which shared alerts fit one message."""
+    """`compose` makes the message of some notices (pinging a role, when given), ready to
+    post, as they are about to go out; `pack` says which shared alerts fit one message;
+    `routes` reads the rules that say which channel each account's alerts go to."""
 
     def __init__(
         self,
         store: AlertStore,
         channel: AlertChannel[Message],
-        compose: Callable[[Sequence[Notice], str], Awaitable[Message]],
+        compose: Callable[[Sequence[Notice], str, int | None], Awaitable[Message]],
+        routes: Callable[[], Awaitable[RuleBook]],
         *,
         pack: Pack = lambda notices: [notices],
         silences: Silences | None = None,
@@ -147,11 +171,12 @@ class Delivery(Generic[Message]):
         self.store = store
         self.channel = channel
         self.compose = compose
+        self.routes = routes
         self.pack = pack
         self.silences = silences
         self.clock = clock
         self.on_sent = on_sent
-        self.channel_error: str | None = None
+        self.channel_errors: dict[int, str] = {}  # why each failing channel fails
         self._lock = asyncio.Lock()  # a tick and /alerts check must not send one notice twice
 
     async def flush(self) -> int:
@@ -190,39 +215,70 @@ class Delivery(Generic[Message]):
             live.append(notice)
         return live
 
+    @property
+    def channel_error(self) -> str | None:
+        """Why alerts cannot be posted somewhere, if they cannot."""
+        return next(iter(self.channel_errors.values()), None)
+
     async def _flush(self) -> int:
         live = await self._live()
         if not live:
             return 0
+        book = await self.routes()
+        routed: dict[int | None, list[Notice]] = {}
+        for notice in live:
+            routed.setdefault(book.of(notice.account).channel_id, []).append(notice)
+        sent = 0
+        for channel_id, notices in routed.items():
+            if channel_id is None:
+                for notice in notices:
+                    log.warning("alert %s has nowhere to go: %s", notice.nonce, NO_CHANNEL)
+                    await self.store.set_aside(notice.nonce, "failed", NO_CHANNEL, self.clock())
+                continue
+            roles: dict[int | None, list[Notice]] = {}
+            for notice in notices:
+                roles.setdefault(book.of(notice.account).role_id, []).append(notice)
+            sent += await self._flush_to(channel_id, roles)
+        return sent
+
+    async def _flush_to(self, channel_id: int, roles: dict[int | None, list[Notice]]) -> int:
+        """Post the notices of one channel, each group pinging its role."""
+        live = [n for notices in roles.values() for n in notices]
+        role_of = {n.nonce: role for role, notices in roles.items() for n in notices}
         try:
-            posted = await self.channel.posted()
+            posted = await self.channel.posted(channel_id)
         except Refused as exc:
             for notice in live:
                 await self.store.mark_failed(notice.nonce, exc.reason)
-            self._channel_failed(exc.reason)
+            self._channel_failed(channel_id, exc.reason)
             return 0
         todo = []
         sent = transient = 0
         for notice in live:
             if (message_id := posted.get(notice.nonce)) is not None:
                 log.info("alert %s was already posted; not posting it again", notice.nonce)
-                await self._sent([notice], message_id)
+                await self._sent([notice], message_id, channel_id)
                 sent += 1
             else:
                 todo.append(notice)
-        queue = units(todo, self.pack)
+        queue = [
+            unit
+            for role in roles
+            for unit in units([n for n in todo if role_of[n.nonce] == role], self.pack)
+        ]
         while queue:
             unit = queue.pop(0)
             ref = ref_of(unit)
             try:
                 for notice in unit:
                     await self.store.mark_attempt(notice.nonce)
-                message_id = await self.channel.post(await self.compose(unit, ref), ref)
+                message = await self.compose(unit, ref, role_of[unit[0].nonce])
+                message_id = await self.channel.post(message, ref, channel_id)
             except Refused as exc:
                 for notice in unit:
                     await self.store.mark_failed(notice.nonce, exc.reason)
                 if exc.scope is Scope.CHANNEL:
-                    self._channel_failed(exc.reason)
+                    self._channel_failed(channel_id, exc.reason)
                     break
                 if exc.scope is Scope.TRANSIENT:
                     log.warning("alert %s not posted this time: %s", ref, exc.reason)
@@ -241,22 +297,21 @@ class Delivery(Generic[Message]):
                     continue
                 await self._refused(unit[0], exc)
                 continue
-            await self._sent(unit, message_id)
+            await self._sent(unit, message_id, channel_id)
             sent += len(unit)
         return sent
 
-    async def _sent(self, unit: Sequence[Notice], message_id: int) -> None:
+    async def _sent(self, unit: Sequence[Notice], message_id: int, channel_id: int) -> None:
         for notice in unit:
             await self.store.mark_sent(notice.nonce, message_id, self.clock())
             self.on_sent(notice)
-        if self.channel_error:
-            log.info("the alert channel works again")
-            self.channel_error = None
+        if self.channel_errors.pop(channel_id, None):
+            log.info("the alert channel works again (%d)", channel_id)
 
-    def _channel_failed(self, reason: str) -> None:
-        if reason != self.channel_error:
+    def _channel_failed(self, channel_id: int, reason: str) -> None:
+        if reason != self.channel_errors.get(channel_id):
             log.error("cannot post alerts: %s", reason)
-            self.channel_error = reason
+            self.channel_errors[channel_id] = reason
 
     async def _refused(self, notice: Notice, refusal: Refused) -> None:
         refusals = await self.store.mark_refused(notice.nonce, refusal.reason)

@@ -19,6 +19,8 @@ TOKEN_SUBJECT = "*token*"
 """The account name under which failures of the whole API token are remembered."""
 DIGEST_SUBJECT = "*digest*"
 """The account name of digests, which are about every account."""
+USEAPI_SUBJECT = "*useapi*"
+"""The account name of the useapi.net account's alerts (subscription, accounts in error)."""
 
 
 class NoticeKind(StrEnum):
@@ -28,6 +30,9 @@ class NoticeKind(StrEnum):
     REFUSED = "refused"  # ours, in place of a notice Discord refused for good
     DIGEST = "digest"
     RESUMED = "resumed"  # a snooze ended: alerts for the account resume
+    LOW_BALANCE = "low_balance"
+    RUNNING_OUT = "running_out"
+    USEAPI = "useapi"  # the useapi.net account: subscription, MiniMax accounts in error
 
 
 @dataclass(frozen=True)
@@ -161,7 +166,92 @@ class Resumed:
         return cls(from_epoch(data["until"]), int(data.get("by") or 0))
 
 
-Payload = ExpiringSoon | Unreadable | Readable | Replacement | Digest | Resumed
+@dataclass(frozen=True)
+class LowBalance:
+    """A pool's balance fell below the account's `low_balance` rule."""
+
+    pool: str
+    balance: float
+    threshold: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"pool": self.pool, "balance": self.balance, "threshold": self.threshold}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> LowBalance:
+        return cls(str(data["pool"]), float(data["balance"]), float(data["threshold"]))
+
+
+@dataclass(frozen=True)
+class RunningOut:
+    """At the pace (`per_day`), a pool's balance runs out `at`, within the rule's `days`."""
+
+    pool: str
+    balance: float
+    per_day: float
+    at: datetime
+    days: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "pool": self.pool,
+            "balance": self.balance,
+            "per_day": self.per_day,
+            "at": to_epoch(self.at),
+            "days": self.days,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RunningOut:
+        return cls(
+            str(data["pool"]),
+            float(data["balance"]),
+            float(data["per_day"]),
+            from_epoch(data["at"]),
+            float(data["days"]),
+        )
+
+
+@dataclass(frozen=True)
+class UseapiTrouble:
+    """The useapi.net account: `what` is "subscription" (not active) or "account_errors"
+    (`errors` of `total` MiniMax accounts in an error state); `cleared` says it is back to
+    normal."""
+
+    what: str
+    cleared: bool = False
+    errors: int = 0
+    total: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "what": self.what,
+            "cleared": self.cleared,
+            "errors": self.errors,
+            "total": self.total,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> UseapiTrouble:
+        return cls(
+            str(data["what"]),
+            bool(data.get("cleared")),
+            int(data.get("errors") or 0),
+            int(data.get("total") or 0),
+        )
+
+
+Payload = (
+    ExpiringSoon
+    | Unreadable
+    | Readable
+    | Replacement
+    | Digest
+    | Resumed
+    | LowBalance
+    | RunningOut
+    | UseapiTrouble
+)
 PAYLOADS: dict[NoticeKind, type[Payload]] = {
     NoticeKind.EXPIRY: ExpiringSoon,
     NoticeKind.UNREADABLE: Unreadable,
@@ -169,6 +259,9 @@ PAYLOADS: dict[NoticeKind, type[Payload]] = {
     NoticeKind.REFUSED: Replacement,
     NoticeKind.DIGEST: Digest,
     NoticeKind.RESUMED: Resumed,
+    NoticeKind.LOW_BALANCE: LowBalance,
+    NoticeKind.RUNNING_OUT: RunningOut,
+    NoticeKind.USEAPI: UseapiTrouble,
 }
 KINDS: dict[type[Payload], NoticeKind] = {t: k for k, t in PAYLOADS.items()}
 

@@ -232,6 +232,39 @@ class AlertStore:
             for a, f, fs, n, ls, le, lea, s in rows
         ]
 
+    async def conditions(self) -> dict[str, dict[str, datetime]]:
+        """The conditions announced and not yet seen clear: account → condition → since."""
+        found: dict[str, dict[str, datetime]] = {}
+        for account, condition, since in await self.db.fetch(
+            "SELECT account, condition, since FROM alert_conditions"
+        ):
+            found.setdefault(account, {})[condition] = from_epoch(since)
+        return found
+
+    async def rise(self, account: str, condition: str, notice: Notice | None) -> None:
+        """`condition` holds from now on: remember it and queue its alert, in one step."""
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO alert_conditions(account, condition, since) VALUES ($1, $2, $3) "
+                "ON CONFLICT DO NOTHING",
+                account,
+                condition,
+                to_epoch(notice.created_at if notice else datetime.now(UTC)),
+            )
+            if notice is not None:
+                await self._insert(tx, notice)
+
+    async def clear(self, account: str, condition: str, notice: Notice | None) -> None:
+        """`condition` no longer holds: re-arm it (and queue `notice`, when one says so)."""
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "DELETE FROM alert_conditions WHERE account = $1 AND condition = $2",
+                account,
+                condition,
+            )
+            if notice is not None:
+                await self._insert(tx, notice)
+
     async def forget_before(self, moment: datetime) -> None:
         """Drop keys of batches that ended long ago, and old sent or set-aside messages."""
         async with self.db.transaction() as tx:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from minimax_api import (
     AccountInfo,
+    Features,
     MiniMaxClient,
     Priority,
     SubscriptionExpired,
@@ -24,14 +25,25 @@ from usage.outlook import Outlook
 from usage.pace import PACE_WINDOW
 from usage.snapshot import SAME_BATCH, Pool, Snapshot, snapshot_of
 
+from .account_rules import Effective, Rule, RuleBook
+from .conditions import (
+    Judged,
+    balance_conditions,
+    switched_off,
+    transitions,
+    useapi_conditions,
+)
 from .notices import (
     TOKEN_SUBJECT,
+    USEAPI_SUBJECT,
     ExpiringSoon,
     ExpiryItem,
     Notice,
+    Payload,
     Readable,
     Resumed,
     Unreadable,
+    UseapiTrouble,
     expiry_nonce,
     make_nonce,
 )
@@ -52,9 +64,21 @@ class _Tick:
     now: datetime
     report: CheckReport
     listing: asyncio.Future[dict[str, AccountInfo] | UseapiError]
+    book: RuleBook
     snapshots: list[tuple[str, Snapshot]] = field(default_factory=list)
     snoozed: frozenset[str] = frozenset()  # accounts the team said "not now" of
     acked: tuple[Ack, ...] = ()  # batches the team said "we know" of
+    conditions: dict[str, dict[str, datetime]] = field(default_factory=dict)
+    _rules: dict[str, Effective] = field(default_factory=dict)
+
+    def rules(self, account: str) -> Effective:
+        if (found := self._rules.get(account)) is None:
+            found = self._rules[account] = self.book.of(account)
+        return found
+
+    def alerting(self, account: str) -> bool:
+        """Whether `account`'s alerts go anywhere (and it is not snoozed)."""
+        return self.rules(account).channel_id is not None and account not in self.snoozed
 
 
 TOKEN_ERRORS = (TokenRefused, SubscriptionExpired)
@@ -117,14 +141,22 @@ class Watcher:
         window: timedelta = PACE_WINDOW,
         silences: Silences | None = None,
         alerting: bool = True,
+        rules: Callable[[], Awaitable[RuleBook]] | None = None,
+        useapi: bool = False,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         """`history`, when given, gets a snapshot of every account read (in one write per
         check) and gives the pace over `window` to the alerts; `silences`, when given, holds
-        the snoozed accounts and acknowledged batches, which are not announced. Without
-        `alerting` (no alert channel) a check only keeps the history and each account's
-        health: nothing is queued."""
-        self.alerting = alerting
+        the snoozed accounts and acknowledged batches, which are not announced. `rules`
+        reads the rules per account at the start of each check; without it every account
+        warns at `thresholds` and, unless `alerting` is false, has somewhere to go. An
+        account whose alerts go nowhere is still read: its history and health are kept,
+        nothing is queued. With `useapi` each check also reads the useapi.net account (its
+        subscription and the MiniMax accounts it says are in error)."""
+        fixed = RuleBook(Rule(channel_id=0 if alerting else None, steps=tuple(thresholds)), {})
+        self.rules = rules or (lambda: _ready(fixed))
+        self.book: RuleBook | None = None  # the rules the last check went by
+        self.useapi = useapi
         self.history = history
         self.silences = silences
         self.window = window
@@ -149,9 +181,17 @@ class Watcher:
 
     async def _check(self) -> CheckReport:
         async with self.lock:
-            tick = _Tick(self.clock(), CheckReport(), asyncio.ensure_future(self._listing()))
+            tick = _Tick(
+                self.clock(),
+                CheckReport(),
+                asyncio.ensure_future(self._listing()),
+                await self.rules(),
+            )
             report = tick.report
+            self.book = tick.book
+            useapi = asyncio.ensure_future(self._useapi()) if self.useapi else None
             await self._silences(tick)
+            tick.conditions = await self.store.conditions()
             report.accounts = list(self.configured)
             if not self.configured:
                 found = await tick.listing
@@ -170,6 +210,8 @@ class Watcher:
                 await self._failed(TOKEN_SUBJECT, token_errors[0], tick)
             elif any(r is None for r in results):
                 await self._recovered(TOKEN_SUBJECT, None, tick)
+            if useapi is not None and (judged := await useapi) and tick.alerting(USEAPI_SUBJECT):
+                report.queued += await self.announce(USEAPI_SUBJECT, judged, tick)
             await self.store.forget_before(tick.now - KEEP)
             if self.silences is not None:
                 await self.silences.forget_before(tick.now)
@@ -180,9 +222,11 @@ class Watcher:
     async def _silences(self, tick: _Tick) -> None:
         """What the team said: snoozes that ended are announced once (what is still due
         follows in this check, the most severe step only), the others hold their accounts."""
-        if self.silences is None or not self.alerting:
+        if self.silences is None:
             return
         for over in await self.silences.ended(tick.now):
+            if not tick.alerting(over.account):
+                continue
             nonce = make_nonce("resumed", over.account, to_epoch(over.until))
             payload = Resumed(over.until, over.by)
             await self.store.queue(Notice(nonce, over.account, payload, tick.now), notified=False)
@@ -238,13 +282,14 @@ class Watcher:
         else:
             await self._recovered(account, features.soonest_expiry(now), tick)
             tick.snapshots.append((account, snapshot_of(features)))
-        if account in tick.snoozed or not self.alerting:
+        if not tick.alerting(account):
             return error  # nothing is marked done: what is due when the snooze ends goes out
+        await self._balance(account, features, tick)
         found = await tick.listing
         info = found.get(account) if isinstance(found, dict) else None
         post, silence = plan(
             subjects(account, features, info),
-            self.thresholds,
+            tick.rules(account).steps,
             now,
             await self.store.done_keys(account),
         )
@@ -258,6 +303,64 @@ class Watcher:
                 report.queued += 1
             await self.store.save(AlertDecision(notice, [d.key for d in post], silence))
         return error
+
+    async def _balance(self, account: str, features: Features | None, tick: _Tick) -> None:
+        """Low balance and running out, by the account's rules: announced once per crossing."""
+        rules = tick.rules(account)
+        current = next((s for a, s in tick.snapshots if a == account), None)
+        if features is None or current is None:
+            return
+        active = tick.conditions.get(account, {})
+        if rules.low_balance is None and rules.runs_out_days is None and not active:
+            return
+        pools = [Pool.VIDEO] + ([Pool.AUDIO] if features.audio is not None else [])
+        outlooks = {}
+        if rules.runs_out_days is not None and self.history is not None:
+            found = await self.history.outlooks(account, tick.now, self.window, current)
+            outlooks = {o.pool: o for o in found}
+        judged = balance_conditions(current, pools, rules, outlooks, tick.now)
+        judged = Judged(judged.true, judged.false | switched_off(active, rules))
+        tick.report.queued += await self.announce(account, judged, tick)
+
+    async def announce(self, account: str, judged: Judged, tick: _Tick) -> int:
+        """Queue the conditions of `account` that newly hold; re-arm those seen clear.
+        Returns how many notices were queued."""
+        active = tick.conditions.get(account, {})
+        rise, clear = transitions(active, judged)
+        for condition, payload in rise:
+            assert isinstance(payload, Payload)
+            nonce = make_nonce("condition", account, condition, to_epoch(tick.now))
+            await self.store.rise(account, condition, Notice(nonce, account, payload, tick.now))
+        for condition in clear:
+            await self.store.clear(account, condition, self._cleared(account, condition, tick))
+        return len(rise)
+
+    @staticmethod
+    def _cleared(account: str, condition: str, tick: _Tick) -> Notice | None:
+        """What to say when a condition clears: only the useapi.net account's say so."""
+        if account != USEAPI_SUBJECT:
+            return None
+        since = tick.conditions.get(account, {}).get(condition, tick.now)
+        nonce = make_nonce("cleared", account, condition, to_epoch(since))
+        return Notice(nonce, account, UseapiTrouble(condition, cleared=True), tick.now)
+
+    async def _useapi(self) -> Judged | None:
+        """The useapi.net account's conditions; None when it cannot be read (logged, and
+        the account checks go on)."""
+        try:
+            found = await self.minimax.useapi_account(priority=Priority.BACKGROUND)
+        except SubscriptionExpired:
+            return useapi_conditions(False, None, 0)
+        except Exception as exc:
+            text = describe(exc).title if isinstance(exc, UseapiError) else repr(exc)
+            log.warning("useapi.net account unavailable (%s): its alerts wait", text)
+            return None
+        counts = found.minimax
+        return useapi_conditions(
+            found.subscription_active,
+            counts.error if counts else None,
+            counts.total if counts else 0,
+        )
 
     async def _with_pace(
         self, account: str, items: list[ExpiryItem], tick: _Tick
@@ -275,7 +378,7 @@ class Watcher:
         problem = describe(exc, None if account == TOKEN_SUBJECT else account)
         health = await self.store.record_failure(account, problem.title, now)
         log.warning("%s: check failed (%d in a row): %s", account, health.failures, problem.title)
-        if account in tick.snoozed or not self.alerting:
+        if not tick.alerting(account):
             return  # "can't read" is snoozed with its account, and said after if still true
         if health.failures >= FAILURES_BEFORE_NOTICE and not health.notified:
             nonce = make_nonce("unreadable", account, health.failing_since)
@@ -286,7 +389,11 @@ class Watcher:
     async def _recovered(self, account: str, soonest: datetime | None, tick: _Tick) -> None:
         now = tick.now
         before = await self.store.record_success(account, soonest, now)
-        if before.notified and account not in tick.snoozed and self.alerting:
+        if before.notified and tick.alerting(account):
             nonce = make_nonce("readable", account, before.failing_since)
             await self.store.queue(Notice(nonce, account, Readable(), now), notified=False)
             tick.report.queued += 1
+
+
+async def _ready(book: RuleBook) -> RuleBook:
+    return book

@@ -1,8 +1,9 @@
-"""`/alerts status|test|check|snooze|unsnooze`, and the start of the expiry checks, their
-leadership and the buttons on alert messages."""
+"""`/alerts status|test|check|snooze|unsnooze|rules`, and the start of the expiry checks,
+their leadership and the buttons on alert messages."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 
@@ -10,20 +11,25 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from alerts.account_rules import ALL, BadRule, RuleBook, defaults, proposed
 from alerts.delivery import Delivery, Refused
 from alerts.notices import TOKEN_SUBJECT
+from alerts.rule_store import RuleStore
 from alerts.silences import BadDuration, Silences, Snooze, parse_duration
 from alerts.store import AlertStore
 from alerts.watcher import Watcher
 from core import replies
-from core.alert_channel import DiscordAlertChannel
+from core.alert_channel import DiscordAlertChannel, cannot_post
 from core.alert_controls import CONTROLS, AlertAnswers
 from core.alert_messages import AlertMessages
-from core.discord_client import MiniMaxBot
+from core.discord_client import MANAGES, MiniMaxBot
 from core.expiry_checks import ExpiryChecks
 from core.leadership import Leadership
-from core.lookup import account_choices
+from core.lookup import account_choices, rule_account_choices
+from minimax_api import Priority, UseapiAccount, UseapiError
+from minimax_api.problems import describe
 from render import limits
+from render.alert_rules import rules_embed
 from render.alerts import alert_message, sample_notice
 from render.alerts_status import (
     not_leading_embed,
@@ -57,6 +63,8 @@ class Alerts(commands.Cog):
         self.store = AlertStore(bot.db)
         self.silences = Silences(bot.db)
         self.answers = AlertAnswers(self.silences)
+        self.rules = RuleStore(bot.db)
+        self.defaults = defaults(settings)
         watcher = Watcher(
             bot.minimax,
             self.store,
@@ -66,22 +74,23 @@ class Alerts(commands.Cog):
             history=bot.history,
             window=window,
             silences=self.silences,
-            alerting=settings.alert_channel_id is not None,
+            rules=self.book,
+            useapi=True,
         )
         messages = AlertMessages(
             bot.history,
             bot.alert_status,
             configured=watcher.configured,
             window=window,
-            role_id=settings.alert_mention_role_id,
             silences=self.silences,
         )
         self.channel_id = settings.alert_channel_id
-        self.channel = DiscordAlertChannel(bot, settings.alert_channel_id or 0)
+        self.channel = DiscordAlertChannel(bot)
         self.delivery = Delivery(
             self.store,
             self.channel,
             messages.compose,
+            self.book,
             pack=messages.pack,
             silences=self.silences,
             on_sent=lambda notice: bot.metrics.alerts.labels(kind=str(notice.kind)).inc(),
@@ -108,8 +117,8 @@ class Alerts(commands.Cog):
         self.bot.add_dynamic_items(*CONTROLS)  # presses on alerts posted before a restart too
         if self.channel_id is None:
             log.info(
-                "ALERT_CHANNEL_ID is not set: expiry alerts are off; the accounts are still "
-                "read every check for the usage history"
+                "ALERT_CHANNEL_ID is not set: only accounts given a channel with /alerts rules "
+                "get alerts; every account is still read each check for the usage history"
             )
         else:
             for warning in interval_warnings(self.bot.settings):
@@ -119,10 +128,15 @@ class Alerts(commands.Cog):
     async def cog_unload(self) -> None:
         await self.leadership.stop()
 
+    async def book(self) -> RuleBook:
+        """The rules as they are now in the database, over the settings."""
+        return await self.rules.book(self.defaults)
+
     @alerts.command(name="status")
     async def status(self, interaction: discord.Interaction) -> None:
         """Show the alert channel, thresholds and each watched account's state."""
         await replies.defer(interaction, public=False)
+        useapi = asyncio.ensure_future(self._useapi_account())
         health = await self.store.health()
         now = datetime.now(UTC)
         window = timedelta(days=self.bot.settings.usage_window_days)
@@ -137,7 +151,9 @@ class Alerts(commands.Cog):
             running=self.leadership.loop.is_running(),
             leader=self.alert_status.leader,
             last_run=last.finished_at if (last := self.alert_status.last_check) else None,
-            send_error=self.delivery.channel_error,
+            send_errors=self.delivery.channel_errors,
+            book=await self.book(),
+            useapi=await useapi,
             failed=await self.store.failed(MAX_FAILED_SHOWN),
             paces=paces,
             strangers=[(g.name, g.id) for g in self.bot.guilds if not self.bot.access.serves(g.id)],
@@ -146,30 +162,41 @@ class Alerts(commands.Cog):
         )
         await interaction.edit_original_response(embed=embed)
 
+    async def _useapi_account(self) -> UseapiAccount | str:
+        """The useapi.net account as it is now, or why it cannot be read."""
+        try:
+            return await self.bot.minimax.useapi_account(priority=Priority.INTERACTIVE)
+        except UseapiError as exc:
+            return describe(exc).title
+
     @alerts.command(name="test")
     async def test(self, interaction: discord.Interaction) -> None:
-        """Post a sample alert to the alert channel to check the bot may post there."""
-        if self.channel_id is None:
-            await interaction.response.send_message(embed=status_off(), ephemeral=True)
-            return
+        """Post a sample alert in every alert channel to check the bot may post there."""
         await replies.defer(interaction, public=False)
-        rendered = alert_message(sample_notice(datetime.now(UTC)), None)
-        assert rendered.embeds
-        rendered.embeds[0].set_footer(text="This is a test: nothing is expiring.")
-        try:
-            await self.channel.post(rendered, nonce=None)
-        except Refused as exc:
-            text = f"The test alert could not be posted: {exc.reason}."
-        else:
-            text = f"Posted a test alert in <#{self.channel_id}>."
-        await interaction.edit_original_response(embed=discord.Embed(description=text))
+        channels = sorted((await self.book()).channels())
+        if not channels:
+            await interaction.edit_original_response(embed=status_off())
+            return
+        lines = []
+        for channel_id in channels:
+            rendered = alert_message(sample_notice(datetime.now(UTC)), None)
+            assert rendered.embeds
+            rendered.embeds[0].set_footer(text="This is a test: nothing is expiring.")
+            try:
+                await self.channel.post(rendered, None, channel_id)
+            except Refused as exc:
+                lines.append(
+                    f"The test alert could not be posted in <#{channel_id}>: {exc.reason}."
+                )
+            else:
+                lines.append(f"Posted a test alert in <#{channel_id}>.")
+        await interaction.edit_original_response(
+            embed=discord.Embed(description=limits.clip("\n".join(lines), limits.DESCRIPTION))
+        )
 
     @alerts.command(name="check")
     async def check(self, interaction: discord.Interaction) -> None:
         """Check every watched account now and post any due alerts."""
-        if self.channel_id is None:
-            await interaction.response.send_message(embed=status_off(), ephemeral=True)
-            return
         await replies.defer(interaction, public=False)
         if not self.alert_status.leading:
             embed = not_leading_embed(self.alert_status.leader, self.bot.settings)
@@ -218,6 +245,63 @@ class Alerts(commands.Cog):
             await replies.say(interaction, unsnooze_said(account))
         else:
             await replies.say(interaction, not_snoozed(account))
+
+    @alerts.command(name="rules", extras={MANAGES: True})
+    @app_commands.autocomplete(account=rule_account_choices)
+    @app_commands.describe(
+        account="useapi.net MiniMax account, or “all” for every account",
+        channel="Post its alerts in this channel",
+        mention="Ping this role with its alerts",
+        steps="Hours before expiry to warn at, e.g. 72,24,1",
+        low_balance="Alert once when a balance falls below this many credits (0: off)",
+        runs_out_days="Alert once when, at its pace, the balance runs out within this many "
+        "days (0: off)",
+        reset="Drop the account's rule first (back to the rule for all, or the settings)",
+    )
+    async def rules_command(
+        self,
+        interaction: discord.Interaction,
+        account: str,
+        channel: app_commands.AppCommandChannel | None = None,
+        mention: discord.Role | None = None,
+        steps: str | None = None,
+        low_balance: float | None = None,
+        runs_out_days: float | None = None,
+        reset: bool = False,
+    ) -> None:
+        """Show or set an account's alert rules: channel, role, steps, low balance, running out."""
+        name = ALL if account.strip().lower() in {"all", ALL} else account
+        if channel is not None and (problem := cannot_post(channel)) is not None:
+            await replies.say(interaction, problem)
+            return
+        await replies.defer(interaction, public=False)
+        if name != ALL and (unknown := await self._unknown(name)) is not None:
+            await replies.say(interaction, unknown)
+            return
+        current = await self.rules.get(name)
+        try:
+            rule = proposed(
+                current,
+                channel_id=channel.id if channel else None,
+                role_id=mention.id if mention else None,
+                steps=steps,
+                low_balance=low_balance,
+                runs_out_days=runs_out_days,
+                reset=reset,
+            )
+        except BadRule as exc:
+            await replies.say(interaction, f"{exc}.")
+            return
+        changed = await self.rules.put(name, rule, interaction.user.id, datetime.now(UTC))
+        if changed:
+            log.info("alert rules of %s changed by %s: %s", name, interaction.user.id, changed)
+        book = await self.book()
+        embed = rules_embed(
+            name, book.of(name), book.rules.get(name), await self.rules.changes(name), changed
+        )
+        await interaction.edit_original_response(
+            embed=embed, allowed_mentions=discord.AllowedMentions.none()
+        )
 
     async def _unknown(self, account: str) -> str | None:
         """What to say of an account the bot does not know (None: it knows it, or cannot

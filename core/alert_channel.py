@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 import discord
+from discord import app_commands
 
 from alerts.delivery import Refused, Scope
 from render.alerts import AlertMessage, refs_in
@@ -27,8 +28,9 @@ def refusal(exc: Exception, channel_id: int) -> Refused:
     if isinstance(exc, discord.NotFound):
         return Refused(
             Scope.CHANNEL,
-            f"ALERT_CHANNEL_ID={channel_id} does not exist or the bot cannot see it: "
-            "check the id and that the bot is in that server",
+            f"the alert channel {channel_id} does not exist or the bot cannot see it: "
+            "check the id (ALERT_CHANNEL_ID or /alerts rules) and that the bot is in that "
+            "server",
         )
     if isinstance(exc, discord.HTTPException) and 400 <= exc.status < 500 and exc.status != 429:
         if exc.code in AUTOMOD_CODES:
@@ -40,29 +42,58 @@ def refusal(exc: Exception, channel_id: int) -> Refused:
     return Refused(Scope.TRANSIENT, f"Discord did not take the alert ({status}); trying again")
 
 
-class DiscordAlertChannel:
-    def __init__(self, client: discord.Client, channel_id: int) -> None:
-        self.client = client
-        self.channel_id = channel_id
+NEEDED = {
+    "view_channel": "View Channel",
+    "send_messages": "Send Messages",
+    "embed_links": "Embed Links",
+}
 
-    async def resolve(self) -> discord.abc.Messageable:
-        channel = self.client.get_channel(self.channel_id)
+
+def cannot_post(channel: app_commands.AppCommandChannel | discord.abc.GuildChannel) -> str | None:
+    """Why the bot could not post alerts in `channel` (one line), or None when it can."""
+    found = channel.resolve() if isinstance(channel, app_commands.AppCommandChannel) else channel
+    if found is None:
+        return (
+            f"I cannot see <#{channel.id}>: give the bot View Channel, Send Messages and "
+            "Embed Links there, or pick another channel."
+        )
+    if not isinstance(found, discord.abc.Messageable) or isinstance(
+        found, discord.ForumChannel | discord.CategoryChannel
+    ):
+        return f"<#{channel.id}> is not a text channel: pick one the bot can post in."
+    me = found.guild.me
+    if me is None:
+        return None  # cannot tell yet; a refusal at posting time is reported then
+    allowed = found.permissions_for(me)
+    missing = [label for name, label in NEEDED.items() if not getattr(allowed, name)]
+    if missing:
+        needed = " and ".join(missing)
+        return f"I cannot post alerts in <#{channel.id}>: give the bot {needed} there."
+    return None
+
+
+class DiscordAlertChannel:
+    """The alert channels: ALERT_CHANNEL_ID's and those of the rules per account."""
+
+    def __init__(self, client: discord.Client) -> None:
+        self.client = client
+
+    async def resolve(self, channel_id: int) -> discord.abc.Messageable:
+        channel = self.client.get_channel(channel_id)
         if channel is None:
             try:
-                channel = await self.client.fetch_channel(self.channel_id)
+                channel = await self.client.fetch_channel(channel_id)
             except (discord.HTTPException, OSError, TimeoutError) as exc:
-                raise refusal(exc, self.channel_id) from exc
+                raise refusal(exc, channel_id) from exc
         if not isinstance(channel, discord.abc.Messageable):
-            raise Refused(
-                Scope.CHANNEL, f"ALERT_CHANNEL_ID={self.channel_id} is not a text channel"
-            )
+            raise Refused(Scope.CHANNEL, f"the alert channel {channel_id} is not a text channel")
         return channel
 
-    async def posted(self) -> dict[str, int]:
+    async def posted(self, channel_id: int) -> dict[str, int]:
         """Discord's nonce check catches a resend within minutes; the channel's recent history
         catches later ones, and a wiped database (it needs Read Message History; without it
         the nonce is the only guard)."""
-        channel = await self.resolve()
+        channel = await self.resolve(channel_id)
         found: dict[str, int] = {}
         me = self.client.user
         try:
@@ -76,9 +107,9 @@ class DiscordAlertChannel:
             )
         return found
 
-    async def post(self, message: AlertMessage, nonce: str | None) -> int:
+    async def post(self, message: AlertMessage, nonce: str | None, channel_id: int) -> int:
         """Post `message` (with the notice's nonce; None for a test); returns its id."""
-        channel = await self.resolve()
+        channel = await self.resolve(channel_id)
         try:
             sent = await channel.send(
                 content=message.content,
@@ -89,5 +120,5 @@ class DiscordAlertChannel:
                 view=message.view or discord.utils.MISSING,
             )
         except (discord.HTTPException, OSError, TimeoutError) as exc:
-            raise refusal(exc, self.channel_id) from exc
+            raise refusal(exc, channel_id) from exc
         return sent.id

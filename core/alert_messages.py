@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import discord
 
-from alerts.delivery import SHARED
+from alerts.delivery import shared
 from alerts.notices import Digest, ExpiringSoon, Notice
 from alerts.silences import AlertGroup, Announced, Silences
 from alerts.status import AlertStatus
@@ -29,7 +29,6 @@ class AlertMessages:
         *,
         configured: Sequence[str],
         window: timedelta,
-        role_id: int | None,
         silences: Silences | None = None,
     ) -> None:
         self.silences = silences  # where what each message with buttons is about is kept
@@ -37,16 +36,18 @@ class AlertMessages:
         self.status = status
         self.configured = tuple(configured)
         self.window = window
-        self.role_id = role_id  # pinged by each alert, when set
 
-    async def compose(self, notices: Sequence[Notice], ref: str) -> AlertMessage:
-        """The message of `notices` (the digest, or alerts due together), with the buttons
-        when they are account alerts: what it is about is saved under `ref` first."""
+    async def compose(
+        self, notices: Sequence[Notice], ref: str, role_id: int | None
+    ) -> AlertMessage:
+        """The message of `notices` (the digest, or alerts due together, pinging `role_id`),
+        with the buttons when they are account alerts: what it is about is saved under `ref`
+        first."""
         first = notices[0].payload
         if isinstance(first, Digest):
             return await self.digest(notices[0], first)
-        message = group_message(notices, self.role_id)
-        if self.silences is None or not all(isinstance(n.payload, SHARED) for n in notices):
+        message = group_message(notices, role_id)
+        if self.silences is None or not all(shared(n) for n in notices):
             return message
         announced = [a for n in notices for a in _announced(n)]
         group = AlertGroup(ref, [n.account for n in notices], announced)

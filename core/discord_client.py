@@ -37,6 +37,10 @@ DATABASE_DOWN = Problem(
 )
 
 
+MANAGES = "manages"
+"""The extras key of a command only server managers may run (checked in `admit`)."""
+
+
 class Tree(app_commands.CommandTree["MiniMaxBot"]):
     def __init__(self, client: MiniMaxBot) -> None:
         # Every command is for the servers that installed the bot: never in a direct message,
@@ -55,8 +59,11 @@ class Tree(app_commands.CommandTree["MiniMaxBot"]):
         super().add_command(command, **kwargs)
 
     async def interaction_check(self, interaction: discord.Interaction[MiniMaxBot]) -> bool:
-        """Commands and autocomplete: where they come from, then the claim."""
-        return await interaction.client.admit(interaction, manage=False)
+        """Commands and autocomplete: where they come from, the member's permission for a
+        command that changes what the bot does (`extras={MANAGES: True}`), then the claim."""
+        command = interaction.command
+        manage = command is not None and bool(command.extras.get(MANAGES))
+        return await interaction.client.admit(interaction, manage=manage)
 
     async def on_error(
         self, interaction: discord.Interaction[MiniMaxBot], error: app_commands.AppCommandError

@@ -10,6 +10,7 @@ from typing import Any
 
 from discord.ext import tasks
 
+from alerts.account_rules import ALL
 from alerts.delivery import Delivery
 from alerts.notices import digest_notice
 from alerts.status import AlertStatus
@@ -66,16 +67,18 @@ class ExpiryChecks:
             report.queued,
         )
         self.status.last_check = report
-        if self.watcher.alerting:
-            report.sent = await self.delivery.flush()
+        report.sent = await self.delivery.flush()
         self._check_error = None
         return report
 
     async def queue_digest(self, now: datetime) -> None:
         """Queue the digest of the current period, once (its nonce makes a second queueing
         a no-op), and deliver it."""
-        if self.digest is None or self.status.last_check is None or not self.watcher.alerting:
+        book = self.watcher.book
+        if self.digest is None or self.status.last_check is None or book is None:
             return  # the first check tells which accounts there are
+        if book.of(ALL).channel_id is None:
+            return  # the digest goes where the alerts of every account go: nowhere
         start = self.digest.last_due(now)
         if start == self._digest_queued:
             return

@@ -112,3 +112,14 @@ async def account_choices(
     """Autocomplete for every `account` option."""
     pairs = await cast(HasAccounts, interaction.client).accounts.suggest(current)
     return [app_commands.Choice(name=name, value=value) for name, value in pairs]
+
+
+async def rule_account_choices(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    """Autocomplete for `/alerts rules account`: “all”, then the accounts."""
+    accounts = await account_choices(interaction, current)
+    every = [app_commands.Choice(name="all (every account)", value="all")]
+    if current and not "all".startswith(current.strip().lower()):
+        every = []
+    return (every + accounts)[:25]

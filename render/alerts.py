@@ -9,15 +9,19 @@ from datetime import datetime, timedelta
 
 import discord
 
+from alerts.conditions import Condition
 from alerts.notices import (
     ExpiringSoon,
     ExpiryItem,
+    LowBalance,
     Notice,
     NoticeKind,
     Readable,
     Replacement,
     Resumed,
+    RunningOut,
     Unreadable,
+    UseapiTrouble,
 )
 from alerts.rules import ExpiryKind, to_the_second
 
@@ -26,6 +30,7 @@ from .fmt import amount, relative_and_full, stamp, subject
 from .limits import safe
 
 WHAT = {ExpiryKind.VIDEO: "video/image credits", ExpiryKind.AUDIO: "audio credits"}
+POOL_WHAT = {"video": "video/image credits", "audio": "audio credits"}
 MAX_ITEMS = 20
 REF = "Alert ref"
 REF_IN_TEXT = re.compile(rf"\({REF} (a[0-9a-f]{{24}})\)")
@@ -94,7 +99,53 @@ def notice_embed(notice: Notice) -> discord.Embed:
                 discord.Colour.blurple(),
                 notice,
             )
+        case LowBalance(pool=pool, balance=balance, threshold=threshold):
+            return _embed(
+                f"Low balance on {who}",
+                f"🪫 **{amount(round(balance, 1))}** {POOL_WHAT.get(pool, pool)} left, below "
+                f"the {amount(threshold)} of its rule. Top up at hailuoai.video or "
+                "minimax.io before jobs stop. (Said once: again only after the balance has "
+                "been above it.)",
+                discord.Colour.orange(),
+                notice,
+            )
+        case RunningOut(pool=pool, balance=balance, per_day=per_day, at=at, days=days):
+            return _embed(
+                f"Running out on {who}",
+                f"📉 At your pace (≈ {amount(round(per_day, 1))} a day), the "
+                f"**{amount(round(balance, 1))}** {POOL_WHAT.get(pool, pool)} left run out "
+                f"{relative_and_full(at)}: within the {days:g} days of its rule. Top up or "
+                "slow down before then.",
+                discord.Colour.orange(),
+                notice,
+            )
+        case UseapiTrouble():
+            return _useapi_embed(notice.payload, notice)
     raise ValueError(f"no embed for a {notice.kind} notice")
+
+
+def _useapi_embed(trouble: UseapiTrouble, notice: Notice) -> discord.Embed:
+    if trouble.what == Condition.SUBSCRIPTION:
+        if trouble.cleared:
+            title, text = "useapi.net subscription back to normal", "It is active again."
+        else:
+            title = "useapi.net subscription not active"
+            text = (
+                "useapi.net says the subscription behind the API token is not active: every "
+                "request will fail (402). Renew it at useapi.net."
+            )
+    elif trouble.cleared:
+        title = "useapi.net accounts back to normal"
+        text = "No MiniMax account is in an error state at useapi.net any more."
+    else:
+        title = "MiniMax accounts in error at useapi.net"
+        text = (
+            f"useapi.net reports **{trouble.errors}** of {trouble.total} MiniMax accounts "
+            "with outstanding issues: check them at useapi.net (an account may need to be "
+            "added again)."
+        )
+    colour = discord.Colour.green() if trouble.cleared else discord.Colour.dark_red()
+    return _embed(title, text, colour, notice)
 
 
 def _embed(title: str, description: str, colour: discord.Colour, notice: Notice) -> discord.Embed:

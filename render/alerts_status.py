@@ -7,14 +7,17 @@ from datetime import datetime
 
 import discord
 
+from alerts.account_rules import ALL, RuleBook
 from alerts.notices import TOKEN_SUBJECT
 from alerts.silences import Ack, Snooze
 from alerts.store import AccountHealth, SetAside
 from alerts.watcher import CheckReport
+from minimax_api import UseapiAccount
 from settings import Settings
 from usage.outlook import Outlook
 
 from . import limits
+from .alert_rules import rule_line, useapi_line
 from .fmt import stamp, subject
 from .limits import safe
 from .usage import pace_words
@@ -23,7 +26,8 @@ from .usage import pace_words
 def status_off() -> discord.Embed:
     return discord.Embed(
         title="Expiry alerts are off",
-        description="Set ALERT_CHANNEL_ID in the bot's .env to a channel id and restart the bot.",
+        description="Set ALERT_CHANNEL_ID in the bot's .env to a channel id and restart the "
+        "bot, or give accounts a channel with `/alerts rules`.",
         colour=discord.Colour.light_grey(),
     )
 
@@ -114,37 +118,38 @@ def status_embed(
     running: bool,
     leader: str | None,
     last_run: datetime | None,
-    send_error: str | None,
+    send_errors: Mapping[int, str],
+    book: RuleBook,
+    useapi: UseapiAccount | str | None = None,
     failed: Sequence[SetAside] = (),
     paces: Mapping[str, Sequence[Outlook]] | None = None,
     strangers: Sequence[tuple[str, int]] = (),
     snoozes: Sequence[Snooze] = (),
     acks: Sequence[Ack] = (),
 ) -> discord.Embed:
-    if settings.alert_channel_id is None:
+    if not book.channels():
         embed = status_off()
         if strangers:
             embed.description = f"{embed.description}\n\n{strangers_text(strangers)}"
         return embed
-    hours = ", ".join(f"{h:g} h" for h in settings.expiry_warning_hours)
+    every = book.of(ALL)
     watched = (
         ", ".join(safe(a, 60) for a in settings.useapi_accounts)
         if settings.useapi_accounts
         else "every account in the useapi.net listing"
     )
     lines = [
-        f"Channel: <#{settings.alert_channel_id}>",
-        f"Warns at: {hours} before expiry",
+        f"For every account: {rule_line(every) or 'no channel (only accounts with a rule post)'}",
         f"Checks every {settings.check_interval_minutes:g} minutes "
         + ("(running)" if running else "(**not running**)"),
         f"Checked by: {safe(leader, 100) if leader else 'no process yet'}",
         f"Last check here: {stamp(last_run) if last_run else 'not yet'}",
         f"Watching: {watched}",
     ]
-    if settings.alert_mention_role_id:
-        lines.append(f"Pings: <@&{settings.alert_mention_role_id}>")
-    if send_error:
-        lines.append(f"⚠️ Cannot post alerts: {safe(send_error, 300)}")
+    if useapi is not None:
+        lines.append(useapi_line(useapi))
+    for channel_id, error in send_errors.items():
+        lines.append(f"⚠️ Cannot post alerts in <#{channel_id}>: {safe(error, 300)}")
     if failed:
         lines.append("⚠️ Alerts Discord refused for good (a short notice was posted instead):")
         lines += [_failed_line(f) for f in failed]
@@ -155,13 +160,14 @@ def status_embed(
     template = discord.Embed(
         title="Expiry alerts",
         description=limits.clip("\n".join(lines), limits.DESCRIPTION),
-        colour=discord.Colour.red() if send_error or failed else discord.Colour.blurple(),
+        colour=discord.Colour.red() if send_errors or failed else discord.Colour.blurple(),
     )
     paces = paces or {}
     fields = [
         (
             subject(h.account),
-            " · ".join([_health_line(h), *(pace_words(o) for o in paces.get(h.account, ()))]),
+            " · ".join([_health_line(h), *(pace_words(o) for o in paces.get(h.account, ()))])
+            + (f"\nRules: {rule_line(book.of(h.account))}" if h.account != TOKEN_SUBJECT else ""),
         )
         for h in health
         if h.account != TOKEN_SUBJECT or h.failures

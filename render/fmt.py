@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from datetime import datetime
 
-from alerts.notices import TOKEN_SUBJECT
+from alerts.notices import TOKEN_SUBJECT, USEAPI_SUBJECT
 from minimax_api.parsing import Number
 
 from .limits import safe
@@ -40,4 +40,6 @@ def subject(account: str, limit: int = 100) -> str:
     """What a remembered account name means in a sentence: an account, or the API token."""
     if account == TOKEN_SUBJECT:
         return "the useapi.net API token"
+    if account == USEAPI_SUBJECT:
+        return "the useapi.net account"
     return f"account {safe(account, limit)}"

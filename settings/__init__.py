@@ -155,11 +155,9 @@ def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
     return raw
 
 
-def _hours(env: Mapping[str, str]) -> tuple[float, ...]:
-    name = "EXPIRY_WARNING_HOURS"
-    raw = _get(env, name)
-    if not raw:
-        return Settings.expiry_warning_hours
+def parse_steps(raw: str) -> tuple[float, ...]:
+    """Warning steps in hours ("72,24,1"), largest first; ValueError when one is not a
+    positive number."""
     values: set[float] = set()
     for part in raw.split(","):
         try:
@@ -167,11 +165,22 @@ def _hours(env: Mapping[str, str]) -> tuple[float, ...]:
         except ValueError:
             value = math.nan
         if not math.isfinite(value) or value <= 0:
-            raise SettingsError(
-                f"{name}={raw!r} must be a comma-separated list of positive hours, e.g. 72,24,1"
-            )
+            raise ValueError(f"{part.strip()!r} is not a positive number of hours")
         values.add(value)
     return tuple(sorted(values, reverse=True))
+
+
+def _hours(env: Mapping[str, str]) -> tuple[float, ...]:
+    name = "EXPIRY_WARNING_HOURS"
+    raw = _get(env, name)
+    if not raw:
+        return Settings.expiry_warning_hours
+    try:
+        return parse_steps(raw)
+    except ValueError:
+        raise SettingsError(
+            f"{name}={raw!r} must be a comma-separated list of positive hours, e.g. 72,24,1"
+        ) from None
 
 
 def _accounts(env: Mapping[str, str]) -> tuple[str, ...]:

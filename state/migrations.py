@@ -54,6 +54,35 @@ SILENCES = """
 what each alert message with buttons announces, each member's pick of its accounts, and the
 answer given for each account of a message (one row each: two presses at once both stay)."""
 
+RULES = """
+    CREATE TABLE alert_rules (
+        account       TEXT PRIMARY KEY,
+        channel_id    TEXT,
+        role_id       TEXT,
+        steps         TEXT,
+        low_balance   DOUBLE PRECISION,
+        runs_out_days DOUBLE PRECISION,
+        by_user       TEXT NOT NULL,
+        at            BIGINT NOT NULL
+    );
+    CREATE TABLE alert_rule_changes (
+        account TEXT NOT NULL,
+        at      BIGINT NOT NULL,
+        by_user TEXT NOT NULL,
+        change  TEXT NOT NULL
+    );
+    CREATE INDEX alert_rule_changes_account ON alert_rule_changes(account, at);
+    CREATE TABLE alert_conditions (
+        account   TEXT NOT NULL,
+        condition TEXT NOT NULL,
+        since     BIGINT NOT NULL,
+        PRIMARY KEY (account, condition)
+    );
+    """
+"""Rules per account (epoch seconds; ids as text), each change to them (who, when, what),
+and the conditions alerted once until they clear (low balance, running out, the useapi.net
+account's): a row while the condition holds and was announced."""
+
 SQLITE: tuple[str, ...] = (
     """
     CREATE TABLE meta (
@@ -114,6 +143,7 @@ SQLITE: tuple[str, ...] = (
     """,
     SNAPSHOTS,
     SILENCES,
+    RULES,
 )
 
 POSTGRES: tuple[str, ...] = (
@@ -170,6 +200,7 @@ POSTGRES: tuple[str, ...] = (
     """,
     SNAPSHOTS,
     SILENCES,
+    RULES,
 )
 
 

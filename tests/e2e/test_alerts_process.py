@@ -183,7 +183,11 @@ async def test_alerts_commands(
     status = await discord_stub.inject("alerts", subcommand="status")
     await discord_stub.wait_for(lambda: embeds_of(status))
     [embed] = embeds_of(status)
-    assert f"<#{CHANNEL_ID}>" in embed["description"] and "72 h, 24 h, 1 h" in embed["description"]
+    assert f"channel <#{CHANNEL_ID}> (ALERT_CHANNEL_ID)" in embed["description"]
+    assert "expiry steps 72, 24, 1 h (EXPIRY_WARNING_HOURS)" in embed["description"]
+    assert "useapi.net account: subscription active · last renewed 2026-11-15" in (
+        embed["description"]
+    )
     assert (
         embed["fields"][0]["name"] == "account a"
         and "soonest expiry <t:" in embed["fields"][0]["value"]

@@ -1,0 +1,175 @@
+"""Rules per account: how they stack over the settings, what `/alerts rules` accepts, how
+they are stored and logged (both databases), and the conditions they alert on."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from alerts.account_rules import ALL, BadRule, Field, Rule, RuleBook, changes, proposed
+from alerts.conditions import (
+    Judged,
+    balance_conditions,
+    runs_out_at,
+    switched_off,
+    transitions,
+    useapi_conditions,
+)
+from alerts.notices import LowBalance, RunningOut, UseapiTrouble
+from alerts.rule_store import RuleStore
+from state import Database
+from usage.forecast import forecast
+from usage.outlook import Outlook
+from usage.pace import Gathering, Pace
+from usage.snapshot import Batch, Pool, Snapshot
+
+NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
+DEFAULTS = Rule(channel_id=1, role_id=None, steps=(72.0, 24.0, 1.0))
+
+
+def test_a_rule_overrides_the_rule_for_all_which_overrides_the_settings() -> None:
+    book = RuleBook(
+        DEFAULTS,
+        {
+            ALL: Rule(role_id=7, low_balance=100.0),
+            "b": Rule(channel_id=2, steps=(48.0,), low_balance=0.0),
+        },
+    )
+    a, b = book.of("a"), book.of("b")
+    assert (a.channel_id, a.role_id, a.steps, a.low_balance) == (1, 7, (72, 24, 1), 100.0)
+    assert a.sources[Field.CHANNEL] == "ALERT_CHANNEL_ID"
+    assert a.sources[Field.MENTION] == "the rule for all accounts"
+    assert a.sources[Field.RUNS_OUT_DAYS] == "not set"
+    assert (b.channel_id, b.role_id, b.steps) == (2, 7, (48.0,))
+    assert b.low_balance is None, "0 turns the rule for all off for this account"
+    assert b.sources[Field.CHANNEL] == b.sources[Field.LOW_BALANCE] == "this account's rule"
+    assert book.of(ALL).channel_id == 1 and book.of(ALL).role_id == 7
+    assert book.channels() == {1, 2}
+
+
+def test_proposed_rules_keep_what_is_not_given_and_reset_drops_the_rest() -> None:
+    current = Rule(channel_id=2, steps=(48.0,))
+    assert proposed(current, low_balance=50) == Rule(2, None, (48.0,), 50, None)
+    assert proposed(current, steps="1, 24,72") == Rule(2, None, (72.0, 24.0, 1.0))
+    assert proposed(current) == current
+    assert proposed(current, reset=True) is None
+    assert proposed(current, reset=True, runs_out_days=7) == Rule(runs_out_days=7)
+
+
+@pytest.mark.parametrize(
+    ("options", "says"),
+    [
+        ({"steps": "0"}, "steps “0” must be positive hours"),
+        ({"steps": "abc"}, "steps “abc” must be positive hours"),
+        ({"steps": "24,-1"}, "must be positive hours"),
+        ({"low_balance": -5.0}, "low_balance must be 0 (off) or more"),
+        ({"low_balance": float("nan")}, "low_balance must be 0 (off) or more"),
+        ({"runs_out_days": 91.0}, "runs_out_days must be 0 (off) to 90 days"),
+        ({"runs_out_days": -1.0}, "runs_out_days must be 0 (off) to 90 days"),
+    ],
+)
+def test_bad_options_are_refused_with_what_would_do(options: dict, says: str) -> None:
+    with pytest.raises(BadRule, match=None) as caught:
+        proposed(None, **options)
+    assert says in str(caught.value)
+
+
+def test_changes_say_what_changed_field_by_field() -> None:
+    lines = changes(Rule(channel_id=2, steps=(48.0,)), Rule(channel_id=3, steps=(48.0,)))
+    assert lines == ["channel: <#2> → <#3>"]
+    assert changes(None, Rule(low_balance=0.0)) == ["low_balance: not set → off"]
+    assert changes(Rule(runs_out_days=7.0), None) == ["runs_out_days: within 7 days → not set"]
+
+
+async def test_rules_are_stored_logged_and_read_back(database: Database) -> None:
+    rules = RuleStore(database)
+    assert await rules.put("a", Rule(channel_id=2, steps=(48.0, 1.0)), 42, NOW) == [
+        "channel: not set → <#2>",
+        "steps: not set → 48, 1 h",
+    ]
+    assert await rules.put("a", Rule(channel_id=2, steps=(48.0, 1.0)), 43, NOW) == []
+    later = NOW + timedelta(minutes=1)
+    await rules.put(ALL, Rule(low_balance=100.0, runs_out_days=3.5), 44, later)
+    book = await rules.book(DEFAULTS)
+    assert book.rules == {
+        "a": Rule(channel_id=2, steps=(48.0, 1.0)),
+        ALL: Rule(low_balance=100.0, runs_out_days=3.5),
+    }
+    assert await rules.put("a", None, 45, later) == [
+        "channel: <#2> → not set",
+        "steps: 48, 1 h → not set",
+    ]
+    assert await rules.get("a") is None
+    log = await rules.changes("a")
+    assert [(c.by, c.at) for c in log] == [(45, later), (42, NOW)], "newest first, no no-ops"
+    assert "channel: <#2> → not set" in log[0].change
+
+
+def snapshot(video: float, *, at: datetime = NOW, audio: float = 0.0) -> Snapshot:
+    return Snapshot(at, video, audio, ())
+
+
+def outlook(balance: float, per_day: float | None, batches: tuple[Batch, ...] = ()) -> Outlook:
+    if per_day is None:
+        return Outlook(Pool.VIDEO, Gathering(NOW - timedelta(hours=3)), None, balance)
+    result = forecast(batches, per_day, NOW)
+    return Outlook(Pool.VIDEO, Pace(per_day, 3.0, per_day * 3), result, balance)
+
+
+def test_runs_out_at_the_pace_counts_credits_with_and_without_an_end_time() -> None:
+    dated = (Batch(Pool.VIDEO, 100.0, NOW + timedelta(days=30)),)
+    assert runs_out_at(outlook(100.0, 50.0, dated), NOW) == NOW + timedelta(days=2)
+    assert runs_out_at(outlook(300.0, 50.0, dated), NOW) == NOW + timedelta(days=6)
+    assert runs_out_at(outlook(100.0, 50.0), NOW) == NOW + timedelta(days=2), "undated only"
+    assert runs_out_at(outlook(100.0, 0.0, dated), NOW) is None, "nothing spent"
+    assert runs_out_at(outlook(100.0, None, dated), NOW) is None, "less than a day of history"
+    soon = (Batch(Pool.VIDEO, 100.0, NOW + timedelta(days=1)),)
+    assert runs_out_at(outlook(100.0, 10.0, soon), NOW) is None, "it expires before it is spent"
+
+
+def test_balance_conditions_judge_only_what_the_rules_and_the_history_allow() -> None:
+    book = RuleBook(DEFAULTS, {"a": Rule(low_balance=100.0, runs_out_days=3.0)})
+    rules = book.of("a")
+    dated = (Batch(Pool.VIDEO, 90.0, NOW + timedelta(days=30)),)
+    judged = balance_conditions(
+        snapshot(90.0, audio=500.0),
+        [Pool.VIDEO, Pool.AUDIO],
+        rules,
+        {Pool.VIDEO: outlook(90.0, 45.0, dated)},
+        NOW,
+    )
+    assert judged.true == {
+        "low:video": LowBalance("video", 90.0, 100.0),
+        "runs_out:video": RunningOut("video", 90.0, 45.0, NOW + timedelta(days=2), 3.0),
+    }
+    assert judged.false == {"low:audio"}, "audio has no pace: running out is not judged"
+    slow = balance_conditions(
+        snapshot(100.0), [Pool.VIDEO], rules, {Pool.VIDEO: outlook(100.0, 10.0, dated)}, NOW
+    )
+    assert slow.true == {} and slow.false == {"low:video", "runs_out:video"}, "100 is not below"
+    gathering = balance_conditions(
+        snapshot(10.0), [Pool.VIDEO], rules, {Pool.VIDEO: outlook(10.0, None)}, NOW
+    )
+    assert set(gathering.true) == {"low:video"} and gathering.false == frozenset()
+
+
+def test_a_condition_is_announced_once_and_rearmed_only_when_seen_clear() -> None:
+    low = LowBalance("video", 5.0, 10.0)
+    rise, clear = transitions(set(), Judged({"low:video": low}, frozenset()))
+    assert rise == [("low:video", low)] and clear == []
+    assert transitions({"low:video"}, Judged({"low:video": low}, frozenset())) == ([], [])
+    assert transitions({"low:video"}, Judged({}, frozenset())) == ([], []), "not judged: kept"
+    assert transitions({"low:video"}, Judged({}, frozenset({"low:video"}))) == ([], ["low:video"])
+    book = RuleBook(DEFAULTS, {"a": Rule(runs_out_days=2.0)})
+    assert switched_off({"low:video", "runs_out:audio"}, book.of("a")) == {"low:video"}
+
+
+def test_the_useapi_account_conditions() -> None:
+    assert useapi_conditions(True, 0, 4) == Judged({}, frozenset({"subscription", "account_errors"}))
+    bad = useapi_conditions(False, 2, 4)
+    assert bad.true == {
+        "subscription": UseapiTrouble("subscription"),
+        "account_errors": UseapiTrouble("account_errors", errors=2, total=4),
+    }
+    assert useapi_conditions(None, None, 0) == Judged({}, frozenset()), "unknown: not judged"

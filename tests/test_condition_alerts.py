@@ -1,0 +1,195 @@
+"""The watcher with rules per account (both databases, the fake useapi.net on loopback): each
+account's steps and channel, low balance and running out once per crossing, the useapi.net
+account's alerts once until they clear, and nothing of it stops the account checks."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from alerts.account_rules import ALL, Rule
+from alerts.notices import (
+    USEAPI_SUBJECT,
+    ExpiringSoon,
+    LowBalance,
+    Notice,
+    NoticeKind,
+    RunningOut,
+    UseapiTrouble,
+)
+from alerts.rule_store import RuleStore
+from alerts.silences import Silences, Snooze
+from alerts.store import AlertStore
+from alerts.watcher import Watcher
+from minimax_api import MiniMaxClient
+from state import Database
+from testbed.upstream import Fault, FakeUseapi, sample_features, useapi_account_payload
+from usage.history import History
+from usage.snapshot import Snapshot
+from tests.support.watching import Clock
+
+DEFAULTS = Rule(channel_id=1, steps=(72.0, 24.0, 1.0))
+
+
+class Ticking(Clock):
+    """A clock five minutes on at each reading: one check each."""
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(minutes=5)
+        return self.now
+
+
+def watching(
+    client: MiniMaxClient,
+    store: AlertStore,
+    db: Database,
+    clock: Clock,
+    *,
+    defaults: Rule = DEFAULTS,
+    accounts: tuple[str, ...] = ("a", "b"),
+) -> Watcher:
+    rules = RuleStore(db)
+    return Watcher(
+        client,
+        store,
+        accounts=accounts,
+        thresholds=(),
+        history=History(db),
+        silences=Silences(db),
+        rules=lambda: rules.book(defaults),
+        useapi=True,
+        clock=clock,
+    )
+
+
+async def queued(store: AlertStore) -> list[Notice]:
+    """What the checks queued since the last call (marked sent, as the channel would)."""
+    pending = await store.pending()
+    for notice in pending:
+        await store.mark_sent(notice.nonce, 1, notice.created_at)
+    return pending
+
+
+def features(total: int, *, audio: bool = False) -> dict:
+    return sample_features(
+        batches_in_hours=[500], audio_in_hours=[600] if audio else None, total=total
+    )
+
+
+async def test_each_account_warns_at_its_own_steps_and_only_where_it_has_a_channel(
+    client: MiniMaxClient, store: AlertStore, database: Database, upstream: FakeUseapi
+) -> None:
+    for account in ("a", "b", "c"):
+        upstream.add_account(account, sample_features(batches_in_hours=[30], audio_in_hours=None))
+    rules = RuleStore(database)
+    await rules.put("a", Rule(steps=(48.0,)), 1, datetime.now(UTC))
+    await rules.put("c", Rule(channel_id=9), 1, datetime.now(UTC))
+    w = watching(
+        client, store, database, Clock(), defaults=Rule(steps=(72.0, 24.0)), accounts=("a", "b", "c")
+    )
+    await w.check()
+    found = {n.account: n.payload for n in await queued(store)}
+    assert set(found) == {"c"}, "a and b have no channel: read, not alerted"
+    await rules.put(ALL, Rule(channel_id=8), 1, datetime.now(UTC))
+    await w.check()
+    found = {n.account: n.payload for n in await queued(store)}
+    assert set(found) == {"a", "b"}, "the rule for all gives them a channel at the next check"
+    a, b = found["a"], found["b"]
+    assert isinstance(a, ExpiringSoon) and isinstance(b, ExpiringSoon)
+    assert [i.threshold for i in a.items] == [48.0], "a's own step"
+    assert [i.threshold for i in b.items] == [72.0], "b keeps the default steps"
+
+
+async def test_low_balance_alerts_once_per_crossing_and_rearms_above_it(
+    client: MiniMaxClient, store: AlertStore, database: Database, upstream: FakeUseapi
+) -> None:
+    upstream.add_account("a", features(50))
+    upstream.add_account("b", features(50))
+    await RuleStore(database).put("a", Rule(low_balance=100.0), 1, datetime.now(UTC))
+    w = watching(client, store, database, Ticking())
+    await w.check()
+    [low] = [n for n in await queued(store) if n.kind is NoticeKind.LOW_BALANCE]
+    assert low.account == "a" and low.payload == LowBalance("video", 50.0, 100.0)
+    await w.check()
+    assert await queued(store) == [], "still low: said once"
+    upstream.add_account("a", features(150))
+    await w.check()
+    assert await queued(store) == [], "above it again: nothing to say, re-armed"
+    upstream.add_account("a", features(99))
+    await w.check()
+    again = await queued(store)
+    assert [(n.account, n.payload) for n in again] == [("a", LowBalance("video", 99.0, 100.0))]
+
+
+async def test_a_snoozed_account_says_nothing_of_its_balance_until_the_snooze_ends(
+    client: MiniMaxClient, store: AlertStore, database: Database, upstream: FakeUseapi
+) -> None:
+    clock = Clock()
+    upstream.add_account("a", features(10))
+    upstream.add_account("b", features(500))
+    await RuleStore(database).put(ALL, Rule(low_balance=100.0), 1, clock.now)
+    await Silences(database).snooze(Snooze("a", clock.now + timedelta(hours=1), 7, "", clock.now))
+    w = watching(client, store, database, clock)
+    await w.check()
+    assert await queued(store) == []
+    clock.now += timedelta(hours=2)
+    await w.check()
+    kinds = sorted(n.kind for n in await queued(store))
+    assert kinds == [NoticeKind.LOW_BALANCE, NoticeKind.RESUMED]
+
+
+async def test_running_out_at_the_pace_alerts_once_and_never_without_a_day_of_history(
+    client: MiniMaxClient, store: AlertStore, database: Database, upstream: FakeUseapi
+) -> None:
+    upstream.add_account("a", features(100))
+    upstream.add_account("b", features(100))
+    await RuleStore(database).put(ALL, Rule(runs_out_days=3.0), 1, datetime.now(UTC))
+    history = History(database)
+    now = datetime.now(UTC)
+    await history.record([("a", Snapshot(now - timedelta(hours=20), 1000.0, 0.0))])
+    w = watching(client, store, database, Ticking())
+    w.history = history
+    await w.check()
+    assert await queued(store) == [], "20 hours of history: no pace, no alert"
+    await history.record([("b", Snapshot(now - timedelta(days=2), 1000.0, 0.0))])
+    await w.check()
+    [out] = await queued(store)
+    assert out.account == "b" and isinstance(out.payload, RunningOut)
+    assert out.payload.per_day > 400 and out.payload.at - now < timedelta(days=1)
+    await w.check()
+    assert await queued(store) == [], "still running out: said once"
+
+
+async def test_the_useapi_account_alerts_once_until_it_clears_then_says_so(
+    client: MiniMaxClient, store: AlertStore, database: Database, upstream: FakeUseapi
+) -> None:
+    upstream.add_account("a", features(500))
+    upstream.useapi_account = useapi_account_payload(total=4, error=1)
+    w = watching(client, store, database, Ticking(), accounts=("a",))
+    await w.check()
+    [trouble] = await queued(store)
+    assert trouble.account == USEAPI_SUBJECT
+    assert trouble.payload == UseapiTrouble("account_errors", errors=1, total=4)
+    await w.check()
+    assert await queued(store) == []
+    upstream.useapi_account = useapi_account_payload(total=4, error=0, active=False)
+    await w.check()
+    said = {n.payload for n in await queued(store)}
+    assert said == {
+        UseapiTrouble("account_errors", cleared=True),
+        UseapiTrouble("subscription"),
+    }
+    upstream.useapi_account = useapi_account_payload(total=4)
+    await w.check()
+    assert {n.payload for n in await queued(store)} == {UseapiTrouble("subscription", cleared=True)}
+
+
+async def test_a_failing_useapi_account_read_never_stops_the_account_checks(
+    client: MiniMaxClient, store: AlertStore, database: Database, upstream: FakeUseapi
+) -> None:
+    upstream.add_account("a", sample_features(batches_in_hours=[30], audio_in_hours=None))
+    upstream.fail_account(Fault("status", status=500))
+    w = watching(client, store, database, Ticking(), accounts=("a",))
+    report = await w.check()
+    assert report.failed == {}
+    assert [n.kind for n in await queued(store)] == [NoticeKind.EXPIRY]
+    assert upstream.account_calls(), "it was asked"
