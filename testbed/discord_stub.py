@@ -26,9 +26,11 @@ from .discord_payloads import (
     BOT_USER_ID,
     EPHEMERAL,
     GUILD_ID,
+    HIDDEN_CHANNEL_ID,
+    MUTED_CHANNEL_ID,
     Presser,
-    channel_of,
     channel_payload,
+    channels_of,
     command_payload,
     component_payload,
     guild_payload,
@@ -47,6 +49,8 @@ def _json(data: Any, status: int = 200) -> web.Response:
 
 
 UNKNOWN_MESSAGE = {"message": "Unknown Message", "code": 10008}
+UNKNOWN_CHANNEL = {"message": "Unknown Channel", "code": 10003}
+MISSING_ACCESS = {"message": "Missing Access", "code": 50001}  # a channel the bot cannot see
 ALREADY_ACKNOWLEDGED = {"message": "Interaction has already been acknowledged.", "code": 40060}
 UPDATES_ITS_MESSAGE = (6, 7)  # DEFERRED_UPDATE_MESSAGE and UPDATE_MESSAGE: only for components
 EDITABLE = ("content", "embeds", "components", "allowed_mentions")  # what an edit may change
@@ -168,7 +172,13 @@ class DiscordStub:
         self.sync_count = 0
         self.bot_public = True  # the developer portal's "Public Bot" switch
         self.guilds: dict[int, str] = {GUILD_ID: "Test server"}  # the servers the bot is in
-        self.channel_status: int = 200
+        self.channel_status: int = 200  # not 200: every post in any channel is refused
+        # What Discord answers a post in a channel (status, code, message): the bot may not
+        # send in read-only, and cannot see the hidden channel.
+        self.channel_refusals: dict[int, tuple[int, int, str]] = {
+            MUTED_CHANNEL_ID: (403, 50013, "Missing Permissions"),
+            HIDDEN_CHANNEL_ID: (403, 50001, "Missing Access"),
+        }
         self.posted: list[dict[str, Any]] = []  # what the bot posted in channels, as it sent it
         self.messages: dict[str, dict[str, Any]] = {}  # channel messages as they are now, by id
         self.edits: list[Edit] = []  # every change to a channel message, oldest first
@@ -367,22 +377,45 @@ class DiscordStub:
         return _json(message_payload(request[CALL].body))
 
     async def _history(self, request: web.Request) -> web.Response:
-        if self.history_status != 200:
-            return _json({"message": "Missing Access", "code": 50001}, self.history_status)
-        limit = int(request.query.get("limit", 50))
         channel = request.match_info["channel"]
+        if self.history_status != 200:
+            return _json(MISSING_ACCESS, self.history_status)
+        if int(channel) == HIDDEN_CHANNEL_ID:
+            return _json(MISSING_ACCESS, 403)
+        limit = int(request.query.get("limit", 50))
         here = [m for m in self.messages.values() if m["channel_id"] == channel]
         return _json([_public(m) for m in here[::-1][:limit]])  # newest first
 
+    def _server_of(self, channel_id: int) -> int | None:
+        """The server the bot is in whose channels (as GUILD_CREATE sends them) hold this one."""
+        return next((g for g in self.guilds if channel_id in channels_of(g)), None)
+
     def _guild_of(self, channel_id: int) -> int:
-        return next((g for g in self.guilds if channel_of(g) == channel_id), GUILD_ID)
+        """The server of a channel the bot sees; the team server for any other (the hidden
+        channel is the team server's too)."""
+        found = self._server_of(channel_id)
+        return GUILD_ID if found is None else found
 
     async def _channel(self, request: web.Request) -> web.Response:
-        return _json(channel_payload(self._guild_of(int(request.match_info["channel"]))))
+        """Get Channel: a channel of a server the bot is in; 403 50001 for the hidden one,
+        10003 for any other."""
+        channel = int(request.match_info["channel"])
+        if channel == HIDDEN_CHANNEL_ID:
+            return _json(MISSING_ACCESS, 403)
+        guild = self._server_of(channel)
+        if guild is None:
+            return _json(UNKNOWN_CHANNEL, 404)
+        return _json(channel_payload(guild, channel))
 
     async def _channel_message(self, request: web.Request) -> web.Response:
+        """Create Message: refused everywhere while `channel_status` is not 200, then as
+        `channel_refusals` says for its channel, then as `refuse` says for its body."""
         if self.channel_status != 200:
             return _json({"message": "Missing Permissions", "code": 50013}, self.channel_status)
+        channel = int(request.match_info["channel"])
+        if channel in self.channel_refusals:
+            status, code, text = self.channel_refusals[channel]
+            return _json({"message": text, "code": code}, status)
         body = request[CALL].body or {}
         refused = self.refuse(body)
         if refused is not None:
@@ -392,7 +425,6 @@ class DiscordStub:
         if nonce and body.get("enforce_nonce") and nonce in self.by_nonce:
             # Discord returns the first message again
             return _json(_public(self.by_nonce[nonce], nonce=True))
-        channel = int(request.match_info["channel"])
         message = message_payload(
             body, interaction=False, channel_id=channel, guild_id=self._guild_of(channel)
         )

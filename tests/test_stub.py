@@ -1,6 +1,8 @@
 """The Discord stand-in itself, through a plain discord.Client on its gateway: what a bot posts
 is kept per channel, an edit changes it as Discord's does, and a press on a button or a select
-menu reaches the bot, whose answer edits the message the component is on."""
+menu reaches the bot, whose answer edits the message the component is on. The team server has
+channels the bot may post in, one it may only read and one it cannot see; a slash command's
+channel and role options reach the bot's command tree as discord.py resolves them."""
 
 from __future__ import annotations
 
@@ -13,8 +15,27 @@ import discord
 import discord.gateway
 import pytest
 import yarl
+from discord import app_commands
 
-from testbed.discord_payloads import CHANNEL_ID, OTHER_CHANNEL_ID, OTHER_GUILD_ID
+from testbed.discord_payloads import (
+    ALL_PERMISSIONS,
+    BOT_PERMISSIONS,
+    BOT_ROLE_ID,
+    BOT_USER_ID,
+    CHANNEL_ID,
+    GUILD_ID,
+    HIDDEN_CHANNEL_ID,
+    MUTED_CHANNEL_ID,
+    OTHER_CHANNEL_ID,
+    OTHER_GUILD_ID,
+    ROLES,
+    ROUTED_CHANNEL_ID,
+    SEND_MESSAGES,
+    ChannelRef,
+    RoleRef,
+    channel_of,
+    command_payload,
+)
 from testbed.discord_stub import DiscordStub
 from testbed.process import DISCORD_TOKEN
 from tests.support.checks import all_problems
@@ -29,7 +50,8 @@ async def no_answer(interaction: discord.Interaction[Any]) -> None:
 
 
 class Bot(discord.Client):
-    """A bare client that hands every press of a Snooze button to `answer`."""
+    """A bare client that hands every press of a Snooze button to `answer`, with a command
+    tree a test may add slash commands to (for the team server)."""
 
     def __init__(self) -> None:
         super().__init__(
@@ -38,6 +60,7 @@ class Bot(discord.Client):
             guild_ready_timeout=0.05,  # the stand-in sends every server right after READY
         )
         self.answer: Answer = no_answer
+        self.tree = app_commands.CommandTree(self)
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(Snooze)
@@ -259,3 +282,235 @@ async def test_a_second_answer_to_one_press_is_refused_with_40060(
     assert sorted(outcomes) == [0, 40060]
     assert sorted(c.status for c in press.calls) == [200, 400]
     assert press.callback() == {"type": 6}
+
+
+def team_server(bot: Bot) -> discord.Guild:
+    guild = bot.get_guild(GUILD_ID)
+    assert guild is not None
+    return guild
+
+
+def bot_may(channel: discord.abc.GuildChannel) -> tuple[bool, bool, bool]:
+    """What the bot may do in `channel`, by discord.py's rules: (view, send, embed links)."""
+    me = channel.guild.me
+    assert me is not None, "GUILD_CREATE carries the bot's own member"
+    allowed = channel.permissions_for(me)
+    return allowed.view_channel, allowed.send_messages, allowed.embed_links
+
+
+async def test_the_bot_may_post_in_two_team_channels_read_one_and_not_see_one(
+    connect: Connect, discord_stub: DiscordStub
+) -> None:
+    discord_stub.guilds[OTHER_GUILD_ID] = "Other server"
+    bot = await connect()
+    guild = team_server(bot)
+    names = {c.id: c.name for c in guild.text_channels}
+    assert names == {
+        CHANNEL_ID: "general",
+        ROUTED_CHANNEL_ID: "project-b",
+        MUTED_CHANNEL_ID: "read-only",
+    }
+    assert channel_of(GUILD_ID) == CHANNEL_ID, "the main channel stays general"
+    assert guild.get_channel(HIDDEN_CHANNEL_ID) is None, "GUILD_CREATE leaves out the hidden one"
+    me = guild.me
+    assert me is not None and me.id == BOT_USER_ID
+    [own] = [r for r in me.roles if not r.is_default()]
+    assert (own.id, own.name, own.is_bot_managed()) == (BOT_ROLE_ID, "minimax-bot", True)
+    assert own.permissions.value == BOT_PERMISSIONS
+    assert guild.default_role.permissions.send_messages, "@everyone may send: the overwrite denies"
+    allowed = {c.name: bot_may(c) for c in guild.text_channels}
+    assert allowed == {
+        "general": (True, True, True),
+        "project-b": (True, True, True),
+        "read-only": (True, False, False),  # discord.py drops Embed Links without Send
+    }
+    other = bot.get_guild(OTHER_GUILD_ID)
+    assert other is not None and other.me is not None
+    assert [(c.id, bot_may(c)) for c in other.text_channels] == [
+        (OTHER_CHANNEL_ID, (True, True, True))
+    ]
+
+
+async def test_get_channel_answers_each_channel_and_refuses_the_hidden_one(
+    connect: Connect, discord_stub: DiscordStub
+) -> None:
+    discord_stub.guilds[OTHER_GUILD_ID] = "Other server"
+    bot = await connect()
+    fetched: dict[int, discord.TextChannel] = {}
+    for channel_id in (ROUTED_CHANNEL_ID, MUTED_CHANNEL_ID, OTHER_CHANNEL_ID):
+        channel = await bot.fetch_channel(channel_id)
+        assert isinstance(channel, discord.TextChannel)
+        fetched[channel_id] = channel
+    assert {c: (f.name, f.guild.id) for c, f in fetched.items()} == {
+        ROUTED_CHANNEL_ID: ("project-b", GUILD_ID),
+        MUTED_CHANNEL_ID: ("read-only", GUILD_ID),
+        OTHER_CHANNEL_ID: ("general", OTHER_GUILD_ID),
+    }
+    me = team_server(bot).me
+    assert me is not None
+    overwrite = fetched[MUTED_CHANNEL_ID].overwrites_for(me)
+    assert (overwrite.send_messages, overwrite.view_channel) == (False, None)
+    assert fetched[ROUTED_CHANNEL_ID].overwrites == {}
+    with pytest.raises(discord.Forbidden) as hidden:
+        await bot.fetch_channel(HIDDEN_CHANNEL_ID)
+    assert (hidden.value.status, hidden.value.code) == (403, 50001)
+    with pytest.raises(discord.NotFound) as unknown:
+        await bot.fetch_channel(900000000000000298)
+    assert unknown.value.code == 10003
+
+
+async def test_posts_are_refused_per_channel(connect: Connect, discord_stub: DiscordStub) -> None:
+    bot = await connect()
+    sent = await bot.get_partial_messageable(ROUTED_CHANNEL_ID).send("routed")
+    assert sent.channel.id == ROUTED_CHANNEL_ID
+    assert discord_stub.message(str(sent.id))["guild_id"] == str(GUILD_ID)
+    refused: dict[int, tuple[int, int]] = {}
+    for channel in (MUTED_CHANNEL_ID, HIDDEN_CHANNEL_ID):
+        with pytest.raises(discord.Forbidden) as no:
+            await bot.get_partial_messageable(channel).send("x")
+        refused[channel] = (no.value.status, no.value.code)
+    assert refused == {MUTED_CHANNEL_ID: (403, 50013), HIDDEN_CHANNEL_ID: (403, 50001)}
+    with pytest.raises(discord.Forbidden):
+        [m async for m in bot.get_partial_messageable(HIDDEN_CHANNEL_ID).history(limit=5)]
+    discord_stub.channel_refusals[ROUTED_CHANNEL_ID] = (404, 10003, "Unknown Channel")
+    with pytest.raises(discord.NotFound) as gone:
+        await bot.get_partial_messageable(ROUTED_CHANNEL_ID).send("x")
+    assert gone.value.code == 10003
+    await bot.get_partial_messageable(CHANNEL_ID).send("general still takes posts")
+    discord_stub.channel_status = 403  # the old switch still refuses every channel
+    with pytest.raises(discord.Forbidden):
+        await bot.get_partial_messageable(CHANNEL_ID).send("x")
+    assert [m["content"] for m in discord_stub.posted] == ["routed", "general still takes posts"]
+
+
+def test_channel_and_role_options_carry_their_resolved_data() -> None:
+    payload = command_payload(
+        "alerts",
+        {"channel": ChannelRef(HIDDEN_CHANNEL_ID), "mention": RoleRef(123)},
+        subcommand="rules",
+    )
+    [rules] = payload["data"]["options"]
+    assert [(o["name"], o["type"], o["value"]) for o in rules["options"]] == [
+        ("channel", 7, str(HIDDEN_CHANNEL_ID)),
+        ("mention", 8, "123"),
+    ]
+    resolved = payload["data"]["resolved"]
+    assert resolved["channels"][str(HIDDEN_CHANNEL_ID)] == {
+        "id": str(HIDDEN_CHANNEL_ID),
+        "name": "secret",
+        "type": 0,
+        "permissions": str(ALL_PERMISSIONS),
+        "parent_id": None,
+        "guild_id": str(GUILD_ID),
+    }
+    assert resolved["roles"]["123"]["name"] == "role-123"
+    assert "resolved" not in command_payload("usage", {"account": "a"})["data"]
+
+
+Seen = dict[str, Any]
+
+
+def route_commands(bot: Bot, seen: list[Seen]) -> None:
+    """/route takes any channel as Discord resolves it; /post only one the bot sees, as a
+    TextChannel from its cache. Each records what its callback got, or the error."""
+
+    async def route(
+        interaction: discord.Interaction[Any],
+        channel: app_commands.AppCommandChannel,
+        mention: discord.Role,
+    ) -> None:
+        seen.append({"channel": channel, "mention": mention})
+        await interaction.response.send_message("ok")
+
+    async def post(
+        interaction: discord.Interaction[Any], channel: discord.TextChannel | None = None
+    ) -> None:
+        seen.append({"channel": channel})
+        await interaction.response.send_message("ok")
+
+    async def on_error(
+        interaction: discord.Interaction[Any], error: app_commands.AppCommandError
+    ) -> None:
+        seen.append({"error": error})
+        await interaction.response.send_message("refused")
+
+    server = discord.Object(GUILD_ID)
+    bot.tree.add_command(
+        app_commands.Command(name="route", description="r", callback=route), guild=server
+    )
+    bot.tree.add_command(
+        app_commands.Command(name="post", description="p", callback=post), guild=server
+    )
+    bot.tree.on_error = on_error
+
+
+async def run(discord_stub: DiscordStub, name: str, options: dict[str, Any]) -> None:
+    item = await discord_stub.inject(name, options)
+    await discord_stub.wait_for(item.callback)
+
+
+@pytest.mark.parametrize(
+    ("channel", "name", "may_send"),
+    [
+        (ROUTED_CHANNEL_ID, "project-b", True),
+        (MUTED_CHANNEL_ID, "read-only", False),
+        (HIDDEN_CHANNEL_ID, "secret", None),  # not in the bot's cache: resolve() is None
+    ],
+)
+async def test_an_app_command_channel_option_reaches_the_callback_for_every_channel(
+    connect: Connect, discord_stub: DiscordStub, channel: int, name: str, may_send: bool | None
+) -> None:
+    bot = await connect()
+    seen: list[Seen] = []
+    route_commands(bot, seen)
+    managers = next(r for r, n in ROLES.items() if n == "alert-managers")
+    await run(discord_stub, "route", {"channel": ChannelRef(channel), "mention": RoleRef(managers)})
+    [got] = seen
+    option, mention = got["channel"], got["mention"]
+    assert isinstance(option, app_commands.AppCommandChannel)
+    assert (option.id, option.name, option.guild_id) == (channel, name, GUILD_ID)
+    assert option.permissions.value == ALL_PERMISSIONS, "the invoking member's, not the bot's"
+    cached = option.resolve()
+    if may_send is None:
+        assert cached is None
+    else:
+        assert isinstance(cached, discord.TextChannel)
+        assert cached is team_server(bot).get_channel(channel)
+        assert bot_may(cached)[1] is may_send
+    assert isinstance(mention, discord.Role)
+    assert (mention.id, mention.name, mention.guild.id) == (managers, "alert-managers", GUILD_ID)
+
+
+async def test_a_text_channel_option_gets_the_cached_channel_and_refuses_a_hidden_one(
+    connect: Connect, discord_stub: DiscordStub
+) -> None:
+    bot = await connect()
+    seen: list[Seen] = []
+    route_commands(bot, seen)
+    await run(discord_stub, "post", {"channel": ChannelRef(MUTED_CHANNEL_ID)})
+    await run(discord_stub, "post", {})
+    await run(discord_stub, "post", {"channel": ChannelRef(HIDDEN_CHANNEL_ID)})
+    assert len(seen) == 3
+    assert seen[0]["channel"] is team_server(bot).get_channel(MUTED_CHANNEL_ID)
+    assert seen[1] == {"channel": None}
+    error = seen[2].get("error")
+    assert isinstance(error, app_commands.TransformerError), "the callback never runs"
+    assert error.type is discord.AppCommandOptionType.channel
+
+
+async def test_the_bots_own_role_and_an_unknown_one_resolve_as_roles(
+    connect: Connect, discord_stub: DiscordStub
+) -> None:
+    bot = await connect()
+    seen: list[Seen] = []
+    route_commands(bot, seen)
+    for role in (BOT_ROLE_ID, 900000000000000999):
+        await run(
+            discord_stub, "route", {"channel": ChannelRef(CHANNEL_ID), "mention": RoleRef(role)}
+        )
+    roles = [s["mention"] for s in seen]
+    assert [(r.id, r.name, r.is_bot_managed()) for r in roles] == [
+        (BOT_ROLE_ID, "minimax-bot", True),
+        (900000000000000999, "role-900000000000000999", False),
+    ]
+    assert roles[0].permissions.value & SEND_MESSAGES
