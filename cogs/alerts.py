@@ -169,7 +169,7 @@ class Alerts(commands.Cog):
         except UseapiError as exc:
             return describe(exc).title
 
-    @alerts.command(name="test")
+    @alerts.command(name="test", extras={MANAGES: True})
     async def test(self, interaction: discord.Interaction) -> None:
         """Post a sample alert in every alert channel to check the bot may post there."""
         await replies.defer(interaction, public=False)
@@ -194,7 +194,7 @@ class Alerts(commands.Cog):
             embed=discord.Embed(description=limits.clip("\n".join(lines), limits.DESCRIPTION))
         )
 
-    @alerts.command(name="check")
+    @alerts.command(name="check", extras={MANAGES: True})
     async def check(self, interaction: discord.Interaction) -> None:
         """Check every watched account now and post any due alerts."""
         await replies.defer(interaction, public=False)
@@ -204,7 +204,7 @@ class Alerts(commands.Cog):
             embed = report_embed(await self.checks.run())
         await interaction.edit_original_response(embed=embed)
 
-    @alerts.command(name="snooze")
+    @alerts.command(name="snooze", extras={MANAGES: True})
     @app_commands.autocomplete(account=account_choices)
     @app_commands.describe(
         account="useapi.net MiniMax account to silence",
@@ -235,7 +235,7 @@ class Alerts(commands.Cog):
         )
         await replies.say(interaction, snooze_said(account, until))
 
-    @alerts.command(name="unsnooze")
+    @alerts.command(name="unsnooze", extras={MANAGES: True})
     @app_commands.autocomplete(account=account_choices)
     @app_commands.describe(account="useapi.net MiniMax account to hear about again")
     async def unsnooze(self, interaction: discord.Interaction, account: str) -> None:

@@ -196,6 +196,7 @@ def guild_payload(guild_id: int = GUILD_ID, name: str = "Test server") -> dict[s
 
 
 ALL_PERMISSIONS = 2248473465835073  # what the stand-in's members may do: not Manage Server (1 << 5)
+MANAGER_PERMISSIONS = ALL_PERMISSIONS | (1 << 5)  # a member who manages the server
 
 
 class Presser(TypedDict, total=False):
@@ -325,16 +326,17 @@ def command_payload(
     subcommand: str | None = None,
     where: str = "server",
     guild_id: int = GUILD_ID,
+    permissions: int = ALL_PERMISSIONS,
 ) -> dict[str, Any]:
     """A slash command (or its autocomplete, with `focused`) as Discord sends it, from
-    `where` (see `place_payload`). An option's value is a bool, int, float or str, a
-    `ChannelRef` (a channel option: Discord resolves the channel, even one the bot cannot see)
-    or a `RoleRef` (a role option, with the role's payload)."""
+    `where` by a member with `permissions` (see `place_payload`). An option's value is a
+    bool, int, float or str, a `ChannelRef` (a channel option: Discord resolves the channel,
+    even one the bot cannot see) or a `RoleRef` (a role option, with the role's payload)."""
     options = options or {}
     opts = [_option(k, v, focused) for k, v in options.items()]
     if subcommand:
         opts = [{"name": subcommand, "type": 1, "options": opts}]
-    payload = place_payload(where, guild_id)
+    payload = place_payload(where, guild_id, permissions)
     data: dict[str, Any] = {
         "id": command_id or snowflake(),
         "name": name,

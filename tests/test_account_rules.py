@@ -166,7 +166,8 @@ def test_a_condition_is_announced_once_and_rearmed_only_when_seen_clear() -> Non
 
 
 def test_the_useapi_account_conditions() -> None:
-    assert useapi_conditions(True, 0, 4) == Judged({}, frozenset({"subscription", "account_errors"}))
+    fine = useapi_conditions(True, 0, 4)
+    assert fine == Judged({}, frozenset({"subscription", "account_errors"}))
     bad = useapi_conditions(False, 2, 4)
     assert bad.true == {
         "subscription": UseapiTrouble("subscription"),

@@ -22,10 +22,10 @@ from alerts.store import AlertStore
 from alerts.watcher import Watcher
 from minimax_api import MiniMaxClient
 from state import Database
-from testbed.upstream import Fault, FakeUseapi, sample_features, useapi_account_payload
+from testbed.upstream import FakeUseapi, Fault, sample_features, useapi_account_payload
+from tests.support.watching import Clock
 from usage.history import History
 from usage.snapshot import Snapshot
-from tests.support.watching import Clock
 
 DEFAULTS = Rule(channel_id=1, steps=(72.0, 24.0, 1.0))
 
@@ -83,9 +83,8 @@ async def test_each_account_warns_at_its_own_steps_and_only_where_it_has_a_chann
     rules = RuleStore(database)
     await rules.put("a", Rule(steps=(48.0,)), 1, datetime.now(UTC))
     await rules.put("c", Rule(channel_id=9), 1, datetime.now(UTC))
-    w = watching(
-        client, store, database, Clock(), defaults=Rule(steps=(72.0, 24.0)), accounts=("a", "b", "c")
-    )
+    defaults = Rule(steps=(72.0, 24.0))
+    w = watching(client, store, database, Clock(), defaults=defaults, accounts=("a", "b", "c"))
     await w.check()
     found = {n.account: n.payload for n in await queued(store)}
     assert set(found) == {"c"}, "a and b have no channel: read, not alerted"

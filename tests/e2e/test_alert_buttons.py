@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from testbed.discord_payloads import ALL_PERMISSIONS, EPHEMERAL
+from testbed.discord_payloads import EPHEMERAL, MANAGER_PERMISSIONS
 from testbed.discord_stub import DiscordStub, Injected
 from testbed.upstream import FakeUseapi, sample_features
-from tests.support.bots import StartBot, command
+from tests.support.bots import StartBot, command, reply_of
 from tests.support.watching import FAST, ticks
 
-MANAGER = ALL_PERMISSIONS | (1 << 5)  # Manage Server
+MANAGER = MANAGER_PERMISSIONS
 ROLE_ID = 900000000000000888
 BUTTONS = {"Acknowledge", "Snooze 1 hour", "Snooze 1 day", "Snooze 7 days"}
 # A batch 1.999 h away is due at the 2-hour step; `next_step` moves it 9 minutes closer (the
@@ -71,12 +71,8 @@ async def edited(stub: DiscordStub, press: Injected, message_id: str) -> dict[st
 
 async def said(stub: DiscordStub, subcommand: str, **options: Any) -> dict[str, Any]:
     """`/alerts <subcommand>` answered in one line only the user sees: its text and flags."""
-    item = await stub.inject("alerts", options, subcommand=subcommand)
-    callback = await answered(stub, item)
-    if callback["type"] == 5:  # deferred: the line replaces the placeholder
-        [final] = await stub.wait_for(item.final_messages)
-        return {"content": final["content"], "flags": callback["data"]["flags"]}
-    return callback["data"]
+    item = await stub.inject("alerts", options, subcommand=subcommand, permissions=MANAGER)
+    return await reply_of(stub, item)
 
 
 async def test_acknowledge_edits_the_message_and_that_batch_stays_quiet_while_another_alerts(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from testbed.discord_payloads import CHANNEL_ID
+from testbed.discord_payloads import CHANNEL_ID, MANAGER_PERMISSIONS
 from testbed.discord_stub import DiscordStub
 from testbed.process import BotProcess
 from testbed.upstream import FakeUseapi, Fault, account_entry, sample_features
@@ -185,18 +185,19 @@ async def test_alerts_commands(
     [embed] = embeds_of(status)
     assert f"channel <#{CHANNEL_ID}> (ALERT_CHANNEL_ID)" in embed["description"]
     assert "expiry steps 72, 24, 1 h (EXPIRY_WARNING_HOURS)" in embed["description"]
-    assert "useapi.net account: subscription active · last renewed 2026-11-15" in (
-        embed["description"]
+    assert (
+        "useapi.net account: subscription active · last renewed 2026-11-15"
+        in (embed["description"])
     )
     assert (
         embed["fields"][0]["name"] == "account a"
         and "soonest expiry <t:" in embed["fields"][0]["value"]
     )
-    test = await discord_stub.inject("alerts", subcommand="test")
+    test = await discord_stub.inject("alerts", subcommand="test", permissions=MANAGER_PERMISSIONS)
     await discord_stub.wait_for(lambda: embeds_of(test))
     assert "Posted a test alert" in embeds_of(test)[0]["description"]
     assert discord_stub.posted[-1]["embeds"][0]["footer"]["text"].startswith("This is a test")
-    check = await discord_stub.inject("alerts", subcommand="check")
+    check = await discord_stub.inject("alerts", subcommand="check", permissions=MANAGER_PERMISSIONS)
     await discord_stub.wait_for(lambda: embeds_of(check))
     assert "Checked 1 accounts" in embeds_of(check)[0]["description"]
 

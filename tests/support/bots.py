@@ -11,7 +11,7 @@ import discord
 from discord import app_commands
 
 from core.discord_client import MiniMaxBot
-from testbed.discord_payloads import GUILD_ID
+from testbed.discord_payloads import ALL_PERMISSIONS, GUILD_ID
 from testbed.discord_stub import DiscordStub, Injected
 from testbed.process import BotProcess
 
@@ -46,10 +46,14 @@ async def command(
     within: float = 20.0,
     subcommand: str | None = None,
     guild_id: int = GUILD_ID,
+    permissions: int = ALL_PERMISSIONS,
     **options: Any,
 ) -> Injected:
-    """Inject a slash command in a server and wait for its final answer."""
-    item = await stub.inject(name, options, subcommand=subcommand, guild_id=guild_id)
+    """Inject a slash command in a server (by a member with `permissions`) and wait for its
+    final answer."""
+    item = await stub.inject(
+        name, options, subcommand=subcommand, guild_id=guild_id, permissions=permissions
+    )
     await stub.wait_for(lambda: final_messages(item), within=within)
     return item
 
@@ -61,6 +65,16 @@ async def autocomplete(stub: DiscordStub, name: str, focused: str, **options: An
         lambda: next((c for c in item.calls if c.path.endswith("/callback")), None)
     )
     return [c["value"] for c in call.body["data"]["choices"]]
+
+
+async def reply_of(stub: DiscordStub, item: Injected) -> dict[str, Any]:
+    """What the user of a command sees in the end: its one message (content, embeds,
+    flags), whether the command answered at once or deferred first."""
+    callback = await stub.wait_for(item.callback)
+    if callback["type"] != 5:
+        return callback["data"]
+    [final] = await stub.wait_for(item.final_messages)
+    return {**final, "flags": callback["data"]["flags"]}
 
 
 def final_messages(item: Injected) -> list[dict[str, Any]]:

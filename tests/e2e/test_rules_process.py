@@ -1,0 +1,245 @@
+"""Rules per account through the real bot process: `/alerts rules` routes an account's alerts
+to its channel with its role and its steps, low balance and running out alert once per
+crossing, the useapi.net account's alerts fire once and clear, rules outlive the process,
+only managers set them, and bad input gets one line."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from state import SqliteTarget, open_database
+from testbed.discord_payloads import (
+    CHANNEL_ID,
+    EPHEMERAL,
+    HIDDEN_CHANNEL_ID,
+    MANAGER_PERMISSIONS,
+    MUTED_CHANNEL_ID,
+    ROUTED_CHANNEL_ID,
+    ChannelRef,
+    RoleRef,
+)
+from testbed.discord_stub import DiscordStub
+from testbed.upstream import FakeUseapi, sample_features, useapi_account_payload
+from tests.support.bots import StartBot, command, final_messages, reply_of
+from tests.support.watching import FAST, ticks
+from usage.history import History
+from usage.snapshot import Snapshot
+
+TEAM_ROLE = 900000000000000777
+
+
+def features(*, hours: float = 500, total: int = 1000) -> dict[str, Any]:
+    return sample_features(batches_in_hours=[hours], audio_in_hours=None, total=total)
+
+
+async def rules(stub: DiscordStub, **options: Any) -> dict[str, Any]:
+    """`/alerts rules` by a server manager: its one answer (content and embeds)."""
+    item = await stub.inject("alerts", options, subcommand="rules", permissions=MANAGER_PERMISSIONS)
+    return await reply_of(stub, item)
+
+
+def posted_in(stub: DiscordStub, channel_id: int) -> list[dict[str, Any]]:
+    return [m for m in stub.posted if m["channel_id"] == str(channel_id)]
+
+
+def titles_in(stub: DiscordStub, channel_id: int) -> list[str]:
+    return [e["title"] for m in posted_in(stub, channel_id) for e in m["embeds"]]
+
+
+async def test_a_rule_routes_one_account_to_its_channel_with_its_role_and_steps(
+    start_bot: StartBot, discord_stub: DiscordStub, upstream: FakeUseapi
+) -> None:
+    for account in ("a", "b"):
+        upstream.add_account(account, features())
+    await start_bot(USEAPI_ACCOUNTS="a,b", **FAST)
+    answer = await rules(
+        discord_stub,
+        account="b",
+        channel=ChannelRef(ROUTED_CHANNEL_ID),
+        mention=RoleRef(TEAM_ROLE),
+        steps="48,2",
+    )
+    [embed] = answer["embeds"]
+    assert embed["title"] == "Alert rules for account b"
+    assert f"channel: not set → <#{ROUTED_CHANNEL_ID}>" in embed["description"]
+    assert f"Pings: <@&{TEAM_ROLE}> (this account's rule)" in embed["description"]
+    assert answer["allowed_mentions"]["parse"] == [], "showing a rule pings nobody"
+    for account in ("a", "b"):
+        upstream.add_account(account, features(hours=60))
+    await discord_stub.wait_for(lambda: posted_in(discord_stub, CHANNEL_ID))
+    await ticks(upstream, "b", 3)
+    assert titles_in(discord_stub, CHANNEL_ID) == ["Expiring soon on account a"]
+    assert posted_in(discord_stub, ROUTED_CHANNEL_ID) == [], "b warns at 48 h, not 72"
+    upstream.add_account("b", features(hours=40))
+    await discord_stub.wait_for(lambda: posted_in(discord_stub, ROUTED_CHANNEL_ID))
+    [routed] = posted_in(discord_stub, ROUTED_CHANNEL_ID)
+    assert routed["content"].startswith(f"<@&{TEAM_ROLE}> ")
+    assert [str(r) for r in routed["allowed_mentions"]["roles"]] == [str(TEAM_ROLE)]
+    assert "(within 48 hours)" in routed["embeds"][0]["description"]
+    [default] = posted_in(discord_stub, CHANNEL_ID)
+    assert default["allowed_mentions"]["parse"] == [] and not default["allowed_mentions"].get(
+        "roles"
+    ), "a pings nobody: no role by default"
+    status = await command(
+        discord_stub, "alerts", subcommand="status", permissions=MANAGER_PERMISSIONS
+    )
+    [shown] = final_messages(status)[0]["embeds"]
+    [b_field] = [f for f in shown["fields"] if f["name"] == "account b"]
+    assert f"channel <#{ROUTED_CHANNEL_ID}> (this account's rule)" in b_field["value"]
+    assert "expiry steps 48, 2 h (this account's rule)" in b_field["value"]
+    [a_field] = [f for f in shown["fields"] if f["name"] == "account a"]
+    assert "expiry steps 72, 24, 1 h (EXPIRY_WARNING_HOURS)" in a_field["value"]
+
+
+async def test_low_balance_alerts_once_per_crossing_and_rearms(
+    start_bot: StartBot, discord_stub: DiscordStub, upstream: FakeUseapi
+) -> None:
+    upstream.add_account("a", features(total=1000))
+    await start_bot(USEAPI_ACCOUNTS="a", **FAST)
+    await rules(discord_stub, account="all", low_balance=100.0)
+    upstream.add_account("a", features(total=50))
+    await discord_stub.wait_for(lambda: posted_in(discord_stub, CHANNEL_ID))
+    await ticks(upstream, "a", 3)
+    assert titles_in(discord_stub, CHANNEL_ID) == ["Low balance on account a"]
+    [message] = posted_in(discord_stub, CHANNEL_ID)
+    assert "**50** video/image credits left, below the 100" in message["embeds"][0]["description"]
+    assert message["components"], "the team can acknowledge or snooze it"
+    upstream.add_account("a", features(total=150))
+    await ticks(upstream, "a", 2)
+    upstream.add_account("a", features(total=40))
+    await discord_stub.wait_for(lambda: len(posted_in(discord_stub, CHANNEL_ID)) >= 2)
+    await ticks(upstream, "a", 2)
+    assert titles_in(discord_stub, CHANNEL_ID) == ["Low balance on account a"] * 2
+
+
+async def seed_history(path: Path, account: str, credits: float, ago: timedelta) -> None:
+    db = await open_database(SqliteTarget(path))
+    try:
+        then = datetime.now(UTC) - ago
+        await History(db).record([(account, Snapshot(then, credits, 0.0))])
+    finally:
+        await db.close()
+
+
+async def test_running_out_at_the_pace_alerts_once_and_rearms(
+    start_bot: StartBot, discord_stub: DiscordStub, upstream: FakeUseapi, tmp_path: Path
+) -> None:
+    await seed_history(tmp_path / "bot.sqlite3", "a", 1000.0, timedelta(days=2))
+    await seed_history(tmp_path / "bot.sqlite3", "b", 1000.0, timedelta(hours=12))
+    upstream.add_account("a", features(total=1000))
+    upstream.add_account("b", features(total=100))
+    await start_bot(USEAPI_ACCOUNTS="a,b", **FAST)
+    await rules(discord_stub, account="all", runs_out_days=3.0)
+    upstream.add_account("a", features(total=100))  # 900 spent in 2 days: gone in hours
+    await discord_stub.wait_for(lambda: posted_in(discord_stub, CHANNEL_ID))
+    await ticks(upstream, "a", 3)
+    assert titles_in(discord_stub, CHANNEL_ID) == ["Running out on account a"], (
+        "b has spent as fast, but over less than a day of history: no pace, no alert"
+    )
+    text = posted_in(discord_stub, CHANNEL_ID)[0]["embeds"][0]["description"]
+    assert "a day), the **100** video/image credits left run out <t:" in text
+    upstream.add_account("a", features(total=100_000))  # topped up: weeks at that pace
+    await ticks(upstream, "a", 2)
+    upstream.add_account("a", features(total=100))
+    await discord_stub.wait_for(lambda: len(posted_in(discord_stub, CHANNEL_ID)) >= 2)
+    assert titles_in(discord_stub, CHANNEL_ID) == ["Running out on account a"] * 2
+
+
+async def test_the_useapi_account_alerts_once_and_clears(
+    start_bot: StartBot, discord_stub: DiscordStub, upstream: FakeUseapi
+) -> None:
+    upstream.add_account("a", features())
+    upstream.useapi_account = useapi_account_payload(total=4, error=1)
+    await start_bot(USEAPI_ACCOUNTS="a", **FAST)
+    await discord_stub.wait_for(lambda: posted_in(discord_stub, CHANNEL_ID))
+    await ticks(upstream, "a", 3)
+    [message] = posted_in(discord_stub, CHANNEL_ID)
+    assert message["embeds"][0]["title"] == "MiniMax accounts in error at useapi.net"
+    assert "**1** of 4 MiniMax accounts" in message["embeds"][0]["description"]
+    upstream.useapi_account = useapi_account_payload(total=4, active=False)
+    await discord_stub.wait_for(lambda: len(posted_in(discord_stub, CHANNEL_ID)) >= 3)
+    await ticks(upstream, "a", 2)
+    assert sorted(titles_in(discord_stub, CHANNEL_ID)[1:]) == [
+        "useapi.net accounts back to normal",
+        "useapi.net subscription not active",
+    ]
+    upstream.useapi_account = useapi_account_payload(total=4)
+    await discord_stub.wait_for(lambda: len(posted_in(discord_stub, CHANNEL_ID)) >= 4)
+    await ticks(upstream, "a", 2)
+    assert titles_in(discord_stub, CHANNEL_ID)[3:] == ["useapi.net subscription back to normal"]
+
+
+async def test_rules_outlive_the_process_and_only_managers_set_them(
+    start_bot: StartBot, discord_stub: DiscordStub, upstream: FakeUseapi
+) -> None:
+    upstream.add_account("a", features(total=50))
+    first = await start_bot(USEAPI_ACCOUNTS="a", ALERT_CHANNEL_ID=str(CHANNEL_ID))
+    member = await discord_stub.inject(
+        "alerts", {"account": "a", "low_balance": 100.0}, subcommand="rules"
+    )
+    refusal = await reply_of(discord_stub, member)
+    assert "Manage Server" in refusal["content"] and refusal["flags"] & EPHEMERAL
+    shown = await rules(discord_stub, account="a")
+    assert "It has no rule of its own." in shown["embeds"][0]["description"]
+    await rules(discord_stub, account="a", low_balance=100.0)
+    await first.stop()
+    await start_bot(USEAPI_ACCOUNTS="a", **FAST)
+    await discord_stub.wait_for(lambda: posted_in(discord_stub, CHANNEL_ID))
+    assert titles_in(discord_stub, CHANNEL_ID) == ["Low balance on account a"]
+    again = (await rules(discord_stub, account="a"))["embeds"][0]["description"]
+    assert "Low balance: below 100 credits (this account's rule)" in again
+    assert "low_balance: not set → below 100 credits" in again, "the change log says who and what"
+    assert "<@900000000000000300>" in again
+
+
+async def test_bad_rules_are_answered_in_one_line_and_change_nothing(
+    start_bot: StartBot, discord_stub: DiscordStub, upstream: FakeUseapi
+) -> None:
+    upstream.add_account("a", features())
+    await start_bot(USEAPI_ACCOUNTS="a", ALERT_CHANNEL_ID=str(CHANNEL_ID))
+    cases = [
+        ({"account": "nobody", "low_balance": 5.0}, "I do not know account “nobody”"),
+        ({"account": "a", "steps": "0"}, "steps “0” must be positive hours"),
+        ({"account": "a", "steps": "abc"}, "steps “abc” must be positive hours"),
+        ({"account": "a", "low_balance": -5.0}, "low_balance must be 0 (off) or more credits"),
+        (
+            {"account": "a", "channel": ChannelRef(HIDDEN_CHANNEL_ID)},
+            f"I cannot see <#{HIDDEN_CHANNEL_ID}>",
+        ),
+        (
+            {"account": "a", "channel": ChannelRef(MUTED_CHANNEL_ID)},
+            f"I cannot post alerts in <#{MUTED_CHANNEL_ID}>: give the bot Send Messages",
+        ),
+    ]
+    for options, says in cases:
+        answer = await rules(discord_stub, **options)
+        assert says in answer["content"], (options, answer["content"])
+        assert "\n" not in answer["content"] and not answer.get("embeds")
+        assert answer["flags"] & EPHEMERAL
+    shown = (await rules(discord_stub, account="a"))["embeds"][0]["description"]
+    assert "It has no rule of its own." in shown and "Latest changes" not in shown
+
+
+async def test_a_rule_channel_that_refuses_keeps_its_alerts_and_says_so(
+    start_bot: StartBot, discord_stub: DiscordStub, upstream: FakeUseapi
+) -> None:
+    for account in ("a", "b"):
+        upstream.add_account(account, features())
+    await start_bot(USEAPI_ACCOUNTS="a,b", **FAST)
+    await rules(discord_stub, account="b", channel=ChannelRef(ROUTED_CHANNEL_ID))
+    discord_stub.channel_refusals[ROUTED_CHANNEL_ID] = (403, 50013, "Missing Permissions")
+    for account in ("a", "b"):
+        upstream.add_account(account, features(hours=30))
+    await discord_stub.wait_for(lambda: posted_in(discord_stub, CHANNEL_ID))
+    await ticks(upstream, "b", 3)
+    assert titles_in(discord_stub, CHANNEL_ID) == ["Expiring soon on account a"]
+    status = await command(
+        discord_stub, "alerts", subcommand="status", permissions=MANAGER_PERMISSIONS
+    )
+    text = final_messages(status)[0]["embeds"][0]["description"]
+    assert f"⚠️ Cannot post alerts in <#{ROUTED_CHANNEL_ID}>: missing permission" in text
+    del discord_stub.channel_refusals[ROUTED_CHANNEL_ID]
+    await discord_stub.wait_for(lambda: posted_in(discord_stub, ROUTED_CHANNEL_ID))
+    assert titles_in(discord_stub, ROUTED_CHANNEL_ID) == ["Expiring soon on account b"]
