@@ -7,7 +7,9 @@ bot's state in SQLite and in PostgreSQL.
 The limit is max(N·L/C, N/R): C requests in flight at upstream latency L, or R requests per
 second when the rate limit binds first. Requests go in whole rounds, so no check can beat
 max(⌈N/C⌉·L, N/R) either: the table shows the ratio to both. A check writes each account's
-state to the database; every size runs on each backend chosen. PostgreSQL is a throw-away
+state to the database, goes by a rule stored for every account (its own channel, steps, low
+balance and running out, which reads its pace from the history) and reads the useapi.net
+account beside the accounts; every size runs on each backend chosen. PostgreSQL is a throw-away
 local cluster (testbed/postgres.py), reached over TCP.
 """
 
@@ -17,9 +19,12 @@ import argparse
 import asyncio
 import json
 import math
+from datetime import UTC, datetime
 
 import aiohttp
 
+from alerts.account_rules import Rule
+from alerts.rule_store import RuleStore
 from bench.common import (
     backend_option,
     chosen_backends,
@@ -28,6 +33,7 @@ from bench.common import (
     rss_mb,
     table,
 )
+from state import open_database, parse_database_url
 from testbed.databases import BACKEND_NAMES
 from testbed.discord_payloads import CHANNEL_ID
 from testbed.postgres import PostgresServer
@@ -38,6 +44,21 @@ from testbed.upstream import FakeUseapi, sample_features
 async def healthz(port: int) -> dict:
     async with aiohttp.ClientSession() as s, s.get(f"http://127.0.0.1:{port}/healthz") as resp:
         return json.loads(await resp.text())
+
+
+RULE = Rule(channel_id=CHANNEL_ID, steps=(72.0, 24.0, 1.0), low_balance=10.0, runs_out_days=3.0)
+
+
+async def store_rules(database_url: str, names: list[str]) -> None:
+    """A rule for every account, as `/alerts rules` would store it."""
+    db = await open_database(parse_database_url(database_url))
+    try:
+        rules = RuleStore(db)
+        now = datetime.now(UTC)
+        for name in names:
+            await rules.put(name, RULE, 1, now)
+    finally:
+        await db.close()
 
 
 async def sweep_once(
@@ -53,6 +74,7 @@ async def sweep_once(
         payload = sample_features(batches_in_hours=[500], audio_in_hours=[600])
         for name in names:
             r.upstream.add_account(name, payload)
+        await store_rules(r.database_url, names)
         port = free_port()
         bot = r.bot(
             USEAPI_ACCOUNTS=",".join(names),
@@ -65,12 +87,17 @@ async def sweep_once(
         )
         await bot.start()
         try:
-            await r.upstream.wait_for(lambda: len(r.upstream.requests) >= size + 1, within=3600)
+
+            def read_all() -> bool:
+                return sum(q.path.endswith("/features/") for q in r.upstream.requests) >= size
+
+            await r.upstream.wait_for(read_all, within=3600)
             check = (await healthz(port))["last_check"]
             while not isinstance(check, dict):
                 await asyncio.sleep(0.05)
                 check = (await healthz(port))["last_check"]
             assert bot.proc is not None
+            assert r.upstream.account_calls(), "the useapi.net account was read"
             rss, _ = rss_mb(bot.proc.pid)
         finally:
             await bot.stop()
