@@ -9,7 +9,7 @@ from typing import Any
 from testbed.discord_payloads import EPHEMERAL, MANAGER_PERMISSIONS
 from testbed.discord_stub import DiscordStub, Injected
 from testbed.upstream import FakeUseapi, sample_features
-from tests.support.bots import StartBot, command, reply_of
+from tests.support.bots import StartBot, command, controls, reply_of
 from tests.support.watching import FAST, ticks
 
 MANAGER = MANAGER_PERMISSIONS
@@ -28,15 +28,6 @@ def due_soon(upstream: FakeUseapi, *accounts: str, hours: float = 1.999) -> None
 
 def next_step(upstream: FakeUseapi, *accounts: str) -> None:
     due_soon(upstream, *accounts, hours=1.999 - 0.15)
-
-
-def controls(message: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """The message's buttons and menu by label (the menu as "menu")."""
-    found = {}
-    for row in message.get("components") or []:
-        for c in row.get("components") or []:
-            found["menu" if c["type"] == 3 else c["label"]] = c
-    return found
 
 
 def alerts_about(stub: DiscordStub, account: str) -> list[dict[str, Any]]:

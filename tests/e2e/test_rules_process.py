@@ -22,7 +22,7 @@ from testbed.discord_payloads import (
 )
 from testbed.discord_stub import DiscordStub
 from testbed.upstream import FakeUseapi, sample_features, useapi_account_payload
-from tests.support.bots import StartBot, command, final_messages, reply_of
+from tests.support.bots import StartBot, command, controls, final_messages, reply_of
 from tests.support.watching import FAST, ticks
 from usage.history import History
 from usage.snapshot import Snapshot
@@ -112,6 +112,43 @@ async def test_low_balance_alerts_once_per_crossing_and_rearms(
     await discord_stub.wait_for(lambda: len(posted_in(discord_stub, CHANNEL_ID)) >= 2)
     await ticks(upstream, "a", 2)
     assert titles_in(discord_stub, CHANNEL_ID) == ["Low balance on account a"] * 2
+
+
+async def test_snooze_on_a_low_balance_alert_silences_its_account_until_it_ends(
+    start_bot: StartBot, discord_stub: DiscordStub, upstream: FakeUseapi
+) -> None:
+    for account in ("a", "b"):
+        upstream.add_account(account, features(total=1000))
+    await start_bot(USEAPI_ACCOUNTS="a,b", **FAST)
+    await rules(discord_stub, account="all", low_balance=100.0)
+    upstream.add_account("a", features(total=50))
+    await discord_stub.wait_for(lambda: posted_in(discord_stub, CHANNEL_ID))
+    [alert] = posted_in(discord_stub, CHANNEL_ID)
+    press = await discord_stub.press(
+        alert["id"],
+        controls(alert)["Snooze 1 day"]["custom_id"],
+        permissions=MANAGER_PERMISSIONS,
+    )
+    await discord_stub.wait_for(lambda: any(c.method == "PATCH" for c in press.calls))
+    assert "💤 Snoozed by" in str(discord_stub.message(alert["id"])["embeds"])
+    upstream.add_account("a", features(total=150))
+    await ticks(upstream, "a", 2)
+    upstream.add_account("a", features(total=40))  # a new crossing, while snoozed
+    upstream.add_account("b", features(total=30))
+    await discord_stub.wait_for(lambda: len(posted_in(discord_stub, CHANNEL_ID)) >= 2)
+    await ticks(upstream, "a", 3)
+    assert titles_in(discord_stub, CHANNEL_ID) == [
+        "Low balance on account a",
+        "Low balance on account b",
+    ], "a is snoozed: nothing of it until the snooze ends"
+    await command(
+        discord_stub, "alerts", subcommand="unsnooze", account="a", permissions=MANAGER_PERMISSIONS
+    )
+    await discord_stub.wait_for(lambda: len(posted_in(discord_stub, CHANNEL_ID)) >= 4)
+    assert sorted(titles_in(discord_stub, CHANNEL_ID)[2:]) == [
+        "Alerts for account a resume",
+        "Low balance on account a",
+    ], "what still holds is said once the snooze is over"
 
 
 async def seed_history(path: Path, account: str, credits: float, ago: timedelta) -> None:

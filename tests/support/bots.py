@@ -77,6 +77,15 @@ async def reply_of(stub: DiscordStub, item: Injected) -> dict[str, Any]:
     return {**final, "flags": callback["data"]["flags"]}
 
 
+def controls(message: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """A channel message's buttons and menu by label (the menu as "menu")."""
+    found = {}
+    for row in message.get("components") or []:
+        for c in row.get("components") or []:
+            found["menu" if c["type"] == 3 else c["label"]] = c
+    return found
+
+
 def final_messages(item: Injected) -> list[dict[str, Any]]:
     return item.final_messages()
 
