@@ -10,8 +10,14 @@ from enum import StrEnum
 
 from settings import Settings, parse_steps
 
+from .notices import DIGEST_SUBJECT, TOKEN_SUBJECT, USEAPI_SUBJECT
+
 ALL = "*all*"
 """The account name of the rule for every account."""
+TEAM_WIDE = frozenset({TOKEN_SUBJECT, USEAPI_SUBJECT, DIGEST_SUBJECT})
+"""What is about every account (the token, the useapi.net account, the digest): it goes
+where the rule for all accounts says, or else to the first channel a rule names."""
+FALLBACK = "the first channel of a rule (none for all accounts)"
 
 
 class Field(StrEnum):
@@ -71,6 +77,7 @@ def defaults(settings: Settings) -> Rule:
 
 
 MAX_DAYS = 90.0
+MAX_STEPS = 10
 
 
 class BadRule(ValueError):
@@ -98,6 +105,8 @@ def proposed(
             raise BadRule(
                 f"steps “{steps[:40]}” must be positive hours separated by commas, e.g. 72,24,1"
             ) from None
+        if len(parsed) > MAX_STEPS:
+            raise BadRule(f"steps: at most {MAX_STEPS} hours, e.g. 72,24,1")
     if low_balance is not None and not (0 <= low_balance < float("inf")):
         raise BadRule("low_balance must be 0 (off) or more credits, e.g. 100")
     if runs_out_days is not None and not (0 <= runs_out_days <= MAX_DAYS):
@@ -108,31 +117,19 @@ def proposed(
     return change.over(base or Rule())
 
 
-def shown(field: Field, value: object) -> str:
-    """A field's value as people read it (no mention pings where it is shown)."""
-    if value is None:
-        return "not set"
-    if field is Field.CHANNEL:
-        return f"<#{value}>"
-    if field is Field.MENTION:
-        return f"<@&{value}>"
-    if field is Field.STEPS:
-        assert isinstance(value, tuple)
-        return ", ".join(f"{h:g}" for h in value) + " h"
-    assert isinstance(value, float | int)
-    if value == 0:
-        return "off"
-    return f"below {value:g} credits" if field is Field.LOW_BALANCE else f"within {value:g} days"
+@dataclass(frozen=True)
+class Change:
+    """One field of a rule, before and after (None: not set)."""
+
+    field: Field
+    old: object
+    new: object
 
 
-def changes(before: Rule | None, after: Rule | None) -> list[str]:
-    """What changed from `before` to `after`, one line per field ("steps: 72, 24 h → 48 h")."""
+def changes(before: Rule | None, after: Rule | None) -> list[Change]:
+    """What changed from `before` to `after`, field by field."""
     old, new = before or Rule(), after or Rule()
-    return [
-        f"{f}: {shown(f, old.get(f))} → {shown(f, new.get(f))}"
-        for f in Field
-        if old.get(f) != new.get(f)
-    ]
+    return [Change(f, old.get(f), new.get(f)) for f in Field if old.get(f) != new.get(f)]
 
 
 @dataclass(frozen=True)
@@ -188,6 +185,9 @@ class RuleBook:
             for field in level.set():
                 sources[field] = SETTINGS[field] if level is self.defaults else name
             rule = level.over(rule)
+        if account in TEAM_WIDE and rule.channel_id is None and (found := self.channels()):
+            rule = replace(rule, channel_id=min(found))
+            sources[Field.CHANNEL] = FALLBACK
         return Effective(rule, {f: sources.get(f, "not set") for f in Field})
 
     def channels(self) -> set[int]:

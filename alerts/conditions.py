@@ -14,7 +14,7 @@ from usage.outlook import Outlook
 from usage.snapshot import Pool, Snapshot
 
 from .account_rules import Effective
-from .notices import LowBalance, RunningOut, UseapiTrouble
+from .notices import LowBalance, Payload, RunningOut, UseapiTrouble
 
 
 class Condition(StrEnum):
@@ -28,11 +28,14 @@ def key(condition: Condition, pool: Pool | None = None) -> str:
     return f"{condition}:{pool}" if pool is not None else str(condition)
 
 
+HORIZON_DAYS = 3650.0
+
+
 @dataclass(frozen=True)
 class Judged:
     """What one check could tell: conditions true now (by key) and keys seen false."""
 
-    true: Mapping[str, object]
+    true: Mapping[str, Payload]
     false: frozenset[str]
 
 
@@ -52,7 +55,10 @@ def runs_out_at(outlook: Outlook, now: datetime) -> datetime | None:
         start = max(b.batch.ends_at for b in result.batches)
     else:
         return None
-    return start + timedelta(days=undated / result.per_day)
+    days = undated / result.per_day
+    if days > HORIZON_DAYS:
+        return None  # years away at this pace (and past what a datetime can hold)
+    return start + timedelta(days=days)
 
 
 def balance_conditions(
@@ -63,7 +69,7 @@ def balance_conditions(
     now: datetime,
 ) -> Judged:
     """Low balance and running out for each of the account's `pools`, by its rules."""
-    true: dict[str, object] = {}
+    true: dict[str, Payload] = {}
     false: set[str] = set()
     if snapshot is None:
         return Judged(true, frozenset())
@@ -96,9 +102,14 @@ def switched_off(active: Collection[str], rules: Effective) -> frozenset[str]:
     return frozenset(k for k in active if off.get(Condition(k.split(":")[0]), False))
 
 
+def gone_pools(active: Collection[str], pools: Collection[Pool]) -> frozenset[str]:
+    """Announced balance conditions of a pool the account no longer has: they re-arm."""
+    return frozenset(k for k in active if ":" in k and Pool(k.split(":")[1]) not in pools)
+
+
 def useapi_conditions(subscription_active: bool | None, errors: int | None, total: int) -> Judged:
     """The useapi.net account's conditions; an unknown value (None) is not judged."""
-    true: dict[str, object] = {}
+    true: dict[str, Payload] = {}
     false: set[str] = set()
     if subscription_active is not None:
         k = key(Condition.SUBSCRIPTION)
@@ -117,7 +128,7 @@ def useapi_conditions(subscription_active: bool | None, errors: int | None, tota
 
 def transitions(
     active: Collection[str], judged: Judged
-) -> tuple[list[tuple[str, object]], list[str]]:
+) -> tuple[list[tuple[str, Payload]], list[str]]:
     """(conditions to announce now, conditions to re-arm) given those announced before."""
     rise = [(k, v) for k, v in judged.true.items() if k not in active]
     clear = sorted(k for k in judged.false if k in active)

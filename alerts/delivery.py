@@ -113,6 +113,8 @@ def still_true(notice: Notice, now: datetime) -> Notice | None:
     have ended); None when nothing is left to say (or a digest whose period is over)."""
     if isinstance(notice.payload, Digest):
         return notice if now < notice.payload.until else None
+    if isinstance(notice.payload, RunningOut):
+        return notice if now < notice.payload.at else None
     if not isinstance(notice.payload, ExpiringSoon):
         return notice
     items = tuple(i for i in notice.payload.items if i.ends_at > now)
@@ -225,6 +227,8 @@ class Delivery(Generic[Message]):
         if not live:
             return 0
         book = await self.routes()
+        for gone in self.channel_errors.keys() - book.channels():
+            del self.channel_errors[gone]  # no rule sends alerts there any more
         routed: dict[int | None, list[Notice]] = {}
         for notice in live:
             routed.setdefault(book.of(notice.account).channel_id, []).append(notice)

@@ -3,39 +3,73 @@
 from __future__ import annotations
 
 import json
+import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from state import Database
+from state import Database, Row
 
-from .account_rules import Rule, RuleBook, changes
+from .account_rules import Change, Field, Rule, RuleBook, changes
 from .rules import from_epoch, to_epoch
+
+log = logging.getLogger(__name__)
 
 _COLUMNS = "channel_id, role_id, steps, low_balance, runs_out_days"
 
 
 @dataclass(frozen=True)
 class RuleChange:
+    """One `/alerts rules` that changed something: who, when, each field before and after."""
+
     account: str
     at: datetime
     by: int  # Discord user id
-    change: str
+    fields: tuple[Change, ...]
+
+
+def _plain(value: object) -> object:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _dumped(found: Sequence[Change]) -> str:
+    return json.dumps([[str(c.field), _plain(c.old), _plain(c.new)] for c in found])
+
+
+def _loaded(text: str) -> tuple[Change, ...]:
+    def value(v: object) -> object:
+        return tuple(v) if isinstance(v, list) else v
+
+    return tuple(Change(Field(f), value(old), value(new)) for f, old, new in json.loads(text))
 
 
 def _id(text: str | None) -> int | None:
     return int(text) if text else None
 
 
-def _rule(
-    channel: str | None, role: str | None, steps: str | None, low: object, days: object
-) -> Rule:
+def _number(value: object) -> float | None:
+    return None if value is None else float(value)  # type: ignore[arg-type]
+
+
+def _rule(row: Row) -> Rule:
+    channel, role, steps, low, days = row
     return Rule(
         _id(channel),
         _id(role),
         tuple(float(h) for h in json.loads(steps)) if steps else None,
-        None if low is None else float(low),  # type: ignore[arg-type]
-        None if days is None else float(days),  # type: ignore[arg-type]
+        _number(low),
+        _number(days),
     )
+
+
+def _readable(account: str, row: Row) -> Rule | None:
+    """The rule of a row; None (logged) when it cannot be read: it is never the end of a
+    check, and setting the account's rule again replaces it."""
+    try:
+        return _rule(row)
+    except (ValueError, TypeError):
+        log.error("the alert rule of %r cannot be read: set it again with /alerts rules", account)
+        return None
 
 
 class RuleStore:
@@ -43,26 +77,29 @@ class RuleStore:
         self.db = db
 
     async def book(self, defaults: Rule) -> RuleBook:
-        """Every rule, over `defaults` (one query)."""
+        """Every readable rule, over `defaults` (one query)."""
         rows = await self.db.fetch(f"SELECT account, {_COLUMNS} FROM alert_rules")
-        return RuleBook(defaults, {a: _rule(*rest) for a, *rest in rows})
+        found = {account: _readable(account, rest) for account, *rest in rows}
+        return RuleBook(defaults, {a: r for a, r in found.items() if r is not None})
 
-    async def get(self, account: str) -> Rule | None:
-        rows = await self.db.fetch(
-            f"SELECT {_COLUMNS} FROM alert_rules WHERE account = $1", account
-        )
-        return _rule(*rows[0]) if rows else None
+    async def put(self, account: str, rule: Rule | None, by: int, at: datetime) -> list[Change]:
+        """Make `rule` the account's; see `edit`."""
+        return await self.edit(account, lambda _: rule, by, at)
 
-    async def put(self, account: str, rule: Rule | None, by: int, at: datetime) -> list[str]:
-        """Make `rule` the account's (None, or a rule that sets nothing: drop it) and log
-        what changed; returns the change lines (empty: nothing changed, nothing logged)."""
+    async def edit(
+        self, account: str, change: Callable[[Rule | None], Rule | None], by: int, at: datetime
+    ) -> list[Change]:
+        """Make `change(current rule)` the account's, in one transaction (None, or a rule
+        that sets nothing: drop it), and log what changed; returns the fields changed
+        (none: nothing logged). What `change` raises leaves everything as it was."""
         async with self.db.transaction() as tx:
             rows = await tx.fetch(f"SELECT {_COLUMNS} FROM alert_rules WHERE account = $1", account)
-            before = _rule(*rows[0]) if rows else None
+            before = _readable(account, rows[0]) if rows else None
+            rule = change(before)
             if rule is not None and not rule.set():
                 rule = None
-            lines = changes(before, rule)
-            if not lines:
+            found = changes(before, rule)
+            if not found:
                 return []
             if rule is None:
                 await tx.execute("DELETE FROM alert_rules WHERE account = $1", account)
@@ -89,9 +126,9 @@ class RuleStore:
                 account,
                 to_epoch(at),
                 str(by),
-                "; ".join(lines),
+                _dumped(found),
             )
-        return lines
+        return found
 
     async def changes(self, account: str, limit: int = 5) -> list[RuleChange]:
         """The account's latest rule changes, newest first."""
@@ -101,4 +138,4 @@ class RuleStore:
             account,
             limit,
         )
-        return [RuleChange(a, from_epoch(t), int(b), c) for a, t, b, c in rows]
+        return [RuleChange(a, from_epoch(t), int(b), _loaded(c)) for a, t, b, c in rows]

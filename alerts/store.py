@@ -241,26 +241,36 @@ class AlertStore:
             found.setdefault(account, {})[condition] = from_epoch(since)
         return found
 
-    async def rise(self, account: str, condition: str, notice: Notice | None) -> None:
-        """`condition` holds from now on: remember it and queue its alert, in one step."""
+    async def rise(self, account: str, condition: str, notice: Notice) -> bool:
+        """`condition` holds from now on: remember it and queue its alert, in one step;
+        False (nothing queued) when it was remembered already, by another process too."""
         async with self.db.transaction() as tx:
-            await tx.execute(
+            new = await tx.execute(
                 "INSERT INTO alert_conditions(account, condition, since) VALUES ($1, $2, $3) "
                 "ON CONFLICT DO NOTHING",
                 account,
                 condition,
-                to_epoch(notice.created_at if notice else datetime.now(UTC)),
+                to_epoch(notice.created_at),
             )
-            if notice is not None:
+            if new:
                 await self._insert(tx, notice)
+        return bool(new)
 
-    async def clear(self, account: str, condition: str, notice: Notice | None) -> None:
-        """`condition` no longer holds: re-arm it (and queue `notice`, when one says so)."""
+    async def clear(self, account: str, condition: str, held: str, notice: Notice | None) -> None:
+        """`condition` no longer holds: re-arm it, set its alert `held` aside when it still
+        waits unposted (it is no longer true), and queue `notice` when one says so."""
         async with self.db.transaction() as tx:
             await tx.execute(
                 "DELETE FROM alert_conditions WHERE account = $1 AND condition = $2",
                 account,
                 condition,
+            )
+            await tx.execute(
+                "UPDATE outbox SET set_aside = 'dropped', set_aside_at = $2, "
+                "last_error = 'no longer true when it could be posted' "
+                "WHERE nonce = $1 AND sent_at IS NULL AND set_aside IS NULL",
+                held,
+                _iso(datetime.now(UTC)),
             )
             if notice is not None:
                 await self._insert(tx, notice)

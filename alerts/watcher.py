@@ -29,6 +29,7 @@ from .account_rules import Effective, Rule, RuleBook
 from .conditions import (
     Judged,
     balance_conditions,
+    gone_pools,
     switched_off,
     transitions,
     useapi_conditions,
@@ -39,7 +40,6 @@ from .notices import (
     ExpiringSoon,
     ExpiryItem,
     Notice,
-    Payload,
     Readable,
     Resumed,
     Unreadable,
@@ -65,7 +65,7 @@ class _Tick:
     report: CheckReport
     listing: asyncio.Future[dict[str, AccountInfo] | UseapiError]
     book: RuleBook
-    snapshots: list[tuple[str, Snapshot]] = field(default_factory=list)
+    snapshots: dict[str, Snapshot] = field(default_factory=dict)
     snoozed: frozenset[str] = frozenset()  # accounts the team said "not now" of
     acked: tuple[Ack, ...] = ()  # batches the team said "we know" of
     conditions: dict[str, dict[str, datetime]] = field(default_factory=dict)
@@ -156,6 +156,7 @@ class Watcher:
         fixed = RuleBook(Rule(channel_id=0 if alerting else None, steps=tuple(thresholds)), {})
         self.rules = rules or (lambda: _ready(fixed))
         self.book: RuleBook | None = None  # the rules the last check went by
+        self._useapi_error: str | None = None
         self.useapi = useapi
         self.history = history
         self.silences = silences
@@ -164,7 +165,6 @@ class Watcher:
         self.minimax = minimax
         self.store = store
         self.configured = tuple(accounts)
-        self.thresholds = tuple(thresholds)
         self.gate = asyncio.Semaphore(concurrency)
         self.clock = clock
         self.lock = asyncio.Lock()
@@ -193,31 +193,35 @@ class Watcher:
             await self._silences(tick)
             tick.conditions = await self.store.conditions()
             report.accounts = list(self.configured)
-            if not self.configured:
-                found = await tick.listing
-                if isinstance(found, UseapiError):
-                    report.failed[TOKEN_SUBJECT] = describe(found).title
-                    await self._failed(TOKEN_SUBJECT, found, tick)
-                    return report
-                report.accounts = list(found)
-            results = await asyncio.gather(
-                *(self._guarded(a, tick) for a in report.accounts), return_exceptions=True
-            )
-            if down := next((r for r in results if isinstance(r, StoreUnavailable)), None):
-                raise down
-            token_errors = [r for r in results if isinstance(r, TOKEN_ERRORS)]
-            if token_errors:
-                await self._failed(TOKEN_SUBJECT, token_errors[0], tick)
-            elif any(r is None for r in results):
-                await self._recovered(TOKEN_SUBJECT, None, tick)
-            if useapi is not None and (judged := await useapi) and tick.alerting(USEAPI_SUBJECT):
-                report.queued += await self.announce(USEAPI_SUBJECT, judged, tick)
+            found = None if self.configured else await tick.listing
+            if isinstance(found, UseapiError):
+                report.failed[TOKEN_SUBJECT] = describe(found).title
+                await self._failed(TOKEN_SUBJECT, found, tick)
+            else:
+                if found is not None:
+                    report.accounts = list(found)
+                await self._accounts(tick)
+            if useapi is not None and (judged := await useapi) is not None:
+                await self._judge(USEAPI_SUBJECT, judged, tick)
             await self.store.forget_before(tick.now - KEEP)
             if self.silences is not None:
                 await self.silences.forget_before(tick.now)
                 await self.silences.forget_groups_before(tick.now - KEEP)
             await self._keep_history(tick)
             return report
+
+    async def _accounts(self, tick: _Tick) -> None:
+        """Check every account of the tick, then the token as a whole."""
+        results = await asyncio.gather(
+            *(self._guarded(a, tick) for a in tick.report.accounts), return_exceptions=True
+        )
+        if down := next((r for r in results if isinstance(r, StoreUnavailable)), None):
+            raise down
+        token_errors = [r for r in results if isinstance(r, TOKEN_ERRORS)]
+        if token_errors:
+            await self._failed(TOKEN_SUBJECT, token_errors[0], tick)
+        elif any(r is None for r in results):
+            await self._recovered(TOKEN_SUBJECT, None, tick)
 
     async def _silences(self, tick: _Tick) -> None:
         """What the team said: snoozes that ended are announced once (what is still due
@@ -237,7 +241,7 @@ class Watcher:
     async def _keep_history(self, tick: _Tick) -> None:
         if self.history is None:
             return
-        await self.history.record(tick.snapshots)
+        await self.history.record(list(tick.snapshots.items()))
         if self._thinned is None or tick.now - self._thinned >= THIN_EVERY:
             # after a start, the day before it: older buckets were thinned by earlier runs
             await self.history.thin(tick.now, since=self._thinned or tick.now - START_BAND)
@@ -281,10 +285,21 @@ class Watcher:
                 await self._failed(account, exc, tick)
         else:
             await self._recovered(account, features.soonest_expiry(now), tick)
-            tick.snapshots.append((account, snapshot_of(features)))
-        if not tick.alerting(account):
-            return error  # nothing is marked done: what is due when the snooze ends goes out
+            tick.snapshots[account] = snapshot_of(features)
+        if tick.rules(account).channel_id is None:
+            return error  # its alerts go nowhere: read for the history, nothing queued
+        if account in tick.snoozed:
+            # nothing is marked done: what is due when the snooze ends goes out; a balance
+            # condition that clears meanwhile re-arms, so a new crossing is said after it
+            await self._balance(account, features, tick)
+            return error
+        await self._expiry(account, features, tick)
         await self._balance(account, features, tick)
+        return error
+
+    async def _expiry(self, account: str, features: Features | None, tick: _Tick) -> None:
+        """Queue what newly crossed one of the account's steps (the most severe only)."""
+        now, report = tick.now, tick.report
         found = await tick.listing
         info = found.get(account) if isinstance(found, dict) else None
         post, silence = plan(
@@ -302,45 +317,56 @@ class Watcher:
                 notice = Notice(nonce, account, ExpiringSoon(items), now)
                 report.queued += 1
             await self.store.save(AlertDecision(notice, [d.key for d in post], silence))
-        return error
 
     async def _balance(self, account: str, features: Features | None, tick: _Tick) -> None:
-        """Low balance and running out, by the account's rules: announced once per crossing."""
+        """Low balance and running out, by the account's rules: announced once per crossing.
+        A failure here is logged and never costs the account its expiry alerts."""
         rules = tick.rules(account)
-        current = next((s for a, s in tick.snapshots if a == account), None)
+        current = tick.snapshots.get(account)
+        active = tick.conditions.get(account, {})
         if features is None or current is None:
             return
-        active = tick.conditions.get(account, {})
         if rules.low_balance is None and rules.runs_out_days is None and not active:
             return
-        pools = [Pool.VIDEO] + ([Pool.AUDIO] if features.audio is not None else [])
-        outlooks = {}
-        if rules.runs_out_days is not None and self.history is not None:
-            found = await self.history.outlooks(account, tick.now, self.window, current)
-            outlooks = {o.pool: o for o in found}
-        judged = balance_conditions(current, pools, rules, outlooks, tick.now)
-        judged = Judged(judged.true, judged.false | switched_off(active, rules))
-        tick.report.queued += await self.announce(account, judged, tick)
+        try:
+            pools = [Pool.VIDEO] + ([Pool.AUDIO] if features.audio is not None else [])
+            outlooks = {}
+            if rules.runs_out_days is not None and self.history is not None:
+                found = await self.history.outlooks(account, tick.now, self.window, current)
+                outlooks = {o.pool: o for o in found}
+            judged = balance_conditions(current, pools, rules, outlooks, tick.now)
+            gone = gone_pools(active, pools)  # no audio any more: nothing of it holds
+            judged = Judged(judged.true, judged.false | switched_off(active, rules) | gone)
+            await self._judge(account, judged, tick)
+        except StoreUnavailable:
+            raise
+        except Exception:
+            log.exception("the balance alerts of account %r failed", account)
 
-    async def announce(self, account: str, judged: Judged, tick: _Tick) -> int:
-        """Queue the conditions of `account` that newly hold; re-arm those seen clear.
-        Returns how many notices were queued."""
+    async def _judge(self, account: str, judged: Judged, tick: _Tick) -> None:
+        """Queue the conditions of `account` that newly hold (not while it is snoozed or its
+        alerts go nowhere: they are said once that ends, if they still hold); re-arm those
+        seen clear."""
         active = tick.conditions.get(account, {})
         rise, clear = transitions(active, judged)
-        for condition, payload in rise:
-            assert isinstance(payload, Payload)
-            nonce = make_nonce("condition", account, condition, to_epoch(tick.now))
-            await self.store.rise(account, condition, Notice(nonce, account, payload, tick.now))
+        if tick.alerting(account):
+            for condition, payload in rise:
+                nonce = make_nonce("condition", account, condition, to_epoch(tick.now))
+                notice = Notice(nonce, account, payload, tick.now)
+                if await self.store.rise(account, condition, notice):
+                    tick.report.queued += 1
         for condition in clear:
-            await self.store.clear(account, condition, self._cleared(account, condition, tick))
-        return len(rise)
+            since = active[condition]
+            held = make_nonce("condition", account, condition, to_epoch(since))
+            await self.store.clear(
+                account, condition, held, self._cleared(account, condition, since, tick)
+            )
 
     @staticmethod
-    def _cleared(account: str, condition: str, tick: _Tick) -> Notice | None:
+    def _cleared(account: str, condition: str, since: datetime, tick: _Tick) -> Notice | None:
         """What to say when a condition clears: only the useapi.net account's say so."""
         if account != USEAPI_SUBJECT:
             return None
-        since = tick.conditions.get(account, {}).get(condition, tick.now)
         nonce = make_nonce("cleared", account, condition, to_epoch(since))
         return Notice(nonce, account, UseapiTrouble(condition, cleared=True), tick.now)
 
@@ -353,8 +379,13 @@ class Watcher:
             return useapi_conditions(False, None, 0)
         except Exception as exc:
             text = describe(exc).title if isinstance(exc, UseapiError) else repr(exc)
-            log.warning("useapi.net account unavailable (%s): its alerts wait", text)
+            if text != self._useapi_error:
+                log.warning("useapi.net account unavailable (%s): its alerts wait", text)
+            self._useapi_error = text
             return None
+        if self._useapi_error is not None:
+            log.info("useapi.net account readable again")
+            self._useapi_error = None
         counts = found.minimax
         return useapi_conditions(
             found.subscription_active,
@@ -366,7 +397,7 @@ class Watcher:
         self, account: str, items: list[ExpiryItem], tick: _Tick
     ) -> tuple[ExpiryItem, ...]:
         """The items with what of each batch expires unused at the account's pace."""
-        current = next((s for a, s in tick.snapshots if a == account), None)
+        current = tick.snapshots.get(account)
         if self.history is None or current is None or not any(i.kind in POOLS for i in items):
             return tuple(items)
         found = await self.history.outlooks(account, tick.now, self.window, current)

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from bench.common import rig, rss_mb, table
 from bench.sweep import healthz
 from bench.usage import kept_history, seed, usage_once
-from testbed.discord_payloads import CHANNEL_ID
+from testbed.discord_payloads import CHANNEL_ID, MANAGER_PERMISSIONS
 from testbed.process import free_port
 from testbed.upstream import FakeUseapi, sample_features
 
@@ -76,7 +76,9 @@ async def run(accounts: int, sweeps: int, latency: float, days: int, charts: int
             check: dict | None = None
             for n in range(1, sweeps + 1):
                 if n > 1:
-                    item = await r.stub.inject("alerts", subcommand="check")
+                    item = await r.stub.inject(
+                        "alerts", subcommand="check", permissions=MANAGER_PERMISSIONS
+                    )
                     await r.stub.wait_for(item.final_messages, within=3600)
                 check = await last_check(port, check["at"] if check else None)
                 rows.append(

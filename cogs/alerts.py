@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import discord
 from discord import app_commands
@@ -19,7 +20,7 @@ from alerts.silences import BadDuration, Silences, Snooze, parse_duration
 from alerts.store import AlertStore
 from alerts.watcher import Watcher
 from core import replies
-from core.alert_channel import DiscordAlertChannel, cannot_post
+from core.alert_channel import DiscordAlertChannel, cannot_ping, cannot_post
 from core.alert_controls import CONTROLS, AlertAnswers
 from core.alert_messages import AlertMessages
 from core.discord_client import MANAGES, MiniMaxBot
@@ -29,7 +30,7 @@ from core.lookup import account_choices, rule_account_choices
 from minimax_api import Priority, UseapiAccount, UseapiError
 from minimax_api.problems import describe
 from render import limits
-from render.alert_rules import rules_embed
+from render.alert_rules import change_line, rules_embed
 from render.alerts import alert_message, sample_notice
 from render.alerts_status import (
     not_leading_embed,
@@ -271,30 +272,31 @@ class Alerts(commands.Cog):
     ) -> None:
         """Show or set an account's alert rules: channel, role, steps, low balance, running out."""
         name = ALL if account.strip().lower() in {"all", ALL} else account
-        if channel is not None and (problem := cannot_post(channel)) is not None:
+        problem = (channel and cannot_post(channel)) or (mention and cannot_ping(mention))
+        if problem:
             await replies.say(interaction, problem)
             return
         await replies.defer(interaction, public=False)
         if name != ALL and (unknown := await self._unknown(name)) is not None:
             await replies.say(interaction, unknown)
             return
-        current = await self.rules.get(name)
+        edit = partial(
+            proposed,
+            channel_id=channel.id if channel else None,
+            role_id=mention.id if mention else None,
+            steps=steps,
+            low_balance=low_balance,
+            runs_out_days=runs_out_days,
+            reset=reset,
+        )
         try:
-            rule = proposed(
-                current,
-                channel_id=channel.id if channel else None,
-                role_id=mention.id if mention else None,
-                steps=steps,
-                low_balance=low_balance,
-                runs_out_days=runs_out_days,
-                reset=reset,
-            )
+            changed = await self.rules.edit(name, edit, interaction.user.id, datetime.now(UTC))
         except BadRule as exc:
             await replies.say(interaction, f"{exc}.")
             return
-        changed = await self.rules.put(name, rule, interaction.user.id, datetime.now(UTC))
         if changed:
-            log.info("alert rules of %s changed by %s: %s", name, interaction.user.id, changed)
+            said = "; ".join(change_line(c) for c in changed)
+            log.info("alert rules of %s changed by user %s: %s", name, interaction.user.id, said)
         book = await self.book()
         embed = rules_embed(
             name, book.of(name), book.rules.get(name), await self.rules.changes(name), changed

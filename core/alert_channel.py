@@ -72,6 +72,19 @@ def cannot_post(channel: app_commands.AppCommandChannel | discord.abc.GuildChann
     return None
 
 
+def cannot_ping(role: discord.Role) -> str | None:
+    """Why an alert could not ping `role` (one line), or None when it can."""
+    if role.is_default():
+        return "Alerts never ping @everyone: pick a role."
+    me = role.guild.me
+    if role.mentionable or me is None or me.guild_permissions.mention_everyone:
+        return None
+    return (
+        f"I cannot ping <@&{role.id}>: make the role mentionable (Server Settings → Roles) "
+        "or give the bot Mention @everyone, @here and All Roles."
+    )
+
+
 class DiscordAlertChannel:
     """The alert channels: ALERT_CHANNEL_ID's and those of the rules per account."""
 

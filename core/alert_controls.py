@@ -16,8 +16,10 @@ from typing import Any, Protocol, cast
 
 import discord
 
+from alerts.notices import TOKEN_SUBJECT, USEAPI_SUBJECT
 from alerts.silences import Ack, AlertGroup, Silences, Snooze
 from render.alerts import acknowledged_line, snoozed_line, with_answers
+from render.fmt import subject
 from render.limits import safe
 from state import StoreUnavailable
 
@@ -87,7 +89,7 @@ class PickMenu(
 
     def __init__(self, ref: str, accounts: Sequence[str] = ()) -> None:
         options = [
-            discord.SelectOption(label=safe(a, 100) or "?", value=a[:100], default=True)
+            discord.SelectOption(label=_label(a), value=a[:100], default=True)
             for a in accounts[:25]
         ]
         super().__init__(
@@ -113,6 +115,14 @@ class PickMenu(
 
 
 CONTROLS = (AcknowledgeButton, SnoozeButton, PickMenu)
+
+
+SUBJECTS = (TOKEN_SUBJECT, USEAPI_SUBJECT)
+
+
+def _label(account: str) -> str:
+    """An account in the pick menu: its name, or what a subject of ours stands for."""
+    return (subject(account, 90) if account in SUBJECTS else safe(account, 100)) or "?"
 
 
 def controls(ref: str, accounts: Sequence[str]) -> discord.ui.View:

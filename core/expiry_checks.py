@@ -10,9 +10,8 @@ from typing import Any
 
 from discord.ext import tasks
 
-from alerts.account_rules import ALL
 from alerts.delivery import Delivery
-from alerts.notices import digest_notice
+from alerts.notices import DIGEST_SUBJECT, digest_notice
 from alerts.status import AlertStatus
 from alerts.watcher import CheckReport, Watcher
 from settings import DigestSchedule
@@ -67,6 +66,8 @@ class ExpiryChecks:
             report.queued,
         )
         self.status.last_check = report
+        if self.watcher.book is not None:  # rules may give channels where the settings do not
+            self.status.enabled = bool(self.watcher.book.channels())
         report.sent = await self.delivery.flush()
         self._check_error = None
         return report
@@ -77,8 +78,8 @@ class ExpiryChecks:
         book = self.watcher.book
         if self.digest is None or self.status.last_check is None or book is None:
             return  # the first check tells which accounts there are
-        if book.of(ALL).channel_id is None:
-            return  # the digest goes where the alerts of every account go: nowhere
+        if book.of(DIGEST_SUBJECT).channel_id is None:
+            return  # the digest goes where the alerts about every account go: nowhere
         start = self.digest.last_due(now)
         if start == self._digest_queued:
             return

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import discord
 
-from alerts.account_rules import ALL, Effective, Field, Rule, shown
+from alerts.account_rules import ALL, Change, Effective, Field, Rule
 from alerts.rule_store import RuleChange
 from minimax_api import UseapiAccount
 
@@ -20,6 +20,33 @@ LABELS = {
     Field.LOW_BALANCE: "Low balance",
     Field.RUNS_OUT_DAYS: "Running out",
 }
+
+
+def shown(field: Field, value: object) -> str:
+    """A field's value as people read it (a mention here pings nobody: the answers that
+    show it allow no mentions)."""
+    if value is None:
+        return "not set"
+    if field is Field.CHANNEL:
+        return f"<#{value}>"
+    if field is Field.MENTION:
+        return f"<@&{value}>"
+    if isinstance(value, tuple):
+        return ", ".join(f"{h:g}" for h in value) + " h"
+    assert isinstance(value, float | int)
+    if value == 0:
+        return "off"
+    return f"below {value:g} credits" if field is Field.LOW_BALANCE else f"within {value:g} days"
+
+
+def change_line(change: Change) -> str:
+    """ "steps: 72, 24 h → 48 h"."""
+    return f"{change.field}: {shown(change.field, change.old)} → {shown(change.field, change.new)}"
+
+
+def _setting(rules: Effective, field: Field) -> str:
+    value, source = rules.rule.get(field), rules.sources[field]
+    return shown(field, value) if source == "not set" else f"{shown(field, value)} ({source})"
 
 
 def who(account: str) -> str:
@@ -40,20 +67,23 @@ def rules_embed(
     rules: Effective,
     own: Rule | None,
     history: Sequence[RuleChange],
-    changed: Sequence[str] = (),
+    changed: Sequence[Change] = (),
 ) -> discord.Embed:
     """An account's rules as they apply, what its own rule sets, and the latest changes."""
     lines = []
     if changed:
-        lines += ["**Changed:**", *(f"- {line}" for line in changed), ""]
-    lines += [f"{LABELS[f]}: {shown(f, rules.rule.get(f))} ({rules.sources[f]})" for f in Field]
+        lines += ["**Changed:**", *(f"- {change_line(c)}" for c in changed), ""]
+    lines += [f"{LABELS[f]}: {_setting(rules, f)}" for f in Field]
     if rules.channel_id is None:
         lines.append("⚠️ No channel: its alerts are not posted (the checks still read it).")
     if own is None:
         lines.append("\nIt has no rule of its own." if account != ALL else "")
     if history:
         lines.append("\n**Latest changes:**")
-        lines += [f"- {stamp(c.at)} by <@{c.by}>: {c.change}" for c in history]
+        lines += [
+            f"- {stamp(c.at)} by <@{c.by}>: " + "; ".join(change_line(f) for f in c.fields)
+            for c in history
+        ]
     return discord.Embed(
         title=limits.clip(f"Alert rules for {who(account)}", limits.TITLE),
         description=limits.clip("\n".join(lines), limits.DESCRIPTION),

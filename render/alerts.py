@@ -30,7 +30,7 @@ from .fmt import amount, relative_and_full, stamp, subject
 from .limits import safe
 
 WHAT = {ExpiryKind.VIDEO: "video/image credits", ExpiryKind.AUDIO: "audio credits"}
-POOL_WHAT = {"video": "video/image credits", "audio": "audio credits"}
+POOL_WHAT = {str(kind): what for kind, what in WHAT.items()}  # by Pool value
 MAX_ITEMS = 20
 REF = "Alert ref"
 REF_IN_TEXT = re.compile(rf"\({REF} (a[0-9a-f]{{24}})\)")
@@ -105,7 +105,7 @@ def notice_embed(notice: Notice) -> discord.Embed:
                 f"🪫 **{amount(round(balance, 1))}** {POOL_WHAT.get(pool, pool)} left, below "
                 f"the {amount(threshold)} of its rule. Top up at hailuoai.video or "
                 "minimax.io before jobs stop. (Said once: again only after the balance has "
-                "been above it.)",
+                "been back at or above it.)",
                 discord.Colour.orange(),
                 notice,
             )
@@ -223,7 +223,12 @@ def group_message(notices: Sequence[Notice], role_id: int | None) -> AlertMessag
         embed = notice_embed(notice)
         embed.set_footer(text=f"{REF} {notice.nonce}")
         embeds.append(embed)
-    summary = f"Alerts for {len(notices)} accounts"
+    accounts = {n.account for n in notices}
+    summary = (
+        f"Alerts for {len(accounts)} accounts"
+        if len(accounts) > 1
+        else f"Alerts for {subject(notices[0].account)}"
+    )
     return _pinging(summary, embeds, role_id)
 
 

@@ -139,7 +139,10 @@ def status_embed(
         else "every account in the useapi.net listing"
     )
     lines = [
-        f"For every account: {rule_line(every) or 'no channel (only accounts with a rule post)'}",
+        f"For every account: {rule_line(every) or 'no channel (only accounts with a rule post)'}"
+        + (
+            "; accounts with a rule of their own show it below" if book.rules.keys() - {ALL} else ""
+        ),
         f"Checks every {settings.check_interval_minutes:g} minutes "
         + ("(running)" if running else "(**not running**)"),
         f"Checked by: {safe(leader, 100) if leader else 'no process yet'}",
@@ -151,7 +154,10 @@ def status_embed(
     for channel_id, error in send_errors.items():
         lines.append(f"⚠️ Cannot post alerts in <#{channel_id}>: {safe(error, 300)}")
     if failed:
-        lines.append("⚠️ Alerts Discord refused for good (a short notice was posted instead):")
+        lines.append(
+            "⚠️ Alerts set aside unposted (Discord refused them for good and a short notice "
+            "took their place, or their account had no channel):"
+        )
         lines += [_failed_line(f) for f in failed]
     if snoozes or acks:
         lines.append(silences_text(snoozes, acks))
@@ -167,12 +173,22 @@ def status_embed(
         (
             subject(h.account),
             " · ".join([_health_line(h), *(pace_words(o) for o in paces.get(h.account, ()))])
-            + (f"\nRules: {rule_line(book.of(h.account))}" if h.account != TOKEN_SUBJECT else ""),
+            + (f"\nRules: {rule_line(book.of(h.account))}" if h.account in book.rules else ""),
         )
         for h in health
         if h.account != TOKEN_SUBJECT or h.failures
     ]
-    return limits.paginate(template, fields[: limits.FIELDS])[0]
+    template.set_footer(text=MORE.format(len(fields)))  # its room, kept while paginating
+    first = limits.paginate(template, fields[: limits.FIELDS])[0]
+    hidden = len(fields) - len(first.fields)
+    if hidden:
+        first.set_footer(text=MORE.format(hidden))
+    else:
+        first.remove_footer()
+    return first
+
+
+MORE = "…and {} more accounts not shown here"
 
 
 def not_leading_embed(leader: str | None, settings: Settings) -> discord.Embed:

@@ -7,17 +7,36 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from alerts.account_rules import ALL, BadRule, Field, Rule, RuleBook, changes, proposed
+from alerts.account_rules import (
+    ALL,
+    FALLBACK,
+    BadRule,
+    Change,
+    Field,
+    Rule,
+    RuleBook,
+    changes,
+    proposed,
+)
 from alerts.conditions import (
     Judged,
     balance_conditions,
+    gone_pools,
     runs_out_at,
     switched_off,
     transitions,
     useapi_conditions,
 )
-from alerts.notices import LowBalance, RunningOut, UseapiTrouble
+from alerts.notices import (
+    DIGEST_SUBJECT,
+    TOKEN_SUBJECT,
+    USEAPI_SUBJECT,
+    LowBalance,
+    RunningOut,
+    UseapiTrouble,
+)
 from alerts.rule_store import RuleStore
+from render.alert_rules import change_line
 from state import Database
 from usage.forecast import forecast
 from usage.outlook import Outlook
@@ -63,6 +82,7 @@ def test_proposed_rules_keep_what_is_not_given_and_reset_drops_the_rest() -> Non
         ({"steps": "0"}, "steps “0” must be positive hours"),
         ({"steps": "abc"}, "steps “abc” must be positive hours"),
         ({"steps": "24,-1"}, "must be positive hours"),
+        ({"steps": ",".join(str(h) for h in range(1, 12))}, "at most 10 hours"),
         ({"low_balance": -5.0}, "low_balance must be 0 (off) or more"),
         ({"low_balance": float("nan")}, "low_balance must be 0 (off) or more"),
         ({"runs_out_days": 91.0}, "runs_out_days must be 0 (off) to 90 days"),
@@ -75,16 +95,22 @@ def test_bad_options_are_refused_with_what_would_do(options: dict, says: str) ->
     assert says in str(caught.value)
 
 
+def said(found: list[Change]) -> list[str]:
+    return [change_line(c) for c in found]
+
+
 def test_changes_say_what_changed_field_by_field() -> None:
-    lines = changes(Rule(channel_id=2, steps=(48.0,)), Rule(channel_id=3, steps=(48.0,)))
+    lines = said(changes(Rule(channel_id=2, steps=(48.0,)), Rule(channel_id=3, steps=(48.0,))))
     assert lines == ["channel: <#2> → <#3>"]
-    assert changes(None, Rule(low_balance=0.0)) == ["low_balance: not set → off"]
-    assert changes(Rule(runs_out_days=7.0), None) == ["runs_out_days: within 7 days → not set"]
+    assert said(changes(None, Rule(low_balance=0.0))) == ["low_balance: not set → off"]
+    assert said(changes(Rule(runs_out_days=7.0), None)) == [
+        "runs_out_days: within 7 days → not set"
+    ]
 
 
 async def test_rules_are_stored_logged_and_read_back(database: Database) -> None:
     rules = RuleStore(database)
-    assert await rules.put("a", Rule(channel_id=2, steps=(48.0, 1.0)), 42, NOW) == [
+    assert said(await rules.put("a", Rule(channel_id=2, steps=(48.0, 1.0)), 42, NOW)) == [
         "channel: not set → <#2>",
         "steps: not set → 48, 1 h",
     ]
@@ -96,14 +122,41 @@ async def test_rules_are_stored_logged_and_read_back(database: Database) -> None
         "a": Rule(channel_id=2, steps=(48.0, 1.0)),
         ALL: Rule(low_balance=100.0, runs_out_days=3.5),
     }
-    assert await rules.put("a", None, 45, later) == [
+    assert said(await rules.put("a", None, 45, later)) == [
         "channel: <#2> → not set",
         "steps: 48, 1 h → not set",
     ]
-    assert await rules.get("a") is None
+    assert "a" not in (await rules.book(DEFAULTS)).rules
     log = await rules.changes("a")
     assert [(c.by, c.at) for c in log] == [(45, later), (42, NOW)], "newest first, no no-ops"
-    assert "channel: <#2> → not set" in log[0].change
+    assert said(list(log[0].fields)) == ["channel: <#2> → not set", "steps: 48, 1 h → not set"]
+    assert log[1].fields[1] == Change(Field.STEPS, None, (48.0, 1.0)), "read back as written"
+
+
+async def test_a_refused_edit_changes_nothing_and_an_unreadable_rule_is_left_out(
+    database: Database,
+) -> None:
+    rules = RuleStore(database)
+    await rules.put("a", Rule(low_balance=5.0), 1, NOW)
+    with pytest.raises(BadRule):
+        await rules.edit("a", lambda current: proposed(current, steps="abc"), 2, NOW)
+    assert (await rules.book(DEFAULTS)).rules == {"a": Rule(low_balance=5.0)}
+    assert len(await rules.changes("a")) == 1
+    await database.execute(
+        "INSERT INTO alert_rules(account, steps, by_user, at) VALUES ('b', 'not json', '1', 0)"
+    )
+    book = await rules.book(DEFAULTS)
+    assert set(book.rules) == {"a"}, "b's broken row is logged and left out, not fatal"
+    assert said(await rules.put("b", Rule(steps=(5.0,)), 3, NOW)) == ["steps: not set → 5 h"]
+
+
+def test_what_is_about_every_account_goes_to_a_channel_of_a_rule_when_all_have_none() -> None:
+    book = RuleBook(Rule(steps=(24.0,)), {"b": Rule(channel_id=9), "c": Rule(channel_id=4)})
+    for subject in (TOKEN_SUBJECT, USEAPI_SUBJECT, DIGEST_SUBJECT):
+        assert book.of(subject).channel_id == 4
+        assert book.of(subject).sources[Field.CHANNEL] == FALLBACK
+    assert book.of("a").channel_id is None, "an account without a rule still goes nowhere"
+    assert RuleBook(DEFAULTS, {"b": Rule(channel_id=9)}).of(TOKEN_SUBJECT).channel_id == 1
 
 
 def snapshot(video: float, *, at: datetime = NOW, audio: float = 0.0) -> Snapshot:
@@ -126,6 +179,7 @@ def test_runs_out_at_the_pace_counts_credits_with_and_without_an_end_time() -> N
     assert runs_out_at(outlook(100.0, None, dated), NOW) is None, "less than a day of history"
     soon = (Batch(Pool.VIDEO, 100.0, NOW + timedelta(days=1)),)
     assert runs_out_at(outlook(100.0, 10.0, soon), NOW) is None, "it expires before it is spent"
+    assert runs_out_at(outlook(1e9, 0.25), NOW) is None, "millennia away: no date to overflow"
 
 
 def test_balance_conditions_judge_only_what_the_rules_and_the_history_allow() -> None:
@@ -163,6 +217,8 @@ def test_a_condition_is_announced_once_and_rearmed_only_when_seen_clear() -> Non
     assert transitions({"low:video"}, Judged({}, frozenset({"low:video"}))) == ([], ["low:video"])
     book = RuleBook(DEFAULTS, {"a": Rule(runs_out_days=2.0)})
     assert switched_off({"low:video", "runs_out:audio"}, book.of("a")) == {"low:video"}
+    active = {"low:audio", "runs_out:video", "subscription"}
+    assert gone_pools(active, [Pool.VIDEO]) == {"low:audio"}, "no audio any more: re-armed"
 
 
 def test_the_useapi_account_conditions() -> None:

@@ -4,9 +4,13 @@ account's alerts once until they clear, and nothing of it stops the account chec
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from alerts.account_rules import ALL, Rule
+from alerts.delivery import still_true
 from alerts.notices import (
     USEAPI_SUBJECT,
     ExpiringSoon,
@@ -192,3 +196,71 @@ async def test_a_failing_useapi_account_read_never_stops_the_account_checks(
     assert report.failed == {}
     assert [n.kind for n in await queued(store)] == [NoticeKind.EXPIRY]
     assert upstream.account_calls(), "it was asked"
+
+
+async def test_two_processes_judging_one_crossing_queue_one_alert(
+    client: MiniMaxClient, store: AlertStore, database: Database, upstream: FakeUseapi
+) -> None:
+    upstream.add_account("a", features(50))
+    await RuleStore(database).put("a", Rule(low_balance=100.0), 1, datetime.now(UTC))
+    clock = Ticking()
+    first = watching(client, store, database, clock, accounts=("a",))
+    second = watching(client, AlertStore(database), database, clock, accounts=("a",))
+    await asyncio.gather(first.check(), second.check())
+    assert [n.kind for n in await queued(store)] == [NoticeKind.LOW_BALANCE]
+
+
+async def test_a_condition_that_clears_before_its_alert_is_posted_drops_the_alert(
+    client: MiniMaxClient, store: AlertStore, database: Database, upstream: FakeUseapi
+) -> None:
+    upstream.add_account("a", features(50))
+    await RuleStore(database).put("a", Rule(low_balance=100.0), 1, datetime.now(UTC))
+    w = watching(client, store, database, Ticking(), accounts=("a",))
+    await w.check()
+    [waiting] = await store.pending()  # the channel refuses it meanwhile: not posted
+    upstream.add_account("a", features(500))  # topped up
+    await w.check()
+    assert await store.pending() == [], "no longer true: set aside, never posted late"
+    upstream.add_account("a", features(50))
+    await w.check()
+    [again] = await store.pending()
+    assert again.nonce != waiting.nonce, "a new crossing is a new alert"
+
+
+def test_a_running_out_alert_whose_moment_passed_is_not_posted() -> None:
+    now = datetime.now(UTC)
+    notice = Notice("n", "a", RunningOut("video", 5.0, 10.0, now - timedelta(minutes=1), 3.0), now)
+    assert still_true(notice, now) is None
+    later = Notice("n", "a", RunningOut("video", 5.0, 10.0, now + timedelta(hours=1), 3.0), now)
+    assert still_true(later, now) == later
+
+
+async def test_an_account_whose_balance_alerts_fail_keeps_its_expiry_alerts(
+    client: MiniMaxClient,
+    store: AlertStore,
+    database: Database,
+    upstream: FakeUseapi,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    upstream.add_account("a", sample_features(batches_in_hours=[30], audio_in_hours=None))
+    await RuleStore(database).put("a", Rule(low_balance=3.0), 1, datetime.now(UTC))
+
+    def broken(*args: object) -> None:
+        raise OverflowError("date value out of range")  # what a huge balance once did
+
+    monkeypatch.setattr("alerts.watcher.balance_conditions", broken)
+    w = watching(client, store, database, Ticking(), accounts=("a",))
+    report = await w.check()
+    assert report.failed == {}
+    assert [n.kind for n in await queued(store)] == [NoticeKind.EXPIRY]
+
+
+async def test_the_subscription_alert_fires_when_the_listing_fails_too(
+    client: MiniMaxClient, store: AlertStore, database: Database, upstream: FakeUseapi
+) -> None:
+    upstream.fail(None, Fault("status", status=402))
+    upstream.fail_account(Fault("status", status=402))
+    w = watching(client, store, database, Ticking(), accounts=())
+    await w.check()
+    payloads = [n.payload for n in await queued(store)]
+    assert UseapiTrouble("subscription") in payloads

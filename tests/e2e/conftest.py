@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
-import re
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -29,7 +29,8 @@ def roles_of_rules(path: Path) -> list[int]:
             rows = db.execute("SELECT change FROM alert_rule_changes").fetchall()
     except sqlite3.OperationalError:  # a database the bot never set up
         return []
-    return [int(r) for (change,) in rows for r in re.findall(r"→ <@&(\d+)>", change)]
+    changes = [c for (text,) in rows for c in json.loads(text)]
+    return [int(new) for field, _, new in changes if field == "mention" and new is not None]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

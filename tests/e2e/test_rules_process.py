@@ -90,7 +90,8 @@ async def test_a_rule_routes_one_account_to_its_channel_with_its_role_and_steps(
     assert f"channel <#{ROUTED_CHANNEL_ID}> (this account's rule)" in b_field["value"]
     assert "expiry steps 48, 2 h (this account's rule)" in b_field["value"]
     [a_field] = [f for f in shown["fields"] if f["name"] == "account a"]
-    assert "expiry steps 72, 24, 1 h (EXPIRY_WARNING_HOURS)" in a_field["value"]
+    assert "Rules:" not in a_field["value"], "a goes by the defaults, said once above"
+    assert "expiry steps 72, 24, 1 h (EXPIRY_WARNING_HOURS)" in shown["description"]
 
 
 async def test_low_balance_alerts_once_per_crossing_and_rearms(
