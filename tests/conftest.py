@@ -63,6 +63,12 @@ async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
 
 
 @pytest.fixture
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as s:
+        yield s
+
+
+@pytest.fixture
 async def upstream() -> AsyncIterator[FakeUseapi]:
     server = FakeUseapi()
     await server.start()

@@ -3,18 +3,15 @@ from __future__ import annotations
 import asyncio
 import time
 import tracemalloc
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
-import aiohttp
 import pytest
 
 from minimax_api import (
     AccountNotFound,
     AccountOnHold,
     BadRequest,
-    MiniMaxClient,
     OutOfCredits,
     RateLimited,
     RetryPolicy,
@@ -26,21 +23,8 @@ from minimax_api import (
 from minimax_api.client import MAX_BODY
 from minimax_api.errors import MAX_RETRY_AFTER
 from minimax_api.problems import describe
-from testbed.upstream import FakeUseapi, Fault, MiB, gzip_zeros, sample_features
-
-FAST = RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.02, deadline=5.0)
-
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as s:
-        yield s
-
-
-def make(session: aiohttp.ClientSession, upstream: FakeUseapi, **kw: object) -> MiniMaxClient:
-    options: dict = {"token": upstream.token, "base_url": upstream.base_url, "retry": FAST}
-    options.update(kw)
-    return MiniMaxClient(session, **options)
+from testbed.upstream import Fault, MiB, gzip_zeros, sample_features
+from tests.support.clients import FAST, make
 
 
 async def test_features_are_fetched_with_the_bearer_token(session, upstream) -> None:

@@ -4,10 +4,8 @@ against the loopback useapi.net."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator
 from datetime import date
 
-import aiohttp
 import pytest
 
 from minimax_api import (
@@ -25,9 +23,8 @@ from minimax_api import (
     parse_account,
 )
 from minimax_api.account import renewal_date
-from testbed.upstream import FakeUseapi, Fault, useapi_account_payload
-
-FAST = RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.02, deadline=5.0)
+from testbed.upstream import Fault, useapi_account_payload
+from tests.support.clients import FAST, make
 
 # useapi.net's documented example, as in the reference notes.
 DOCUMENTED = {
@@ -229,18 +226,6 @@ def test_the_view_is_immutable_and_hashable() -> None:
 
 
 # --- the client against the loopback useapi.net ----------------------------------------------
-
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as s:
-        yield s
-
-
-def make(session: aiohttp.ClientSession, upstream: FakeUseapi, **kw: object) -> MiniMaxClient:
-    options: dict = {"token": upstream.token, "base_url": upstream.base_url, "retry": FAST}
-    options.update(kw)
-    return MiniMaxClient(session, **options)
 
 
 async def test_the_account_is_read_from_v2_with_the_bearer_token(session, upstream) -> None:
