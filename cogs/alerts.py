@@ -299,7 +299,12 @@ class Alerts(commands.Cog):
             log.info("alert rules of %s changed by user %s: %s", name, interaction.user.id, said)
         book = await self.book()
         embed = rules_embed(
-            name, book.of(name), book.rules.get(name), await self.rules.changes(name), changed
+            name,
+            book.of(name),
+            book.rules.get(name),
+            await self.rules.changes(name),
+            changed,
+            interval_minutes=self.bot.settings.check_interval_minutes,
         )
         await interaction.edit_original_response(
             embed=embed, allowed_mentions=discord.AllowedMentions.none()

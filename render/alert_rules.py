@@ -9,6 +9,7 @@ import discord
 from alerts.account_rules import ALL, Change, Effective, Field, Rule
 from alerts.rule_store import RuleChange
 from minimax_api import UseapiAccount
+from settings import smallest_step
 
 from . import limits
 from .fmt import stamp, subject
@@ -68,6 +69,8 @@ def rules_embed(
     own: Rule | None,
     history: Sequence[RuleChange],
     changed: Sequence[Change] = (),
+    *,
+    interval_minutes: float | None = None,
 ) -> discord.Embed:
     """An account's rules as they apply, what its own rule sets, and the latest changes."""
     lines = []
@@ -76,6 +79,15 @@ def rules_embed(
     lines += [f"{LABELS[f]}: {_setting(rules, f)}" for f in Field]
     if rules.channel_id is None:
         lines.append("⚠️ No channel: its alerts are not posted (the checks still read it).")
+    if (
+        rules.steps
+        and interval_minutes
+        and interval_minutes > (step := smallest_step(rules.steps)) * 60
+    ):
+        lines.append(
+            f"⚠️ The checks run every {interval_minutes:g} minutes, more than the smallest "
+            f"step ({step:g} h): a batch can pass that step between two checks unannounced."
+        )
     if own is None:
         lines.append("\nIt has no rule of its own." if account != ALL else "")
     if history:

@@ -246,11 +246,16 @@ def _days(env: Mapping[str, str], name: str, default: int) -> int:
     return int(raw)
 
 
+def smallest_step(steps: tuple[float, ...] | list[float]) -> float:
+    """The smallest gap between two warning steps (or the smallest step itself), in hours."""
+    hours = sorted(steps)
+    return min(b - a for a, b in zip([0.0, *hours], hours, strict=False))
+
+
 def interval_warnings(settings: Settings) -> list[str]:
     """Settings that work but defeat each other: a check interval longer than the smallest
     warning step lets a batch pass that step between two checks."""
-    hours = sorted(settings.expiry_warning_hours)
-    step = min(b - a for a, b in zip([0.0, *hours], hours, strict=False))
+    step = smallest_step(settings.expiry_warning_hours)
     if settings.check_interval_minutes <= step * 60:
         return []
     return [

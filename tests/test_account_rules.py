@@ -36,7 +36,7 @@ from alerts.notices import (
     UseapiTrouble,
 )
 from alerts.rule_store import RuleStore
-from render.alert_rules import change_line
+from render.alert_rules import change_line, rules_embed
 from state import Database
 from usage.forecast import forecast
 from usage.outlook import Outlook
@@ -230,3 +230,14 @@ def test_the_useapi_account_conditions() -> None:
         "account_errors": UseapiTrouble("account_errors", errors=2, total=4),
     }
     assert useapi_conditions(None, None, 0) == Judged({}, frozenset()), "unknown: not judged"
+
+
+def test_the_rules_answer_warns_when_checks_are_further_apart_than_a_step() -> None:
+    book = RuleBook(DEFAULTS, {"a": Rule(steps=(1.5, 1.0))})
+    close = rules_embed("a", book.of("a"), book.rules["a"], [], interval_minutes=60)
+    assert "⚠️ The checks run every 60 minutes, more than the smallest step (0.5 h)" in str(
+        close.description
+    )
+    usual = rules_embed("b", book.of("b"), None, [], interval_minutes=30)
+    assert "⚠️" not in str(usual.description)
+    assert "Running out: not set\n" in str(usual.description), "no “(not set)” twice"

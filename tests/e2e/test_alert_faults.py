@@ -55,7 +55,7 @@ async def test_an_alert_discord_refuses_for_good_is_set_aside_and_the_others_flo
     status = await discord_stub.inject("alerts", subcommand="status")
     await discord_stub.wait_for(lambda: embeds_of(status))
     [embed] = embeds_of(status)
-    assert "refused for good" in embed["description"]
+    assert "Discord refused them for good" in embed["description"]
     assert "expiry alert for account forbidden" in embed["description"]
     assert "AutoMod blocked it" in embed["description"]
 
