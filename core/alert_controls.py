@@ -160,12 +160,13 @@ class AlertAnswers:
     async def acknowledge(self, interaction: discord.Interaction, ref: str) -> None:
         async def work(group: AlertGroup, accounts: list[str], now: datetime) -> str:
             user = interaction.user.id
-            await self.silences.acknowledge(
+            acks = [
                 Ack(a.account, a.kind, a.ends_at, user, now)
                 for a in group.announced
                 if a.account in accounts and a.ends_at is not None
-            )
-            return acknowledged_line(user, now)
+            ]
+            await self.silences.acknowledge(acks)
+            return acknowledged_line(user, now, batches=bool(acks))
 
         await self._answer(interaction, ref, work)
 

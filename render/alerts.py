@@ -232,8 +232,11 @@ def group_message(notices: Sequence[Notice], role_id: int | None) -> AlertMessag
     return _pinging(summary, embeds, role_id)
 
 
-def acknowledged_line(user_id: int, at: datetime) -> str:
-    return f"✅ Acknowledged by <@{user_id}> {stamp(at)}: later steps for these are not posted."
+def acknowledged_line(user_id: int, at: datetime, *, batches: bool = True) -> str:
+    """Who acknowledged and when; with `batches` (expiring credits or sessions among what
+    was acknowledged), that their later steps are not posted."""
+    said = f"✅ Acknowledged by <@{user_id}> {stamp(at)}"
+    return f"{said}: later steps for these are not posted." if batches else f"{said}."
 
 
 def snoozed_line(user_id: int, until: datetime) -> str:

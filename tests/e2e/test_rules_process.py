@@ -106,7 +106,15 @@ async def test_low_balance_alerts_once_per_crossing_and_rearms(
     assert titles_in(discord_stub, CHANNEL_ID) == ["Low balance on account a"]
     [message] = posted_in(discord_stub, CHANNEL_ID)
     assert "**50** video/image credits left, below the 100" in message["embeds"][0]["description"]
-    assert message["components"], "the team can acknowledge or snooze it"
+    press = await discord_stub.press(
+        message["id"],
+        controls(message)["Acknowledge"]["custom_id"],
+        permissions=MANAGER_PERMISSIONS,
+    )
+    await discord_stub.wait_for(lambda: any(c.method == "PATCH" for c in press.calls))
+    answered = str(discord_stub.message(message["id"])["embeds"])
+    assert "✅ Acknowledged by <@900000000000000300>" in answered
+    assert "later steps" not in answered, "a balance has no steps to skip"
     upstream.add_account("a", features(total=150))
     await ticks(upstream, "a", 2)
     upstream.add_account("a", features(total=40))
