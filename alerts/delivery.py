@@ -224,11 +224,11 @@ class Delivery(Generic[Message]):
 
     async def _flush(self) -> int:
         live = await self._live()
-        if not live:
-            return 0
         book = await self.routes()
         for gone in self.channel_errors.keys() - book.channels():
             del self.channel_errors[gone]  # no rule sends alerts there any more
+        if not live:
+            return 0
         routed: dict[int | None, list[Notice]] = {}
         for notice in live:
             routed.setdefault(book.of(notice.account).channel_id, []).append(notice)

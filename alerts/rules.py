@@ -17,6 +17,12 @@ def to_epoch(moment: datetime) -> int:
     return int(moment.timestamp())
 
 
+def to_ms(moment: datetime) -> int:
+    """A moment to the millisecond, as the conditions keep when they began (two checks can
+    fall in one second)."""
+    return int(moment.timestamp() * 1000)
+
+
 def from_epoch(seconds: float) -> datetime:
     return datetime.fromtimestamp(int(seconds), UTC)
 

@@ -232,39 +232,47 @@ class AlertStore:
             for a, f, fs, n, ls, le, lea, s in rows
         ]
 
-    async def conditions(self) -> dict[str, dict[str, datetime]]:
-        """The conditions announced and not yet seen clear: account → condition → since."""
-        found: dict[str, dict[str, datetime]] = {}
+    async def conditions(self) -> dict[str, dict[str, int]]:
+        """The conditions announced and not yet seen clear: account → condition → since
+        (epoch milliseconds)."""
+        found: dict[str, dict[str, int]] = {}
         for account, condition, since in await self.db.fetch(
             "SELECT account, condition, since FROM alert_conditions"
         ):
-            found.setdefault(account, {})[condition] = from_epoch(since)
+            found.setdefault(account, {})[condition] = int(since)
         return found
 
-    async def rise(self, account: str, condition: str, notice: Notice) -> bool:
-        """`condition` holds from now on: remember it and queue its alert, in one step;
-        False (nothing queued) when it was remembered already, by another process too."""
+    async def rise(self, account: str, condition: str, since: int, notice: Notice) -> bool:
+        """`condition` holds from `since` (epoch ms): remember it and queue its alert, in one
+        step; False (nothing queued) when it was remembered already, by another process too."""
         async with self.db.transaction() as tx:
             new = await tx.execute(
                 "INSERT INTO alert_conditions(account, condition, since) VALUES ($1, $2, $3) "
                 "ON CONFLICT DO NOTHING",
                 account,
                 condition,
-                to_epoch(notice.created_at),
+                since,
             )
             if new:
                 await self._insert(tx, notice)
         return bool(new)
 
-    async def clear(self, account: str, condition: str, held: str, notice: Notice | None) -> None:
-        """`condition` no longer holds: re-arm it, set its alert `held` aside when it still
-        waits unposted (it is no longer true), and queue `notice` when one says so."""
+    async def clear(
+        self, account: str, condition: str, since: int, held: str, notice: Notice | None
+    ) -> None:
+        """`condition`, held since `since`, no longer holds: re-arm it and set its alert
+        `held` aside when it still waits unposted (it is no longer true); `notice` (back to
+        normal) is queued only after an alert that was posted. Nothing happens when another
+        process re-armed it first."""
         async with self.db.transaction() as tx:
-            await tx.execute(
-                "DELETE FROM alert_conditions WHERE account = $1 AND condition = $2",
+            gone = await tx.execute(
+                "DELETE FROM alert_conditions WHERE account = $1 AND condition = $2 AND since = $3",
                 account,
                 condition,
+                since,
             )
+            if not gone:
+                return
             await tx.execute(
                 "UPDATE outbox SET set_aside = 'dropped', set_aside_at = $2, "
                 "last_error = 'no longer true when it could be posted' "
@@ -272,7 +280,9 @@ class AlertStore:
                 held,
                 _iso(datetime.now(UTC)),
             )
-            if notice is not None:
+            rows = await tx.fetch("SELECT sent_at FROM outbox WHERE nonce = $1", held)
+            posted = not rows or rows[0][0] is not None  # no row: posted, and long forgotten
+            if notice is not None and posted:
                 await self._insert(tx, notice)
 
     async def forget_before(self, moment: datetime) -> None:

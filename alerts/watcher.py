@@ -8,6 +8,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from minimax_api import (
     AccountInfo,
@@ -47,7 +48,7 @@ from .notices import (
     expiry_nonce,
     make_nonce,
 )
-from .rules import ExpiryKind, plan, subjects, to_epoch
+from .rules import ExpiryKind, plan, subjects, to_epoch, to_ms
 from .silences import Ack, Silences, acknowledged
 from .store import KEEP, AlertDecision, AlertStore
 
@@ -68,7 +69,7 @@ class _Tick:
     snapshots: dict[str, Snapshot] = field(default_factory=dict)
     snoozed: frozenset[str] = frozenset()  # accounts the team said "not now" of
     acked: tuple[Ack, ...] = ()  # batches the team said "we know" of
-    conditions: dict[str, dict[str, datetime]] = field(default_factory=dict)
+    conditions: dict[str, dict[str, int]] = field(default_factory=dict)  # since, epoch ms
     _rules: dict[str, Effective] = field(default_factory=dict)
 
     def rules(self, account: str) -> Effective:
@@ -181,34 +182,50 @@ class Watcher:
 
     async def _check(self) -> CheckReport:
         async with self.lock:
-            tick = _Tick(
-                self.clock(),
-                CheckReport(),
-                asyncio.ensure_future(self._listing()),
-                await self.rules(),
-            )
-            report = tick.report
-            self.book = tick.book
+            listing = asyncio.ensure_future(self._listing())
             useapi = asyncio.ensure_future(self._useapi()) if self.useapi else None
-            await self._silences(tick)
-            tick.conditions = await self.store.conditions()
-            report.accounts = list(self.configured)
-            found = None if self.configured else await tick.listing
-            if isinstance(found, UseapiError):
-                report.failed[TOKEN_SUBJECT] = describe(found).title
-                await self._failed(TOKEN_SUBJECT, found, tick)
-            else:
-                if found is not None:
-                    report.accounts = list(found)
-                await self._accounts(tick)
-            if useapi is not None and (judged := await useapi) is not None:
-                await self._judge(USEAPI_SUBJECT, judged, tick)
-            await self.store.forget_before(tick.now - KEEP)
-            if self.silences is not None:
-                await self.silences.forget_before(tick.now)
-                await self.silences.forget_groups_before(tick.now - KEEP)
-            await self._keep_history(tick)
-            return report
+            try:
+                tick = _Tick(self.clock(), CheckReport(), listing, await self.rules())
+                return await self._run(tick, useapi)
+            finally:  # no request outlives its check, whichever way the check ended
+                requests: list[asyncio.Future[Any]] = [listing, *([useapi] if useapi else [])]
+                for request in requests:
+                    request.cancel()  # a no-op once done; a shared listing is shielded
+                await asyncio.gather(*requests, return_exceptions=True)
+
+    async def _run(self, tick: _Tick, useapi: asyncio.Future[Judged | None] | None) -> CheckReport:
+        """The check itself: the accounts, the useapi.net account, then the upkeep."""
+        report = tick.report
+        self.book = tick.book
+        await self._silences(tick)
+        tick.conditions = await self.store.conditions()
+        report.accounts = list(self.configured)
+        found = None if self.configured else await tick.listing
+        if isinstance(found, UseapiError):
+            report.failed[TOKEN_SUBJECT] = describe(found).title
+            await self._failed(TOKEN_SUBJECT, found, tick)
+        else:
+            if found is not None:
+                report.accounts = list(found)
+            await self._accounts(tick)
+        if useapi is not None and (judged := await useapi) is not None:
+            await self._useapi_judged(judged, tick)
+        await self.store.forget_before(tick.now - KEEP)
+        if self.silences is not None:
+            await self.silences.forget_before(tick.now)
+            await self.silences.forget_groups_before(tick.now - KEEP)
+        await self._keep_history(tick)
+        return report
+
+    async def _useapi_judged(self, judged: Judged, tick: _Tick) -> None:
+        """The useapi.net account's alerts; a failure here is logged, never the end of the
+        check (its history and upkeep still follow)."""
+        try:
+            await self._judge(USEAPI_SUBJECT, judged, tick)
+        except StoreUnavailable:
+            raise
+        except Exception:
+            log.exception("the useapi.net account's alerts failed")
 
     async def _accounts(self, tick: _Tick) -> None:
         """Check every account of the tick, then the token as a whole."""
@@ -286,11 +303,10 @@ class Watcher:
         else:
             await self._recovered(account, features.soonest_expiry(now), tick)
             tick.snapshots[account] = snapshot_of(features)
-        if tick.rules(account).channel_id is None:
-            return error  # its alerts go nowhere: read for the history, nothing queued
-        if account in tick.snoozed:
-            # nothing is marked done: what is due when the snooze ends goes out; a balance
-            # condition that clears meanwhile re-arms, so a new crossing is said after it
+        if account in tick.snoozed or tick.rules(account).channel_id is None:
+            # snoozed, or its alerts go nowhere: nothing is marked done (what is due when that
+            # ends goes out then); a balance condition that clears meanwhile re-arms, so a new
+            # crossing is said after it
             await self._balance(account, features, tick)
             return error
         await self._expiry(account, features, tick)
@@ -351,23 +367,23 @@ class Watcher:
         rise, clear = transitions(active, judged)
         if tick.alerting(account):
             for condition, payload in rise:
-                nonce = make_nonce("condition", account, condition, to_epoch(tick.now))
+                since = to_ms(tick.now)
+                nonce = make_nonce("condition", account, condition, since)
                 notice = Notice(nonce, account, payload, tick.now)
-                if await self.store.rise(account, condition, notice):
+                if await self.store.rise(account, condition, since, notice):
                     tick.report.queued += 1
         for condition in clear:
             since = active[condition]
-            held = make_nonce("condition", account, condition, to_epoch(since))
-            await self.store.clear(
-                account, condition, held, self._cleared(account, condition, since, tick)
-            )
+            held = make_nonce("condition", account, condition, since)
+            said = self._cleared(account, condition, since, tick)
+            await self.store.clear(account, condition, since, held, said)
 
     @staticmethod
-    def _cleared(account: str, condition: str, since: datetime, tick: _Tick) -> Notice | None:
+    def _cleared(account: str, condition: str, since: int, tick: _Tick) -> Notice | None:
         """What to say when a condition clears: only the useapi.net account's say so."""
         if account != USEAPI_SUBJECT:
             return None
-        nonce = make_nonce("cleared", account, condition, to_epoch(since))
+        nonce = make_nonce("cleared", account, condition, since)
         return Notice(nonce, account, UseapiTrouble(condition, cleared=True), tick.now)
 
     async def _useapi(self) -> Judged | None:

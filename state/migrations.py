@@ -81,7 +81,7 @@ RULES = """
     """
 """Rules per account (epoch seconds; ids as text), each change to them (who, when, what),
 and the conditions alerted once until they clear (low balance, running out, the useapi.net
-account's): a row while the condition holds and was announced."""
+account's): a row while the condition holds and was announced, since when in epoch ms."""
 
 SQLITE: tuple[str, ...] = (
     """

@@ -12,6 +12,7 @@ import pytest
 from alerts.account_rules import ALL, Rule
 from alerts.delivery import still_true
 from alerts.notices import (
+    TOKEN_SUBJECT,
     USEAPI_SUBJECT,
     ExpiringSoon,
     LowBalance,
@@ -258,9 +259,56 @@ async def test_an_account_whose_balance_alerts_fail_keeps_its_expiry_alerts(
 async def test_the_subscription_alert_fires_when_the_listing_fails_too(
     client: MiniMaxClient, store: AlertStore, database: Database, upstream: FakeUseapi
 ) -> None:
-    upstream.fail(None, Fault("status", status=402))
+    upstream.listing_faults.append(Fault("status", status=402))
     upstream.fail_account(Fault("status", status=402))
     w = watching(client, store, database, Ticking(), accounts=())
-    await w.check()
+    report = await w.check()
+    assert TOKEN_SUBJECT in report.failed, "the listing did fail"
     payloads = [n.payload for n in await queued(store)]
     assert UseapiTrouble("subscription") in payloads
+
+
+async def test_an_account_without_a_channel_rearms_and_alerts_once_it_has_one_again(
+    client: MiniMaxClient, store: AlertStore, database: Database, upstream: FakeUseapi
+) -> None:
+    upstream.add_account("a", features(50))
+    rules = RuleStore(database)
+    now = datetime.now(UTC)
+    await rules.put("a", Rule(channel_id=5, low_balance=100.0), 1, now)
+    w = watching(client, store, database, Ticking(), defaults=Rule(), accounts=("a",))
+    await w.check()
+    assert [n.kind for n in await queued(store)] == [NoticeKind.LOW_BALANCE]
+    await rules.put("a", Rule(low_balance=100.0), 1, now)  # its channel is taken away
+    upstream.add_account("a", features(500))
+    await w.check()
+    upstream.add_account("a", features(40))
+    await w.check()
+    assert await queued(store) == [], "nowhere to go: nothing queued"
+    await rules.put("a", Rule(channel_id=5, low_balance=100.0), 1, now)
+    await w.check()
+    assert [n.payload for n in await queued(store)] == [LowBalance("video", 40.0, 100.0)]
+
+
+async def test_back_to_normal_follows_only_an_alert_that_was_posted(
+    client: MiniMaxClient, store: AlertStore, database: Database, upstream: FakeUseapi
+) -> None:
+    upstream.add_account("a", features(500))
+    upstream.useapi_account = useapi_account_payload(total=4, error=1)
+    w = watching(client, store, database, Ticking(), accounts=("a",))
+    await w.check()
+    [waiting] = await store.pending()  # not posted (the channel refuses, say)
+    upstream.useapi_account = useapi_account_payload(total=4)
+    await w.check()
+    assert await store.pending() == [], "the alert is dropped and nothing says back to normal"
+    assert waiting.payload == UseapiTrouble("account_errors", errors=1, total=4)
+
+
+async def test_no_request_of_a_check_outlives_it(
+    client: MiniMaxClient, store: AlertStore, database: Database, upstream: FakeUseapi
+) -> None:
+    upstream.add_account("a", features(500))
+    upstream.listing_faults.append(Fault("slow", delay=5.0))
+    w = watching(client, store, database, Ticking(), defaults=Rule(), accounts=("a",))
+    await w.check()  # "a" has no channel: its expiry plan, which reads the listing, is skipped
+    names = {t.get_coro().__qualname__ for t in asyncio.all_tasks() if not t.done()}  # type: ignore[union-attr]
+    assert not {"Watcher._listing", "Watcher._useapi"} & names

@@ -61,6 +61,7 @@ async def test_a_rule_routes_one_account_to_its_channel_with_its_role_and_steps(
         mention=RoleRef(TEAM_ROLE),
         steps="48,2",
     )
+    await ticks(upstream, "b", 2)  # a check that read the rules before they changed is over
     [embed] = answer["embeds"]
     assert embed["title"] == "Alert rules for account b"
     assert f"channel: not set → <#{ROUTED_CHANNEL_ID}>" in embed["description"]
@@ -276,6 +277,7 @@ async def test_a_rule_channel_that_refuses_keeps_its_alerts_and_says_so(
     await start_bot(USEAPI_ACCOUNTS="a,b", **FAST)
     await rules(discord_stub, account="b", channel=ChannelRef(ROUTED_CHANNEL_ID))
     discord_stub.channel_refusals[ROUTED_CHANNEL_ID] = (403, 50013, "Missing Permissions")
+    await ticks(upstream, "b", 2)  # a check that read the rules before they changed is over
     for account in ("a", "b"):
         upstream.add_account(account, features(hours=30))
     await discord_stub.wait_for(lambda: posted_in(discord_stub, CHANNEL_ID))
