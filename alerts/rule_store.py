@@ -93,6 +93,12 @@ class RuleStore:
         that sets nothing: drop it), and log what changed; returns the fields changed
         (none: nothing logged). What `change` raises leaves everything as it was."""
         async with self.db.transaction() as tx:
+            # one rule edit at a time, in every replica: PostgreSQL holds this row's lock
+            # until the commit (SQLite's write transactions are one at a time already)
+            await tx.execute(
+                "INSERT INTO meta(key, value) VALUES ('alert rules edit', '') "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+            )
             rows = await tx.fetch(f"SELECT {_COLUMNS} FROM alert_rules WHERE account = $1", account)
             before = _readable(account, rows[0]) if rows else None
             rule = change(before)

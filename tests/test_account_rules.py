@@ -3,6 +3,7 @@ they are stored and logged (both databases), and the conditions they alert on.""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -241,3 +242,21 @@ def test_the_rules_answer_warns_when_checks_are_further_apart_than_a_step() -> N
     usual = rules_embed("b", book.of("b"), None, [], interval_minutes=30)
     assert "⚠️" not in str(usual.description)
     assert "Running out: not set\n" in str(usual.description), "no “(not set)” twice"
+
+
+async def test_two_edits_of_one_rule_at_once_both_land(database: Database) -> None:
+    """Two managers (or replicas) at the same moment: neither change is lost."""
+    rules = RuleStore(database)
+    other = RuleStore(database)
+
+    async def edit(store: RuleStore, **options: object) -> None:
+        await store.edit("a", lambda current: proposed(current, **options), 1, NOW)  # type: ignore[arg-type]
+
+    async def hold() -> None:  # two connections open, so the edits below really overlap
+        async with database.transaction() as tx:
+            await tx.fetch("SELECT 1")
+            await asyncio.sleep(0)
+
+    await asyncio.gather(hold(), hold())
+    await asyncio.gather(edit(rules, low_balance=5.0), edit(other, runs_out_days=2.0))
+    assert (await rules.book(DEFAULTS)).rules["a"] == Rule(low_balance=5.0, runs_out_days=2.0)
