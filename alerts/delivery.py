@@ -224,6 +224,8 @@ class Delivery(Generic[Message]):
 
     async def _flush(self) -> int:
         live = await self._live()
+        if not live and not self.channel_errors:
+            return 0
         book = await self.routes()
         for gone in self.channel_errors.keys() - book.channels():
             del self.channel_errors[gone]  # no rule sends alerts there any more

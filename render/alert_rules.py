@@ -88,8 +88,8 @@ def rules_embed(
             f"⚠️ The checks run every {interval_minutes:g} minutes, more than the smallest "
             f"step ({step:g} h): a batch can pass that step between two checks unannounced."
         )
-    if own is None:
-        lines.append("\nIt has no rule of its own." if account != ALL else "")
+    if own is None and account != ALL:
+        lines.append("\nIt has no rule of its own.")
     if history:
         lines.append("\n**Latest changes:**")
         lines += [

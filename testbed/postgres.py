@@ -64,6 +64,10 @@ SHM, SHM_MIN_FREE = "/dev/shm", 1 << 30  # Docker's default 64 MiB /dev/shm woul
 SEARCH_GLOBS = ("/usr/lib/postgresql/*/bin", "/usr/pgsql-*/bin", "/usr/local/pgsql/bin")
 
 
+LIBPQ_PREFIX = "PG"
+"""The prefix of libpq's environment variables (not a setting of ours)."""
+
+
 class PostgresUnavailable(RuntimeError):
     """No PostgreSQL server could be started here; the message says why."""
 
@@ -204,8 +208,8 @@ class PostgresServer:
     # -- process control ------------------------------------------------------------------
 
     def _env(self) -> dict[str, str]:
-        # The developer's PG* variables (PGPORT, PGDATA, PGHOST...) must not steer our cluster.
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+        # The developer's libpq variables (PGPORT, PGDATA, PGHOST...) must not steer our cluster.
+        env = {k: v for k, v in os.environ.items() if not k.startswith(LIBPQ_PREFIX)}
         env["LC_ALL"] = "C"
         env.pop("LANG", None)
         return env

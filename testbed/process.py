@@ -40,12 +40,14 @@ def base_env(upstream: Upstream, tmp_path: Path) -> dict[str, str]:
     }
 
 
+BOT_PREFIXES = ("DISCORD_", "USEAPI_", "ALERT_")
+"""The prefixes of the bot's own settings (not settings themselves)."""
+
+
 def inherited_env() -> dict[str, str]:
-    """This process's environment less the bot's own settings: a developer's DISCORD_,
-    USEAPI_ or ALERT_ variables never reach a bot under test."""
-    return {
-        k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "USEAPI_", "ALERT_"))
-    }
+    """This process's environment less the bot's own settings: a developer's variables of
+    those names never reach a bot under test."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(BOT_PREFIXES)}
 
 
 def free_port() -> int:
