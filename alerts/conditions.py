@@ -107,8 +107,11 @@ def gone_pools(active: Collection[str], pools: Collection[Pool]) -> frozenset[st
     return frozenset(k for k in active if ":" in k and Pool(k.split(":")[1]) not in pools)
 
 
-def useapi_conditions(subscription_active: bool | None, errors: int | None, total: int) -> Judged:
-    """The useapi.net account's conditions; an unknown value (None) is not judged."""
+def useapi_conditions(
+    subscription_active: bool | None, errors: int | None, total: int | None
+) -> Judged:
+    """The useapi.net account's conditions; an unknown value (None) is not judged: an open
+    condition stays open and nothing is said until a read can tell."""
     true: dict[str, Payload] = {}
     false: set[str] = set()
     if subscription_active is not None:

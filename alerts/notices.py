@@ -215,13 +215,13 @@ class RunningOut:
 @dataclass(frozen=True)
 class UseapiTrouble:
     """The useapi.net account: `what` is "subscription" (not active) or "account_errors"
-    (`errors` of `total` MiniMax accounts in an error state); `cleared` says it is back to
-    normal."""
+    (`errors` of `total` MiniMax accounts in an error state; `total` None when useapi.net
+    did not say); `cleared` says it is back to normal."""
 
     what: str
     cleared: bool = False
     errors: int = 0
-    total: int = 0
+    total: int | None = 0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -237,7 +237,7 @@ class UseapiTrouble:
             str(data["what"]),
             bool(data.get("cleared")),
             int(data.get("errors") or 0),
-            int(data.get("total") or 0),
+            None if data.get("total") is None else int(data["total"]),
         )
 
 

@@ -406,7 +406,7 @@ class Watcher:
         return useapi_conditions(
             found.subscription_active,
             counts.error if counts else None,
-            counts.total if counts else 0,
+            counts.total if counts else None,
         )
 
     async def _with_pace(

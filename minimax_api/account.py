@@ -1,8 +1,9 @@
 """The useapi.net account behind the API token (`GET /v2/account`): subscription and the
 number of accounts per service.
 
-Parsed like the MiniMax payloads: every field is optional, a wrong type gives None (or a
-count of 0), unknown keys are ignored, and parsing never raises.
+Parsed like the MiniMax payloads: every field is optional, a missing field, `null` or a wrong
+type gives None ("unknown", never 0 or false), unknown keys are ignored, and parsing never
+raises.
 """
 
 from __future__ import annotations
@@ -25,11 +26,11 @@ _SUB = re.compile(r"[0-9]{6}")
 @dataclass(frozen=True)
 class ServiceCounts:
     """How many accounts a service has at useapi.net; `error` ones still count toward the
-    limit ("there are outstanding issues with an account")."""
+    limit ("there are outstanding issues with an account"). None: the payload does not say."""
 
-    total: int
-    active: int
-    error: int
+    total: int | None
+    active: int | None
+    error: int | None
 
 
 @dataclass(frozen=True)
@@ -70,9 +71,10 @@ def renewal_date(value: Any) -> date | None:
         return None
 
 
-def _count(value: Any) -> int:
+def _count(value: Any) -> int | None:
+    """A count of accounts: a whole number of 0 or more, else unknown."""
     n = p.integer(value)
-    return n if n is not None and n > 0 else 0
+    return n if n is not None and n >= 0 else None
 
 
 def _services(value: Any) -> Mapping[str, ServiceCounts]:

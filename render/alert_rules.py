@@ -120,8 +120,8 @@ def useapi_line(found: UseapiAccount | str) -> str:
     counts = found.minimax
     if counts is not None:
         warn = "⚠️ " if counts.error else ""
-        parts.append(
-            f"{warn}MiniMax accounts: {counts.total} ({counts.active} active, "
-            f"{counts.error} in error)"
+        total, active, error = (
+            "?" if n is None else n for n in (counts.total, counts.active, counts.error)
         )
+        parts.append(f"{warn}MiniMax accounts: {total} ({active} active, {error} in error)")
     return "useapi.net account: " + " · ".join(parts)

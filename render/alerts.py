@@ -139,10 +139,10 @@ def _useapi_embed(trouble: UseapiTrouble, notice: Notice) -> discord.Embed:
         text = "No MiniMax account is in an error state at useapi.net any more."
     else:
         title = "MiniMax accounts in error at useapi.net"
+        of = "" if trouble.total is None else f" of {trouble.total}"
         text = (
-            f"useapi.net reports **{trouble.errors}** of {trouble.total} MiniMax accounts "
-            "with outstanding issues: check them at useapi.net (an account may need to be "
-            "added again)."
+            f"useapi.net reports **{trouble.errors}**{of} MiniMax accounts with outstanding "
+            "issues: check them at useapi.net (an account may need to be added again)."
         )
     colour = discord.Colour.green() if trouble.cleared else discord.Colour.dark_red()
     return _embed(title, text, colour, notice)

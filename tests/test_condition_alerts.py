@@ -312,3 +312,43 @@ async def test_no_request_of_a_check_outlives_it(
     await w.check()  # "a" has no channel: its expiry plan, which reads the listing, is skipped
     names = {t.get_coro().__qualname__ for t in asyncio.all_tasks() if not t.done()}  # type: ignore[union-attr]
     assert not {"Watcher._listing", "Watcher._useapi"} & names
+
+
+UNREADABLE_COUNTS = {
+    "null": None,
+    "text": "n/a",
+    "a list": [2],
+    "an object": {"n": 2},
+    "a fraction": 1.5,
+    "negative": -1,
+    "a flag": True,
+}
+
+
+@pytest.mark.parametrize("count", UNREADABLE_COUNTS.values(), ids=UNREADABLE_COUNTS.keys())
+async def test_an_error_count_that_cannot_be_read_leaves_the_open_alert_alone(
+    client: MiniMaxClient,
+    store: AlertStore,
+    database: Database,
+    upstream: FakeUseapi,
+    count: object,
+) -> None:
+    upstream.add_account("a", features(500))
+    upstream.useapi_account = useapi_account_payload(total=4, error=2)
+    w = watching(client, store, database, Ticking(), accounts=("a",))
+    await w.check()
+    [trouble] = await queued(store)
+    assert trouble.payload == UseapiTrouble("account_errors", errors=2, total=4)
+    unreadable = useapi_account_payload(total=4, error=2)
+    unreadable["accounts"]["MiniMax API"]["error"] = count
+    upstream.useapi_account = unreadable
+    await w.check()
+    assert await queued(store) == [], "a count that cannot tell says nothing"
+    upstream.useapi_account = useapi_account_payload(total=4, error=2)
+    await w.check()
+    assert await queued(store) == [], "still the same trouble: said once"
+    upstream.useapi_account = useapi_account_payload(total=4)
+    await w.check()
+    assert [n.payload for n in await queued(store)] == [
+        UseapiTrouble("account_errors", cleared=True)
+    ], "a read that can tell says back to normal"

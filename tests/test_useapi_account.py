@@ -4,10 +4,11 @@ against the loopback useapi.net."""
 from __future__ import annotations
 
 import dataclasses
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
+from alerts.notices import USEAPI_SUBJECT, Notice, UseapiTrouble
 from minimax_api import (
     MiniMaxClient,
     Priority,
@@ -23,6 +24,8 @@ from minimax_api import (
     parse_account,
 )
 from minimax_api.account import renewal_date
+from render.alert_rules import useapi_line
+from render.alerts import notice_embed
 from testbed.upstream import Fault, useapi_account_payload
 from tests.support.clients import FAST, make
 
@@ -117,15 +120,17 @@ def test_counts_given_as_strings_are_read() -> None:
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
-        ({}, ServiceCounts(0, 0, 0)),
-        ({"total": 2}, ServiceCounts(2, 0, 0)),
+        ({}, ServiceCounts(None, None, None)),
+        ({"total": 2}, ServiceCounts(2, None, None)),
         ({"total": 2, "active": 1, "error": 1}, ServiceCounts(2, 1, 1)),
-        ({"total": 2, "active": None, "error": "x"}, ServiceCounts(2, 0, 0)),
-        ({"total": True, "active": -3, "error": 1.5}, ServiceCounts(0, 0, 0)),
-        ({"total": [2], "active": {"n": 1}, "error": 2}, ServiceCounts(0, 0, 2)),
+        ({"total": 2, "active": 0, "error": 0}, ServiceCounts(2, 0, 0)),
+        ({"total": 2, "active": None, "error": "x"}, ServiceCounts(2, None, None)),
+        ({"total": True, "active": -3, "error": 1.5}, ServiceCounts(None, None, None)),
+        ({"total": [2], "active": {"n": 1}, "error": 2}, ServiceCounts(None, None, 2)),
+        ({"total": "n/a", "active": "", "error": " 2 "}, ServiceCounts(None, None, 2)),
     ],
 )
-def test_missing_or_odd_counts_are_zero(raw: dict, expected: ServiceCounts) -> None:
+def test_missing_or_odd_counts_are_unknown_never_zero(raw: dict, expected: ServiceCounts) -> None:
     assert parse_account({"accounts": {"MiniMax API": raw}}).minimax == expected
 
 
@@ -153,18 +158,18 @@ def test_without_a_minimax_service_there_are_no_minimax_counts() -> None:
 @pytest.mark.parametrize("name", ["MiniMax API", "minimax api", "MINIMAX API", " MiniMax API "])
 def test_the_minimax_service_is_found_in_any_case(name: str) -> None:
     payload = {"accounts": {"Kling API": {"total": 9}, name: {"total": 2, "active": 1}}}
-    assert parse_account(payload).minimax == ServiceCounts(2, 1, 0)
+    assert parse_account(payload).minimax == ServiceCounts(2, 1, None)
 
 
 @pytest.mark.parametrize("name", ["MiniMax", "minimax-v2", "Mini Max API", "Hailuo (MiniMax)"])
 def test_a_name_containing_minimax_is_taken_too(name: str) -> None:
     payload = {"accounts": {"Kling API": {"total": 9}, name: {"total": 2, "active": 2}}}
-    assert parse_account(payload).minimax == ServiceCounts(2, 2, 0)
+    assert parse_account(payload).minimax == ServiceCounts(2, 2, None)
 
 
 def test_the_exact_name_wins_over_one_that_merely_contains_minimax() -> None:
     payload = {"accounts": {"MiniMax Legacy": {"total": 9}, "minimax API": {"total": 2}}}
-    assert parse_account(payload).minimax == ServiceCounts(2, 0, 0)
+    assert parse_account(payload).minimax == ServiceCounts(2, None, None)
 
 
 @pytest.mark.parametrize(
@@ -380,3 +385,13 @@ async def test_the_rate_limiter_and_observer_see_every_attempt(session, upstream
     await client.useapi_account(priority=Priority.INTERACTIVE)
     assert limiter.seen == [Priority.BACKGROUND, Priority.BACKGROUND, Priority.INTERACTIVE]
     assert heard == [("account", "503"), ("account", "200"), ("account", "200")]
+
+
+def test_unknown_counts_read_as_unknown_in_status_and_in_the_alert() -> None:
+    account = parse_account({"accounts": {"MiniMax API": {"error": 2, "total": None}}})
+    assert "MiniMax accounts: ? (? active, 2 in error)" in useapi_line(account)
+    trouble = UseapiTrouble("account_errors", errors=2, total=None)
+    assert UseapiTrouble.from_json(trouble.to_json()) == trouble
+    notice = Notice("n", USEAPI_SUBJECT, trouble, datetime(2026, 12, 1, tzinfo=UTC))
+    text = notice_embed(notice).description or ""
+    assert "reports **2** MiniMax accounts with outstanding issues" in text
