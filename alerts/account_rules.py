@@ -4,11 +4,12 @@ settings (ALERT_CHANNEL_ID, ALERT_MENTION_ROLE_ID, EXPIRY_WARNING_HOURS). Pure."
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from enum import StrEnum
 
-from settings import Settings, parse_steps
+from settings import MAX_STEP_HOURS, Settings, StepTooLong, parse_steps
 
 from .notices import DIGEST_SUBJECT, TOKEN_SUBJECT, USEAPI_SUBJECT
 
@@ -78,10 +79,28 @@ def defaults(settings: Settings) -> Rule:
 
 MAX_DAYS = 90.0
 MAX_STEPS = 10
+MAX_LOW_BALANCE = 1_000_000_000.0
+"""More credits than any account holds: a threshold above it means a typo."""
+STEPS_EXAMPLE = "e.g. 72,24,1"
 
 
 class BadRule(ValueError):
     """An option of `/alerts rules` that cannot be a rule; the message says what can."""
+
+
+def unusable(rule: Rule) -> str | None:
+    """Why a rule (stored by an older version, say) cannot be applied; None when it can.
+    The same bounds as `proposed`, so that no account check can fail because of its rule."""
+    steps = rule.steps or ()
+    if any(not (0 < h <= MAX_STEP_HOURS) for h in steps):  # NaN fails too
+        return f"a step over {MAX_STEP_HOURS} hours" if any(h > 0 for h in steps) else "a step"
+    if len(steps) > MAX_STEPS:
+        return f"more than {MAX_STEPS} steps"
+    if rule.low_balance is not None and not (0 <= rule.low_balance <= MAX_LOW_BALANCE):
+        return "a low balance out of range"
+    if rule.runs_out_days is not None and not (0 <= rule.runs_out_days <= MAX_DAYS):
+        return "a running-out horizon out of range"
+    return None
 
 
 def proposed(
@@ -101,14 +120,18 @@ def proposed(
     if steps is not None:
         try:
             parsed = parse_steps(steps)
+        except StepTooLong:
+            raise BadRule(
+                f"steps: at most {MAX_STEP_HOURS} hours (90 days) each, {STEPS_EXAMPLE}"
+            ) from None
         except ValueError:
             raise BadRule(
-                f"steps “{steps[:40]}” must be positive hours separated by commas, e.g. 72,24,1"
+                f"steps “{steps[:40]}” must be positive hours separated by commas, {STEPS_EXAMPLE}"
             ) from None
         if len(parsed) > MAX_STEPS:
-            raise BadRule(f"steps: at most {MAX_STEPS} hours, e.g. 72,24,1")
-    if low_balance is not None and not (0 <= low_balance < float("inf")):
-        raise BadRule("low_balance must be 0 (off) or more credits, e.g. 100")
+            raise BadRule(f"steps: at most {MAX_STEPS} hours, {STEPS_EXAMPLE}")
+    if low_balance is not None and not (0 <= low_balance <= MAX_LOW_BALANCE):
+        raise BadRule(f"low_balance must be 0 (off) to {MAX_LOW_BALANCE:.0f} credits, e.g. 100")
     if runs_out_days is not None and not (0 <= runs_out_days <= MAX_DAYS):
         raise BadRule(f"runs_out_days must be 0 (off) to {MAX_DAYS:g} days, e.g. 7")
     change = Rule(channel_id, role_id, parsed, low_balance, runs_out_days)
@@ -167,6 +190,8 @@ class RuleBook:
 
     defaults: Rule
     rules: Mapping[str, Rule]
+    unusable: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    """Accounts whose stored rule cannot be applied, and why: they go by the levels below."""
 
     def of(self, account: str) -> Effective:
         """The effective rules of `account` (of every account for ALL, the token and the

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from state import Database, Row
 
-from .account_rules import Change, Field, Rule, RuleBook, changes
+from .account_rules import Change, Field, Rule, RuleBook, changes, unusable
 from .rules import from_epoch, to_epoch
 
 log = logging.getLogger(__name__)
@@ -62,25 +62,43 @@ def _rule(row: Row) -> Rule:
     )
 
 
-def _readable(account: str, row: Row) -> Rule | None:
-    """The rule of a row; None (logged) when it cannot be read: it is never the end of a
-    check, and setting the account's rule again replaces it."""
+def _readable(account: str, row: Row) -> Rule | str:
+    """The rule of a row, or why it cannot be used (unreadable, or out of the bounds an older
+    version did not check): it is never the end of a check, and setting the account's rule
+    again replaces it."""
     try:
-        return _rule(row)
+        rule = _rule(row)
     except (ValueError, TypeError):
-        log.error("the alert rule of %r cannot be read: set it again with /alerts rules", account)
-        return None
+        return "it cannot be read"
+    return rule if (why := unusable(rule)) is None else why
 
 
 class RuleStore:
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._warned: set[tuple[object, ...]] = set()  # each unusable row is logged once
 
     async def book(self, defaults: Rule) -> RuleBook:
-        """Every readable rule, over `defaults` (one query)."""
+        """Every usable rule, over `defaults` (one query); the others are skipped, each
+        logged once, and listed in the book's `unusable`."""
         rows = await self.db.fetch(f"SELECT account, {_COLUMNS} FROM alert_rules")
-        found = {account: _readable(account, rest) for account, *rest in rows}
-        return RuleBook(defaults, {a: r for a, r in found.items() if r is not None})
+        rules: dict[str, Rule] = {}
+        skipped: dict[str, str] = {}
+        for account, *rest in rows:
+            found = _readable(account, rest)
+            if isinstance(found, Rule):
+                rules[account] = found
+                continue
+            skipped[account] = found
+            if (seen := (account, *rest)) not in self._warned:
+                self._warned.add(seen)
+                log.warning(
+                    "the alert rule of %r cannot be used (%s): it goes by the defaults; set "
+                    "it again with /alerts rules",
+                    account,
+                    found,
+                )
+        return RuleBook(defaults, rules, skipped)
 
     async def put(self, account: str, rule: Rule | None, by: int, at: datetime) -> list[Change]:
         """Make `rule` the account's; see `edit`."""
@@ -100,7 +118,8 @@ class RuleStore:
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
             )
             rows = await tx.fetch(f"SELECT {_COLUMNS} FROM alert_rules WHERE account = $1", account)
-            before = _readable(account, rows[0]) if rows else None
+            found = _readable(account, rows[0]) if rows else None
+            before = found if isinstance(found, Rule) else None  # an unusable rule is replaced
             rule = change(before)
             if rule is not None and not rule.set():
                 rule = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from minimax_api import AccountInfo, Features
@@ -119,10 +119,10 @@ def known(key: AlertKey, done: Collection[AlertKey]) -> bool:
 
 def crossed(subject: Subject, thresholds: Iterable[float], now: datetime) -> list[float]:
     """Thresholds whose time has come, most severe (smallest) first; none once expired."""
-    left = subject.ends_at - now
-    if left <= timedelta(0):
+    left = (subject.ends_at - now).total_seconds() / 3600  # hours: no timedelta to overflow
+    if left <= 0:
         return []
-    return sorted(t for t in thresholds if left <= timedelta(hours=t))
+    return sorted(t for t in thresholds if left <= t)
 
 
 def plan(

@@ -305,6 +305,7 @@ class Alerts(commands.Cog):
             await self.rules.changes(name),
             changed,
             interval_minutes=self.bot.settings.check_interval_minutes,
+            unusable=book.unusable.get(name),
         )
         await interaction.edit_original_response(
             embed=embed, allowed_mentions=discord.AllowedMentions.none()

@@ -71,8 +71,10 @@ def rules_embed(
     changed: Sequence[Change] = (),
     *,
     interval_minutes: float | None = None,
+    unusable: str | None = None,
 ) -> discord.Embed:
-    """An account's rules as they apply, what its own rule sets, and the latest changes."""
+    """An account's rules as they apply, what its own rule sets, and the latest changes;
+    `unusable` says why its stored rule is skipped."""
     lines = []
     if changed:
         lines += ["**Changed:**", *(f"- {change_line(c)}" for c in changed), ""]
@@ -88,7 +90,12 @@ def rules_embed(
             f"⚠️ The checks run every {interval_minutes:g} minutes, more than the smallest "
             f"step ({step:g} h): a batch can pass that step between two checks unannounced."
         )
-    if own is None and account != ALL:
+    if unusable is not None:
+        lines.append(
+            f"⚠️ Its stored rule cannot be used ({unusable}): the defaults apply until it is "
+            "set again."
+        )
+    elif own is None and account != ALL:
         lines.append("\nIt has no rule of its own.")
     if history:
         lines.append("\n**Latest changes:**")

@@ -111,6 +111,15 @@ def _health_line(h: AccountHealth) -> str:
     return " · ".join(parts)
 
 
+def unusable_line(account: str, why: str) -> str:
+    """A stored rule the bot skips, and what applies instead."""
+    whose = "for all accounts" if account == ALL else f"of {subject(account, 60)}"
+    return (
+        f"⚠️ The rule {whose} cannot be used ({why}): the defaults apply until it is set "
+        "again with `/alerts rules`"
+    )
+
+
 def status_embed(
     settings: Settings,
     health: Sequence[AccountHealth],
@@ -153,6 +162,7 @@ def status_embed(
         lines.append(useapi_line(useapi))
     for channel_id, error in send_errors.items():
         lines.append(f"⚠️ Cannot post alerts in <#{channel_id}>: {safe(error, 300)}")
+    lines += [unusable_line(account, why) for account, why in sorted(book.unusable.items())]
     if failed:
         lines.append(
             "⚠️ Alerts set aside unposted (Discord refused them for good and a short notice "

@@ -155,9 +155,18 @@ def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
     return raw
 
 
+MAX_STEP_HOURS = 90 * 24
+"""The longest lead time a step may have (90 days): longer warns of nothing useful, and far
+longer cannot be turned into a time at all."""
+
+
+class StepTooLong(ValueError):
+    """A step longer than MAX_STEP_HOURS."""
+
+
 def parse_steps(raw: str) -> tuple[float, ...]:
     """Warning steps in hours ("72,24,1"), largest first; ValueError when one is not a
-    positive number."""
+    positive number, StepTooLong when one is over MAX_STEP_HOURS."""
     values: set[float] = set()
     for part in raw.split(","):
         try:
@@ -166,6 +175,8 @@ def parse_steps(raw: str) -> tuple[float, ...]:
             value = math.nan
         if not math.isfinite(value) or value <= 0:
             raise ValueError(f"{part.strip()!r} is not a positive number of hours")
+        if value > MAX_STEP_HOURS:
+            raise StepTooLong(f"{part.strip()!r} is more than {MAX_STEP_HOURS} hours")
         values.add(value)
     return tuple(sorted(values, reverse=True))
 
@@ -177,6 +188,10 @@ def _hours(env: Mapping[str, str]) -> tuple[float, ...]:
         return Settings.expiry_warning_hours
     try:
         return parse_steps(raw)
+    except StepTooLong:
+        raise SettingsError(
+            f"{name}={raw!r}: a step is at most {MAX_STEP_HOURS} hours (90 days), e.g. 72,24,1"
+        ) from None
     except ValueError:
         raise SettingsError(
             f"{name}={raw!r} must be a comma-separated list of positive hours, e.g. 72,24,1"

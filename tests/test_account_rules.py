@@ -18,6 +18,7 @@ from alerts.account_rules import (
     RuleBook,
     changes,
     proposed,
+    unusable,
 )
 from alerts.conditions import (
     Judged,
@@ -84,8 +85,12 @@ def test_proposed_rules_keep_what_is_not_given_and_reset_drops_the_rest() -> Non
         ({"steps": "abc"}, "steps “abc” must be positive hours"),
         ({"steps": "24,-1"}, "must be positive hours"),
         ({"steps": ",".join(str(h) for h in range(1, 12))}, "at most 10 hours"),
-        ({"low_balance": -5.0}, "low_balance must be 0 (off) or more"),
-        ({"low_balance": float("nan")}, "low_balance must be 0 (off) or more"),
+        ({"steps": "99999999999"}, "steps: at most 2160 hours (90 days) each"),
+        ({"steps": "72,2161"}, "steps: at most 2160 hours (90 days) each"),
+        ({"steps": "1e400"}, "must be positive hours"),
+        ({"low_balance": -5.0}, "low_balance must be 0 (off) to 1000000000 credits"),
+        ({"low_balance": float("nan")}, "low_balance must be 0 (off) to 1000000000 credits"),
+        ({"low_balance": 1e300}, "low_balance must be 0 (off) to 1000000000 credits"),
         ({"runs_out_days": 91.0}, "runs_out_days must be 0 (off) to 90 days"),
         ({"runs_out_days": -1.0}, "runs_out_days must be 0 (off) to 90 days"),
     ],
@@ -148,7 +153,41 @@ async def test_a_refused_edit_changes_nothing_and_an_unreadable_rule_is_left_out
     )
     book = await rules.book(DEFAULTS)
     assert set(book.rules) == {"a"}, "b's broken row is logged and left out, not fatal"
+    assert book.unusable == {"b": "it cannot be read"}
     assert said(await rules.put("b", Rule(steps=(5.0,)), 3, NOW)) == ["steps: not set → 5 h"]
+
+
+def test_the_stored_rules_an_older_version_accepted_are_unusable_with_a_reason() -> None:
+    assert unusable(Rule(steps=(72.0, 2160.0), low_balance=1e9, runs_out_days=90.0)) is None
+    assert unusable(Rule(steps=(99999999999.0,))) == "a step over 2160 hours"
+    assert unusable(Rule(steps=(24.0, float("inf")))) == "a step over 2160 hours"
+    assert unusable(Rule(steps=(float("nan"),))) == "a step"
+    assert unusable(Rule(steps=(-1.0,))) == "a step"
+    assert unusable(Rule(steps=tuple(float(h) for h in range(1, 12)))) == "more than 10 steps"
+    assert unusable(Rule(low_balance=1e300)) == "a low balance out of range"
+    assert unusable(Rule(runs_out_days=1e9)) == "a running-out horizon out of range"
+
+
+async def test_an_unusable_stored_rule_is_left_out_logged_once_and_replaced_when_set_again(
+    database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    rules = RuleStore(database)
+    await database.execute(
+        "INSERT INTO alert_rules(account, steps, low_balance, by_user, at) "
+        "VALUES ('acc1', '[99999999999]', 5, '1', 0)"
+    )
+    for _ in range(3):
+        book = await rules.book(DEFAULTS)
+        assert book.rules == {} and book.unusable == {"acc1": "a step over 2160 hours"}
+        assert book.of("acc1").steps == DEFAULTS.steps, "the defaults apply"
+    warned = [r for r in caplog.records if "cannot be used" in r.getMessage()]
+    assert len(warned) == 1, "one warning, not one per check"
+    embed = rules_embed("acc1", book.of("acc1"), None, [], unusable=book.unusable["acc1"])
+    assert "cannot be used (a step over 2160 hours)" in (embed.description or "")
+    changed = await rules.edit("acc1", lambda now: proposed(now, steps="48"), 2, NOW)
+    assert said(changed) == ["steps: not set → 48 h"], "the unusable rule is replaced"
+    book = await rules.book(DEFAULTS)
+    assert book.rules == {"acc1": Rule(steps=(48.0,))} and book.unusable == {}
 
 
 def test_what_is_about_every_account_goes_to_a_channel_of_a_rule_when_all_have_none() -> None:

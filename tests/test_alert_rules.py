@@ -30,6 +30,10 @@ def test_crossing_is_at_or_below_the_threshold() -> None:
     assert crossed(batch(0.5), HOURS, NOW) == [1, 24, 72]
 
 
+def test_a_step_too_long_for_a_timedelta_is_compared_without_one() -> None:
+    assert crossed(batch(20), (1e12, 24), NOW) == [24, 1e12], "no OverflowError"
+
+
 def test_expired_batches_are_never_announced() -> None:
     assert crossed(batch(-0.1), HOURS, NOW) == []
     assert crossed(batch(0), HOURS, NOW) == []

@@ -79,6 +79,10 @@ BAD = [
     ({"CHECK_INTERVAL_MINUTES": "soon"}, "CHECK_INTERVAL_MINUTES='soon' is not a positive number"),
     ({"CHECK_INTERVAL_MINUTES": "0"}, "CHECK_INTERVAL_MINUTES='0'"),
     ({"EXPIRY_WARNING_HOURS": "72,tomorrow"}, "EXPIRY_WARNING_HOURS='72,tomorrow' must be"),
+    (
+        {"EXPIRY_WARNING_HOURS": "72,99999999999"},
+        "EXPIRY_WARNING_HOURS='72,99999999999': a step is at most 2160 hours (90 days)",
+    ),
     ({"USEAPI_TIMEOUT_SECONDS": "nan"}, "USEAPI_TIMEOUT_SECONDS"),
     (
         {"USEAPI_BASE_URL": "api.useapi.net"},

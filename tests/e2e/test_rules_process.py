@@ -250,7 +250,10 @@ async def test_bad_rules_are_answered_in_one_line_and_change_nothing(
         ({"account": "nobody", "low_balance": 5.0}, "I do not know account “nobody”"),
         ({"account": "a", "steps": "0"}, "steps “0” must be positive hours"),
         ({"account": "a", "steps": "abc"}, "steps “abc” must be positive hours"),
-        ({"account": "a", "low_balance": -5.0}, "low_balance must be 0 (off) or more credits"),
+        ({"account": "a", "steps": "99999999999"}, "steps: at most 2160 hours (90 days)"),
+        ({"account": "a", "steps": "24,1e308"}, "steps: at most 2160 hours (90 days)"),
+        ({"account": "a", "low_balance": 1e300}, "low_balance must be 0 (off) to 1000000000"),
+        ({"account": "a", "low_balance": -5.0}, "low_balance must be 0 (off) to 1000000000"),
         (
             {"account": "a", "channel": ChannelRef(HIDDEN_CHANNEL_ID)},
             f"I cannot see <#{HIDDEN_CHANNEL_ID}>",
@@ -291,3 +294,34 @@ async def test_a_rule_channel_that_refuses_keeps_its_alerts_and_says_so(
     del discord_stub.channel_refusals[ROUTED_CHANNEL_ID]
     await discord_stub.wait_for(lambda: posted_in(discord_stub, ROUTED_CHANNEL_ID))
     assert titles_in(discord_stub, ROUTED_CHANNEL_ID) == ["Expiring soon on account b"]
+
+
+async def test_a_stored_rule_that_cannot_work_is_skipped_and_the_account_alerts_by_the_defaults(
+    start_bot: StartBot, discord_stub: DiscordStub, upstream: FakeUseapi, tmp_path: Path
+) -> None:
+    """A rule an older version accepted (a step of 99999999999 hours) never stops the
+    account's checks: the defaults apply, one warning is logged and `/alerts status` says so."""
+    upstream.add_account("acc1", features(hours=20))
+    first = await start_bot(USEAPI_ACCOUNTS="acc1")  # creates the database, alerts nowhere
+    await first.stop()
+    db = await open_database(SqliteTarget(tmp_path / "bot.sqlite3"))
+    try:
+        await db.execute(
+            "INSERT INTO alert_rules(account, channel_id, role_id, steps, low_balance, "
+            "runs_out_days, by_user, at) VALUES ('acc1', NULL, NULL, '[99999999999]', "
+            "NULL, NULL, '1', 0)"
+        )
+    finally:
+        await db.close()
+    second = await start_bot(USEAPI_ACCOUNTS="acc1", **FAST)
+    await discord_stub.wait_for(lambda: posted_in(discord_stub, CHANNEL_ID))
+    await ticks(upstream, "acc1", 3)
+    [alert] = posted_in(discord_stub, CHANNEL_ID)
+    assert "(within 24 hours)" in alert["embeds"][0]["description"], "the default steps apply"
+    assert "checking account 'acc1' failed" not in second.log()
+    assert second.log().count("the alert rule of 'acc1' cannot be used") == 1, second.log()
+    status = await command(
+        discord_stub, "alerts", subcommand="status", permissions=MANAGER_PERMISSIONS
+    )
+    shown = str(final_messages(status)[0]["embeds"])
+    assert "The rule of account acc1 cannot be used (a step over 2160 hours)" in shown
