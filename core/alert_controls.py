@@ -10,15 +10,21 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, cast
 
 import discord
 
 from alerts.notices import TOKEN_SUBJECT, USEAPI_SUBJECT
-from alerts.silences import Ack, AlertGroup, Silences, Snooze
-from render.alerts import acknowledged_line, snoozed_line, with_answers
+from alerts.silences import Ack, Act, AlertGroup, Answer, Silences, Snooze
+from render.alerts import (
+    ANSWER_FIELD,
+    acknowledged_line,
+    already_line,
+    snoozed_line,
+    with_answers,
+)
 from render.fmt import subject
 from render.limits import safe
 from state import StoreUnavailable
@@ -29,7 +35,10 @@ log = logging.getLogger(__name__)
 
 REF = r"(?P<ref>[a-z0-9]{1,25})"
 SNOOZES = {"1 hour": 1, "1 day": 24, "7 days": 168}  # label → hours
-GONE = "This alert is too old to answer here: use `/alerts snooze` instead."
+NO_RECORD = (
+    "The bot has no record of this alert (its records were reset, or the alert is older than "
+    "30 days): use `/alerts snooze` or `/alerts status` for its accounts instead."
+)
 DONE = "Every account of this alert has been answered already."
 DATABASE_DOWN_LINE = "The bot cannot use its database right now: try again in a minute."
 
@@ -151,79 +160,108 @@ def answers(interaction: discord.Interaction) -> AlertAnswers:
 
 
 class AlertAnswers:
-    """What a press does: acknowledge it at once (the database may be slow), remember the
-    answer, then edit the message it is on."""
+    """What a press does: acknowledge it at once (the database may be slow), judge and
+    record the answer in one turn per message, then edit the message it is on.
+
+    Two presses on one message take turns (in the database, so replicas too): the first
+    answer for an account stands and the message shows it; a later press for that account
+    changes nothing and its presser is told who answered and how."""
 
     def __init__(self, silences: Silences) -> None:
         self.silences = silences
 
     async def acknowledge(self, interaction: discord.Interaction, ref: str) -> None:
-        async def work(group: AlertGroup, accounts: list[str], now: datetime) -> str:
-            user = interaction.user.id
+        user, now = interaction.user.id, datetime.now(UTC)
+
+        def act(group: AlertGroup, accounts: list[str]) -> Answer:
             acks = [
                 Ack(a.account, a.kind, a.ends_at, user, now)
                 for a in group.announced
                 if a.account in accounts and a.ends_at is not None
             ]
-            await self.silences.acknowledge(acks)
-            return acknowledged_line(user, now, batches=bool(acks))
+            return Answer(acknowledged_line(user, now, batches=bool(acks)), acks=acks)
 
-        await self._answer(interaction, ref, work)
+        await self._answer(interaction, ref, act)
 
     async def snooze(self, interaction: discord.Interaction, ref: str, until: datetime) -> None:
-        async def work(group: AlertGroup, accounts: list[str], now: datetime) -> str:
-            user = interaction.user.id
-            for account in accounts:
-                await self.silences.snooze(Snooze(account, until, user, "", now))
-            return snoozed_line(user, until)
+        user, now = interaction.user.id, datetime.now(UTC)
 
-        await self._answer(interaction, ref, work)
+        def act(group: AlertGroup, accounts: list[str]) -> Answer:
+            snoozes = [Snooze(account, until, user, "", now) for account in accounts]
+            return Answer(snoozed_line(user, until), snoozes=snoozes)
+
+        await self._answer(interaction, ref, act)
 
     async def pick(self, interaction: discord.Interaction, ref: str, values: list[str]) -> None:
         await interaction.response.defer()  # nothing to show: the menu shows the pick
         try:
-            await self.silences.pick(ref, interaction.user.id, values)
+            known = await self.silences.pick(ref, interaction.user.id, values, _view(interaction))
         except StoreUnavailable as exc:
             log.warning("could not keep a pick on alert %s: %s", ref, exc)
             await _say(interaction, DATABASE_DOWN_LINE)
+            return
+        if not known:
+            await _say(interaction, NO_RECORD)
 
-    async def _answer(
-        self,
-        interaction: discord.Interaction,
-        ref: str,
-        work: Callable[[AlertGroup, list[str], datetime], Awaitable[str]],
-    ) -> None:
-        """Defer the edit, find what the press is about, do `work`, record its line for
-        those accounts and redraw the message; every failure gets one line back."""
+    async def _answer(self, interaction: discord.Interaction, ref: str, act: Act) -> None:
+        """Defer the edit, judge and record the press, and redraw the message; every
+        failure gets one line back."""
         await interaction.response.defer()
+        shown = _shown(interaction)
         try:
-            group = await self.silences.group(ref)
-            if group is None:
-                await _say(interaction, GONE)
-                return
-            open_accounts = group.open_accounts()
-            picked = await self.silences.picked(ref, interaction.user.id)
-            accounts = [a for a in open_accounts if picked is None or a in picked]
-            accounts = accounts or open_accounts  # a pick made before a redraw is stale
-            if not accounts:
-                await _say(interaction, DONE)
-                return
-            now = datetime.now(UTC)
-            line = await work(group, accounts, now)
-            await self.silences.answer(ref, accounts, line)
-            group = await self.silences.group(ref) or group  # with every answer, ours too
+            pressed = await self.silences.press(ref, interaction.user.id, shown, act)
         except StoreUnavailable as exc:
             log.warning("could not answer alert %s: %s", ref, exc)
             await _say(interaction, DATABASE_DOWN_LINE)
             return
-        message = interaction.message
-        embeds = with_answers(message.embeds if message else [], group.accounts, group.said)
-        left = group.open_accounts()
-        await interaction.edit_original_response(
-            embeds=embeds,
-            view=controls(group.ref, left) if left else None,
-            allowed_mentions=discord.AllowedMentions.none(),
-        )
+        if pressed is None:
+            await _say(interaction, NO_RECORD)
+            return
+        group = pressed.group
+        if not pressed.answered:
+            await _say(interaction, already_line(pressed.already) if pressed.already else DONE)
+            if shown == [a in group.said for a in group.accounts]:
+                return  # the message already says all of it
+        await self._redraw(interaction, group)
+
+    async def _redraw(self, interaction: discord.Interaction, group: AlertGroup) -> None:
+        """Edit the message to what the database says. A press answered at the same moment
+        may edit it with an older state after ours: read again after each edit and edit once
+        more if it changed, so the last edit shows every answer."""
+        base = interaction.message.embeds if interaction.message else []
+        for _ in range(REDRAWS):
+            left = group.open_accounts()
+            await interaction.edit_original_response(
+                embeds=with_answers(base, group.accounts, group.said),
+                view=controls(group.ref, left) if left else None,
+                allowed_mentions=discord.AllowedMentions.none(),
+            )
+            try:
+                latest = await self.silences.group(group.ref)
+            except StoreUnavailable:
+                return  # what we drew is what we knew
+            if latest is None or latest.said == group.said:
+                return
+            group = latest
+
+
+REDRAWS = 3
+
+
+def _shown(interaction: discord.Interaction) -> list[bool] | None:
+    """Per embed of the message pressed on, whether it shows an answer (None without one)."""
+    if interaction.message is None:
+        return None
+    return [any(f.name == ANSWER_FIELD for f in e.fields) for e in interaction.message.embeds]
+
+
+def _view(interaction: discord.Interaction) -> list[str]:
+    """The accounts the menu pressed on offers: those its message shows open."""
+    for row in interaction.message.components if interaction.message else []:
+        for item in getattr(row, "children", []):
+            if isinstance(item, discord.SelectMenu):
+                return [o.value for o in item.options]
+    return []
 
 
 async def _say(interaction: discord.Interaction, line: str) -> None:

@@ -243,6 +243,20 @@ def snoozed_line(user_id: int, until: datetime) -> str:
     return f"💤 Snoozed by <@{user_id}> until {relative_and_full(until)}: no alerts until then."
 
 
+def already_line(already: Mapping[str, str]) -> str:
+    """What a press whose accounts were all answered before it is told: who answered each
+    and how (the first answer stands)."""
+    by_line: dict[str, list[str]] = {}
+    for account, line in already.items():
+        by_line.setdefault(line, []).append(account)
+    parts = []
+    for line, accounts in by_line.items():
+        names = ", ".join(safe(a, 60) for a in accounts)
+        were = f"Accounts {names} were" if len(accounts) > 1 else f"Account {names} was"
+        parts.append(f"{were} answered already: {line}")
+    return limits.clip(" ".join(parts), limits.CONTENT)
+
+
 def with_answers(
     embeds: Sequence[discord.Embed], accounts: Sequence[str], said: Mapping[str, str]
 ) -> list[discord.Embed]:

@@ -184,6 +184,7 @@ class DiscordStub:
         self.edits: list[Edit] = []  # every change to a channel message, oldest first
         self.by_nonce: dict[str, dict[str, Any]] = {}
         self.hold_after_post: float = 0.0  # answer late, after the message exists
+        self.callback_delay: float = 0.0  # answer interaction callbacks this late
         self.history_status: int = 200
         # A gateway close code to answer IDENTIFY and RESUME with (None: accept them).
         self.refuse_identify: int | None = None
@@ -335,6 +336,8 @@ class DiscordStub:
             return _json(ALREADY_ACKNOWLEDGED, 400)
         if kind is not None:
             self._acknowledged[interaction_id] = kind
+        if self.callback_delay:
+            await asyncio.sleep(self.callback_delay)  # a slow Discord, on demand
         item = self.injected.get(interaction_id)
         ephemeral = bool((data.get("flags") or 0) & EPHEMERAL)
         response: dict[str, Any] = {
@@ -553,10 +556,12 @@ class DiscordStub:
         self.injected[item.id] = item
         return item
 
-    async def send_interaction(self, payload: dict[str, Any]) -> Injected:
-        """Send an INTERACTION_CREATE to every connected bot."""
+    async def send_interaction(self, payload: dict[str, Any], via: int | None = None) -> Injected:
+        """Send an INTERACTION_CREATE to every connected bot (with `via`: only to the bot
+        that connected `via`-th, counting from 0)."""
         item = self.track(payload)
-        for ws in list(self._sockets):
+        sockets = list(self._sockets)
+        for ws in sockets if via is None else sockets[via : via + 1]:
             await self._dispatch(ws, "INTERACTION_CREATE", payload)
         return item
 
@@ -572,13 +577,14 @@ class DiscordStub:
         custom_id: str,
         *,
         values: list[str] | None = None,
+        via: int | None = None,
         **who: Unpack[Presser],
     ) -> Injected:
         """A member presses the button `custom_id` of a channel message (with `values`: chooses
         them in its select menu): INTERACTION_CREATE with the message as it is now, to every
         connected bot. `who` (where, guild_id, permissions, roles, user_id): as for
         `component_payload`, whose defaults are a member of the stand-in's server who does not
-        manage it."""
+        manage it. `via`: as for `send_interaction`."""
         message = _public(self.messages[message_id])
         payload = component_payload(custom_id, message, values=values, **who)
-        return await self.send_interaction(payload)
+        return await self.send_interaction(payload, via)

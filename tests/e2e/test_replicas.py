@@ -13,6 +13,7 @@ from testbed.postgres import PostgresServer
 from testbed.process import BotProcess
 from testbed.upstream import FakeUseapi, sample_features
 from tests.support.bots import StartBot, final_messages
+from tests.support.databases import wipe
 from tests.support.watching import FAST, ticks, titles
 
 
@@ -80,11 +81,6 @@ async def test_the_other_process_takes_over_when_the_leader_is_killed(
     await ticks(upstream, "a", 3)
     assert titles(discord_stub) == ["Expiring soon on account a"]
     assert re.search(r"this process \(\S+\) leads", other.log())
-
-
-def wipe(folder: Path) -> None:
-    for path in folder.glob("bot.sqlite3*"):
-        path.unlink()
 
 
 async def test_a_wiped_sqlite_file_posts_nothing_again(

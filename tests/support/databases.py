@@ -35,3 +35,9 @@ def unavailable(reason: str) -> None:
             pytrace=False,
         )
     pytest.skip(f"PostgreSQL unavailable: {reason}; {INSTALL_HINT}")
+
+
+def wipe(folder: Path) -> None:
+    """Delete the bot's SQLite file (and its WAL) in `folder`, as a restart on Heroku does."""
+    for path in folder.glob("bot.sqlite3*"):
+        path.unlink()
