@@ -19,16 +19,16 @@ import discord
 from dotenv import find_dotenv, load_dotenv
 
 import state
-from core import discord_client
-from core.accounts import AccountDirectory
-from core.logs import setup_logging
-from core.lookup import load_features
-from core.metrics import Metrics
-from core.monitoring import MonitoringServer
+from app.logs import setup_logging
+from app.metrics import Metrics
+from app.monitoring import MonitoringServer
+from chat.accounts import AccountDirectory
+from chat.lookup import load_features
+from credits.report import account_report, problem_report
 from minimax_api import MiniMaxClient, RateLimiter, RetryPolicy
 from minimax_api.problems import Problem
-from render.report import account_report, problem_report
 from settings import Settings, SettingsError, load_settings
+from startup.compose import compose
 from state import Database, SqliteTarget, StoreUnavailable, this_process
 
 log = logging.getLogger("bot")
@@ -109,7 +109,7 @@ async def run_bot(settings: Settings) -> int:
             session = await owned.enter_async_context(aiohttp.ClientSession())
             metrics = Metrics()
             minimax = make_client(session, settings, metrics.observe_upstream)
-            bot = discord_client.MiniMaxBot(
+            bot = compose(
                 settings, db=db, minimax=minimax, metrics=metrics, identity=this_process()
             )
             if settings.health_port is not None:

@@ -1,5 +1,3 @@
-"""Expiry alerts: what is due (pure rules), where it is remembered (store), who checks (watcher).
-
-No Discord imports here: core/ composes and posts what the watcher queues, and cogs/alerts.py
-answers `/alerts`.
-"""
+"""Alerts: what is due and what the team said of it (`domain`, pure, no Discord), how it
+reaches Discord (`chat`: the channel, the messages, the buttons, the checks loop, leadership),
+and how it looks (`render`). Its cog is `cogs/alerts.py`."""

@@ -23,8 +23,8 @@ from datetime import UTC, datetime
 
 import aiohttp
 
-from alerts.account_rules import Rule
-from alerts.rule_store import RuleStore
+from alerts.domain.account_rules import Rule
+from alerts.domain.rule_store import RuleStore
 from bench.common import (
     backend_option,
     chosen_backends,

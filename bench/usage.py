@@ -36,16 +36,16 @@ from bench.common import (
     rig,
     table,
 )
-from render.chart import usage_chart
-from render.chart_draw import render_chart
 from state import open_database, parse_database_url
 from testbed.databases import BACKEND_NAMES
 from testbed.discord_stub import DiscordStub, Injected
 from testbed.upstream import FakeUseapi
-from usage.history import History
-from usage.outlook import outlook
-from usage.retention import HOURLY_AFTER, thin
-from usage.snapshot import Batch, Pool, Snapshot
+from usage.domain.history import History
+from usage.domain.outlook import outlook
+from usage.domain.retention import HOURLY_AFTER, thin
+from usage.domain.snapshot import Batch, Pool, Snapshot
+from usage.render.chart import usage_chart
+from usage.render.chart_draw import render_chart
 
 STEP = timedelta(minutes=30)
 """How often the history's account was checked (CHECK_INTERVAL_MINUTES' default)."""

@@ -12,27 +12,15 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from alerts.account_rules import ALL, BadRule, RuleBook, defaults, proposed
-from alerts.delivery import Delivery, Refused
-from alerts.notices import TOKEN_SUBJECT
-from alerts.rule_store import RuleStore
-from alerts.silences import BadDuration, Silences, Snooze, parse_duration
-from alerts.store import AlertStore
-from alerts.watcher import Watcher
-from core import replies
-from core.alert_channel import DiscordAlertChannel, cannot_ping, cannot_post
-from core.alert_controls import CONTROLS, AlertAnswers
-from core.alert_messages import AlertMessages
-from core.discord_client import MANAGES, MiniMaxBot
-from core.expiry_checks import ExpiryChecks
-from core.leadership import Leadership
-from core.lookup import account_choices, rule_account_choices
-from minimax_api import Priority, UseapiAccount, UseapiError
-from minimax_api.problems import describe
-from render import limits
-from render.alert_rules import change_line, rules_embed
-from render.alerts import alert_message, sample_notice
-from render.alerts_status import (
+from alerts.chat.channel import cannot_ping, cannot_post
+from alerts.chat.parts import AlertParts
+from alerts.domain.account_rules import ALL, BadRule, proposed
+from alerts.domain.delivery import Refused
+from alerts.domain.notices import TOKEN_SUBJECT
+from alerts.domain.silences import BadDuration, Snooze, parse_duration
+from alerts.render.messages import alert_message, sample_notice
+from alerts.render.rules import change_line, rules_embed
+from alerts.render.status import (
     not_leading_embed,
     not_snoozed,
     report_embed,
@@ -42,7 +30,15 @@ from render.alerts_status import (
     unknown_account,
     unsnooze_said,
 )
-from settings import interval_warnings
+from app.access import Access
+from app.client import MANAGES, MiniMaxBot
+from chat import limits, replies
+from chat.accounts import AccountDirectory
+from chat.lookup import account_choices, rule_account_choices
+from minimax_api import MiniMaxClient, Priority, UseapiAccount, UseapiError
+from minimax_api.problems import describe
+from settings import Settings, interval_warnings
+from usage.domain.history import History
 
 log = logging.getLogger(__name__)
 
@@ -57,81 +53,41 @@ class Alerts(commands.Cog):
         guild_only=True,
     )
 
-    def __init__(self, bot: MiniMaxBot) -> None:
+    def __init__(
+        self,
+        bot: MiniMaxBot,
+        parts: AlertParts,
+        *,
+        settings: Settings,
+        accounts: AccountDirectory,
+        history: History,
+        minimax: MiniMaxClient,
+        access: Access,
+    ) -> None:
         self.bot = bot
-        settings = bot.settings
-        window = timedelta(days=settings.usage_window_days)
-        self.store = AlertStore(bot.db)
-        self.silences = Silences(bot.db)
-        self.answers = AlertAnswers(self.silences)
-        self.rules = RuleStore(bot.db)
-        self.defaults = defaults(settings)
-        watcher = Watcher(
-            bot.minimax,
-            self.store,
-            accounts=settings.useapi_accounts,
-            thresholds=settings.expiry_warning_hours,
-            concurrency=settings.poll_concurrency,
-            history=bot.history,
-            window=window,
-            silences=self.silences,
-            rules=self.book,
-            useapi=True,
-        )
-        messages = AlertMessages(
-            bot.history,
-            bot.alert_status,
-            configured=watcher.configured,
-            window=window,
-            silences=self.silences,
-        )
+        self.settings, self.accounts, self.history = settings, accounts, history
+        self.minimax, self.access = minimax, access
+        self.store, self.silences, self.rules = parts.store, parts.silences, parts.rule_store
+        self.book = parts.rules
+        self.channel, self.delivery, self.checks = parts.channel, parts.delivery, parts.checks
+        self.leadership, self.alert_status = parts.leadership, parts.status
+        self.controls = parts.controls
         self.channel_id = settings.alert_channel_id
-        self.channel = DiscordAlertChannel(bot)
-        self.delivery = Delivery(
-            self.store,
-            self.channel,
-            messages.compose,
-            self.book,
-            pack=messages.pack,
-            silences=self.silences,
-            on_sent=lambda notice: bot.metrics.alerts.labels(kind=str(notice.kind)).inc(),
-        )
-        self.checks = ExpiryChecks(
-            watcher,
-            self.delivery,
-            bot.alert_status,
-            bot.metrics,
-            interval_minutes=settings.check_interval_minutes,
-            digest=settings.digest,
-        )
-        self.leadership = Leadership(
-            bot,
-            bot.db,
-            bot.identity,
-            bot.alert_status,
-            checks=self.checks.loop,
-            while_leading=self.checks.queue_digest,
-        )
-        self.alert_status = bot.alert_status
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(*CONTROLS)  # presses on alerts posted before a restart too
+        self.bot.add_dynamic_items(*self.controls)  # presses on alerts posted before a restart too
         if self.channel_id is None:
             log.info(
                 "ALERT_CHANNEL_ID is not set: only accounts given a channel with /alerts rules "
                 "get alerts; every account is still read each check for the usage history"
             )
         else:
-            for warning in interval_warnings(self.bot.settings):
+            for warning in interval_warnings(self.settings):
                 log.warning("%s", warning)
         self.leadership.loop.start()
 
     async def cog_unload(self) -> None:
         await self.leadership.stop()
-
-    async def book(self) -> RuleBook:
-        """The rules as they are now in the database, over the settings."""
-        return await self.rules.book(self.defaults)
 
     @alerts.command(name="status")
     async def status(self, interaction: discord.Interaction) -> None:
@@ -140,14 +96,14 @@ class Alerts(commands.Cog):
         useapi = asyncio.ensure_future(self._useapi_account())
         health = await self.store.health()
         now = datetime.now(UTC)
-        window = timedelta(days=self.bot.settings.usage_window_days)
+        window = timedelta(days=self.settings.usage_window_days)
         paces = {
-            h.account: await self.bot.history.outlooks(h.account, now, window)
+            h.account: await self.history.outlooks(h.account, now, window)
             for h in health[: limits.FIELDS]
             if h.account != TOKEN_SUBJECT
         }
         embed = status_embed(
-            self.bot.settings,
+            self.settings,
             health,
             running=self.leadership.loop.is_running(),
             leader=self.alert_status.leader,
@@ -157,7 +113,7 @@ class Alerts(commands.Cog):
             useapi=await useapi,
             failed=await self.store.failed(MAX_FAILED_SHOWN),
             paces=paces,
-            strangers=[(g.name, g.id) for g in self.bot.guilds if not self.bot.access.serves(g.id)],
+            strangers=[(g.name, g.id) for g in self.bot.guilds if not self.access.serves(g.id)],
             snoozes=list((await self.silences.snoozed(now)).values()),
             acks=await self.silences.acks(since=now),
         )
@@ -166,7 +122,7 @@ class Alerts(commands.Cog):
     async def _useapi_account(self) -> UseapiAccount | str:
         """The useapi.net account as it is now, or why it cannot be read."""
         try:
-            return await self.bot.minimax.useapi_account(priority=Priority.INTERACTIVE)
+            return await self.minimax.useapi_account(priority=Priority.INTERACTIVE)
         except UseapiError as exc:
             return describe(exc).title
 
@@ -200,7 +156,7 @@ class Alerts(commands.Cog):
         """Check every watched account now and post any due alerts."""
         await replies.defer(interaction, public=False)
         if not self.alert_status.leading:
-            embed = not_leading_embed(self.alert_status.leader, self.bot.settings)
+            embed = not_leading_embed(self.alert_status.leader, self.settings)
         else:
             embed = report_embed(await self.checks.run())
         await interaction.edit_original_response(embed=embed)
@@ -304,7 +260,7 @@ class Alerts(commands.Cog):
             book.rules.get(name),
             await self.rules.changes(name),
             changed,
-            interval_minutes=self.bot.settings.check_interval_minutes,
+            interval_minutes=self.settings.check_interval_minutes,
             unusable=book.unusable.get(name),
         )
         await interaction.edit_original_response(
@@ -314,13 +270,9 @@ class Alerts(commands.Cog):
     async def _unknown(self, account: str) -> str | None:
         """What to say of an account the bot does not know (None: it knows it, or cannot
         tell because no account is configured and the listing cannot be read)."""
-        if account in self.bot.settings.useapi_accounts:
+        if account in self.settings.useapi_accounts:
             return None
-        names = await self.bot.accounts.names()
+        names = await self.accounts.names()
         if not names or account in names:
             return None
         return unknown_account(account, names)
-
-
-async def setup(bot: MiniMaxBot) -> None:
-    await bot.add_cog(Alerts(bot))

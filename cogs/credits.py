@@ -10,22 +10,24 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from core import replies
-from core.discord_client import MiniMaxBot
-from core.lookup import account_choices, command_target, load_each, load_features
+from chat import replies
+from chat.accounts import AccountDirectory
+from chat.lookup import account_choices, command_target, load_each, load_features
+from credits.embeds import credits_embed, summary_embeds
 from minimax_api import AccountInfo, Features
 from minimax_api.problems import Problem
-from render.credits import credits_embed, summary_embeds
+from settings import Settings
 from state import StoreUnavailable
-from usage.outlook import Past
-from usage.snapshot import Snapshot, snapshot_of
+from usage.domain.history import History
+from usage.domain.outlook import Past
+from usage.domain.snapshot import Snapshot, snapshot_of
 
 log = logging.getLogger(__name__)
 
 
 class Credits(commands.Cog):
-    def __init__(self, bot: MiniMaxBot) -> None:
-        self.bot = bot
+    def __init__(self, accounts: AccountDirectory, history: History, settings: Settings) -> None:
+        self.accounts, self.history, self.settings = accounts, history, settings
 
     @app_commands.command(name="credits")
     @app_commands.autocomplete(account=account_choices)
@@ -37,7 +39,7 @@ class Credits(commands.Cog):
         self, interaction: discord.Interaction, account: str | None = None, public: bool = False
     ) -> None:
         """Show MiniMax credits, plan and when each credit batch expires."""
-        found = await command_target(self.bot.accounts, account, several=True)
+        found = await command_target(self.accounts, account, several=True)
         if isinstance(found, Problem):
             await replies.send_problem(interaction, found)
             return
@@ -54,7 +56,7 @@ class Credits(commands.Cog):
             await replies.send_problem(interaction, features)
             return
         now = datetime.now(UTC)
-        name = account or await self.bot.accounts.only_one()
+        name = account or await self.accounts.only_one()
         if name and account is None:
             past = await self._past(name)
         current = snapshot_of(features)
@@ -68,9 +70,9 @@ class Credits(commands.Cog):
 
     async def _past(self, account: str) -> Past | None:
         """The account's history summed up for the pace line (kept between commands)."""
-        window = timedelta(days=self.bot.settings.usage_window_days)
+        window = timedelta(days=self.settings.usage_window_days)
         try:
-            return await self.bot.history.past(account, datetime.now(UTC), window)
+            return await self.history.past(account, datetime.now(UTC), window)
         except StoreUnavailable as exc:
             log.info("no usage forecast for /credits: %s", exc)
             return None
@@ -78,7 +80,7 @@ class Credits(commands.Cog):
     async def _record(self, account: str, current: Snapshot) -> None:
         """A fresh read is history too (a cached one has the same time: kept once)."""
         try:
-            await self.bot.history.record([(account, current)])
+            await self.history.record([(account, current)])
         except StoreUnavailable as exc:
             log.info("could not record /credits in the usage history: %s", exc)
 
@@ -87,7 +89,7 @@ class Credits(commands.Cog):
     ) -> tuple[Features | Problem, AccountInfo | None, Past | None]:
         """The account's features, what the accounts listing says of it and its history,
         fetched together: the history read hides behind the upstream request."""
-        directory = self.bot.accounts
+        directory = self.accounts
         if account is None:
             return await load_features(directory, None), None, None
         return await asyncio.gather(
@@ -95,8 +97,4 @@ class Credits(commands.Cog):
         )
 
     async def _summary(self, accounts: tuple[str, ...]) -> list[tuple[str, Features | Problem]]:
-        return await load_each(self.bot.accounts, accounts, self.bot.settings.poll_concurrency)
-
-
-async def setup(bot: MiniMaxBot) -> None:
-    await bot.add_cog(Credits(bot))
+        return await load_each(self.accounts, accounts, self.settings.poll_concurrency)

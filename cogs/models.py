@@ -6,17 +6,17 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from core import replies
-from core.discord_client import MiniMaxBot
-from core.lookup import account_choices, command_target, load_features
+from chat import replies
+from chat.accounts import AccountDirectory
+from chat.lookup import account_choices, command_target, load_features
+from credits.models import models_embeds
 from minimax_api import Features
 from minimax_api.problems import Problem
-from render.models import models_embeds
 
 
 class Models(commands.Cog):
-    def __init__(self, bot: MiniMaxBot) -> None:
-        self.bot = bot
+    def __init__(self, accounts: AccountDirectory) -> None:
+        self.accounts = accounts
 
     @app_commands.command(name="models")
     @app_commands.autocomplete(account=account_choices)
@@ -38,11 +38,7 @@ class Models(commands.Cog):
 
     async def _features(self, option: str | None) -> tuple[str | None, Features | Problem]:
         """The account the command is about and its features, or the Problem instead."""
-        found = await command_target(self.bot.accounts, option, several=False)
+        found = await command_target(self.accounts, option, several=False)
         if isinstance(found, Problem):
             return None, found
-        return found.account, await load_features(self.bot.accounts, found.account)
-
-
-async def setup(bot: MiniMaxBot) -> None:
-    await bot.add_cog(Models(bot))
+        return found.account, await load_features(self.accounts, found.account)

@@ -9,20 +9,22 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from core import replies
-from core.discord_client import MiniMaxBot
-from core.lookup import account_choices, command_target, load_each
-from core.usage_report import usage_report
+from chat import replies
+from chat.accounts import AccountDirectory
+from chat.lookup import account_choices, command_target, load_each
 from minimax_api.problems import Problem
-from usage.snapshot import snapshot_of
+from settings import Settings
+from usage.chat.report import usage_report
+from usage.domain.history import History
+from usage.domain.snapshot import snapshot_of
 
 PERIODS = [app_commands.Choice(name=f"{d} days", value=d) for d in (7, 30, 90)]
 READ_AT_MOST = 25  # accounts one /usage may read for their first snapshot
 
 
 class Usage(commands.Cog):
-    def __init__(self, bot: MiniMaxBot) -> None:
-        self.bot = bot
+    def __init__(self, accounts: AccountDirectory, history: History, settings: Settings) -> None:
+        self.accounts, self.history, self.settings = accounts, history, settings
 
     @app_commands.command(name="usage")
     @app_commands.autocomplete(account=account_choices)
@@ -41,15 +43,15 @@ class Usage(commands.Cog):
     ) -> None:
         """Show credits spent, the pace, what will expire unused at it, and a chart."""
         await replies.defer(interaction, public=public)
-        found = await command_target(self.bot.accounts, account, several=True, named=True)
+        found = await command_target(self.accounts, account, several=True, named=True)
         if isinstance(found, Problem):
             await replies.send_problem(interaction, found)
             return
         period = days.value if days else PERIODS[0].value
-        window = timedelta(days=self.bot.settings.usage_window_days)
+        window = timedelta(days=self.settings.usage_window_days)
         await self._read_once(found.names)
         embeds, chart = await usage_report(
-            self.bot.history, found.names, period=period, window=window, now=datetime.now(UTC)
+            self.history, found.names, period=period, window=window, now=datetime.now(UTC)
         )
         files = [chart] if chart else []
         await replies.send_embeds(interaction, embeds, public=public, files=files)
@@ -60,15 +62,11 @@ class Usage(commands.Cog):
         for a total of many accounts: the checks keep their history."""
         if len(names) > READ_AT_MOST:
             return
-        history = self.bot.history
+        history = self.history
         missing = [n for n in names if await history.first(n) is None]
         if not missing:
             return
-        found = await load_each(self.bot.accounts, missing, self.bot.settings.poll_concurrency)
+        found = await load_each(self.accounts, missing, self.settings.poll_concurrency)
         await history.record(
             [(name, snapshot_of(f)) for name, f in found if not isinstance(f, Problem)]
         )
-
-
-async def setup(bot: MiniMaxBot) -> None:
-    await bot.add_cog(Usage(bot))

@@ -295,11 +295,11 @@ def sample_message() -> dict[str, Any]:
 def the_bots_alert() -> dict[str, Any]:
     """The message the bot itself posts for two accounts due together, made by its own code
     (run from the project root: `python -m docs.alert_picture`)."""
-    from alerts.delivery import ref_of
-    from alerts.notices import ExpiringSoon, ExpiryItem, Notice
-    from alerts.rules import ExpiryKind
-    from core.alert_controls import controls
-    from render.alerts import group_message
+    from alerts.chat.controls import controls
+    from alerts.domain.delivery import ref_of
+    from alerts.domain.due import ExpiryKind
+    from alerts.domain.notices import ExpiringSoon, ExpiryItem, Notice
+    from alerts.render.messages import group_message
 
     now = datetime(2026, 3, 2, 20, 0, tzinfo=UTC)
     video = ExpiryItem(ExpiryKind.VIDEO, 100, now + timedelta(hours=23), 24, 88.0, 12.5)

@@ -8,12 +8,13 @@ import aiohttp
 import discord.http
 import pytest
 
-from alerts.store import AlertStore
+from alerts.domain.store import AlertStore
+from app.client import MiniMaxBot
+from app.metrics import Metrics
 from bot import make_client
-from core.discord_client import MiniMaxBot
-from core.metrics import Metrics
 from minimax_api import MiniMaxClient, RetryPolicy
 from settings import load_settings
+from startup.compose import compose
 from state import Database, open_database
 from testbed.databases import BACKENDS
 from testbed.discord_stub import DiscordStub
@@ -114,7 +115,7 @@ async def make_bot(
             owned.push_async_callback(db.close)
             session = await owned.enter_async_context(aiohttp.ClientSession())
             client = make_client(session, settings, retry=retry)
-            bot = MiniMaxBot(settings, db=db, minimax=client, metrics=Metrics(), identity="test:1")
+            bot = compose(settings, db=db, minimax=client, metrics=Metrics(), identity="test:1")
             await owned.enter_async_context(bot)
             await bot.login(DISCORD_TOKEN)
             return bot

@@ -8,8 +8,8 @@ from typing import Any
 import discord
 import pytest
 
-from core.access import NOT_A_MANAGER, REFUSAL, Access, Place, Where
-from core.controls import Guarded
+from app.access import NOT_A_MANAGER, REFUSAL, Access, Place, Where
+from chat.controls import Guarded
 from settings import load_settings
 from testbed.discord_payloads import (
     ALL_PERMISSIONS,

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from alerts.account_rules import (
+from alerts.domain.account_rules import (
     ALL,
     FALLBACK,
     BadRule,
@@ -20,7 +20,7 @@ from alerts.account_rules import (
     proposed,
     unusable,
 )
-from alerts.conditions import (
+from alerts.domain.conditions import (
     Judged,
     balance_conditions,
     gone_pools,
@@ -29,7 +29,7 @@ from alerts.conditions import (
     transitions,
     useapi_conditions,
 )
-from alerts.notices import (
+from alerts.domain.notices import (
     DIGEST_SUBJECT,
     TOKEN_SUBJECT,
     USEAPI_SUBJECT,
@@ -37,13 +37,13 @@ from alerts.notices import (
     RunningOut,
     UseapiTrouble,
 )
-from alerts.rule_store import RuleStore
-from render.alert_rules import change_line, rules_embed
+from alerts.domain.rule_store import RuleStore
+from alerts.render.rules import change_line, rules_embed
 from state import Database
-from usage.forecast import forecast
-from usage.outlook import Outlook
-from usage.pace import Gathering, Pace
-from usage.snapshot import Batch, Pool, Snapshot
+from usage.domain.forecast import forecast
+from usage.domain.outlook import Outlook
+from usage.domain.pace import Gathering, Pace
+from usage.domain.snapshot import Batch, Pool, Snapshot
 
 NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
 DEFAULTS = Rule(channel_id=1, role_id=None, steps=(72.0, 24.0, 1.0))

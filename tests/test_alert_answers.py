@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from alerts.delivery import unanswered, units
-from alerts.notices import ExpiringSoon, ExpiryItem, Notice, NoticeKind, Readable, Resumed
-from alerts.rules import ExpiryKind, to_the_second
-from alerts.silences import Ack, Silences, Snooze
-from alerts.store import AlertStore
-from alerts.watcher import Watcher
+from alerts.domain.delivery import unanswered, units
+from alerts.domain.due import ExpiryKind, to_the_second
+from alerts.domain.notices import ExpiringSoon, ExpiryItem, Notice, NoticeKind, Readable, Resumed
+from alerts.domain.silences import Ack, Silences, Snooze
+from alerts.domain.store import AlertStore
+from alerts.domain.watcher import Watcher
 from minimax_api import MiniMaxClient
 from state import Database
 from testbed.upstream import FakeUseapi, sample_features

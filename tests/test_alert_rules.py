@@ -3,7 +3,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from alerts.rules import AlertKey, ExpiryKind, Subject, crossed, plan, subjects
+from alerts.domain.due import AlertKey, ExpiryKind, Subject, crossed, plan, subjects
 from minimax_api import AccountInfo, parse_features
 from testbed.upstream import sample_features
 

@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from alerts.notices import (
+from alerts.domain.due import ExpiryKind, from_epoch
+from alerts.domain.notices import (
     ExpiringSoon,
     ExpiryItem,
     Notice,
@@ -15,8 +16,7 @@ from alerts.notices import (
     Replacement,
     Unreadable,
 )
-from alerts.rules import ExpiryKind, from_epoch
-from alerts.store import AlertStore
+from alerts.domain.store import AlertStore
 from state import Database
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from alerts.notices import TOKEN_SUBJECT, NoticeKind
-from alerts.store import AlertStore
+from alerts.domain.notices import TOKEN_SUBJECT, NoticeKind
+from alerts.domain.store import AlertStore
 from testbed.upstream import Fault, account_entry, sample_features
 from tests.support.watching import Clock, watcher
 

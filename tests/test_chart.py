@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageColor
 
-from render import chart_draw
-from render.chart import ChartData, Expiry, captions, usage_chart
-from render.chart_draw import CARD, render_chart
-from usage.outlook import outlook
-from usage.snapshot import Batch, Pool, Snapshot
+from usage.domain.outlook import outlook
+from usage.domain.snapshot import Batch, Pool, Snapshot
+from usage.render import chart_draw
+from usage.render.chart import ChartData, Expiry, captions, usage_chart
+from usage.render.chart_draw import CARD, render_chart
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -274,7 +274,7 @@ def test_the_example_can_be_written(tmp_path: Path) -> None:
 
 
 def test_chart_imports_nothing_of_discord() -> None:
-    code = "import sys, render.chart_draw; print('discord' in sys.modules)"
+    code = "import sys, usage.render.chart_draw; print('discord' in sys.modules)"
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     )

@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from alerts.account_rules import ALL, Rule
-from alerts.delivery import still_true
-from alerts.notices import (
+from alerts.domain.account_rules import ALL, Rule
+from alerts.domain.delivery import still_true
+from alerts.domain.notices import (
     TOKEN_SUBJECT,
     USEAPI_SUBJECT,
     ExpiringSoon,
@@ -21,16 +21,16 @@ from alerts.notices import (
     RunningOut,
     UseapiTrouble,
 )
-from alerts.rule_store import RuleStore
-from alerts.silences import Silences, Snooze
-from alerts.store import AlertStore
-from alerts.watcher import Watcher
+from alerts.domain.rule_store import RuleStore
+from alerts.domain.silences import Silences, Snooze
+from alerts.domain.store import AlertStore
+from alerts.domain.watcher import Watcher
 from minimax_api import MiniMaxClient
 from state import Database
 from testbed.upstream import FakeUseapi, Fault, sample_features, useapi_account_payload
 from tests.support.watching import Clock
-from usage.history import History
-from usage.snapshot import Snapshot
+from usage.domain.history import History
+from usage.domain.snapshot import Snapshot
 
 DEFAULTS = Rule(channel_id=1, steps=(72.0, 24.0, 1.0))
 
@@ -249,7 +249,7 @@ async def test_an_account_whose_balance_alerts_fail_keeps_its_expiry_alerts(
     def broken(*args: object) -> None:
         raise OverflowError("date value out of range")  # what a huge balance once did
 
-    monkeypatch.setattr("alerts.watcher.balance_conditions", broken)
+    monkeypatch.setattr("alerts.domain.watcher.balance_conditions", broken)
     w = watching(client, store, database, Ticking(), accounts=("a",))
     report = await w.check()
     assert report.failed == {}

@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 
 from minimax_api import parse_features
 from testbed.upstream import sample_features
-from usage.forecast import forecast, projected, spend_order
-from usage.pace import Gathering, Pace, pace, spending
-from usage.retention import thin
-from usage.snapshot import Batch, Pool, Snapshot, snapshot_of
+from usage.domain.forecast import forecast, projected, spend_order
+from usage.domain.pace import Gathering, Pace, pace, spending
+from usage.domain.retention import thin
+from usage.domain.snapshot import Batch, Pool, Snapshot, snapshot_of
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 ROOT = Path(__file__).resolve().parent.parent
@@ -440,7 +440,9 @@ def test_json_round_trip(s: Snapshot) -> None:
 
 
 def test_usage_imports_nothing_of_discord() -> None:
-    modules = "usage.snapshot, usage.pace, usage.forecast, usage.retention, usage.outlook"
+    modules = ", ".join(
+        f"usage.domain.{m}" for m in ("snapshot", "pace", "forecast", "retention", "outlook")
+    )
     code = f"import sys, {modules}; print('discord' in sys.modules)"
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT

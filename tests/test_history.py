@@ -6,11 +6,11 @@ import random
 from datetime import UTC, datetime, timedelta
 
 from state import Database
-from usage.history import History
-from usage.outlook import Past
-from usage.pace import Pace
-from usage.retention import thin
-from usage.snapshot import Batch, Pool, Snapshot
+from usage.domain.history import History
+from usage.domain.outlook import Past
+from usage.domain.pace import Pace
+from usage.domain.retention import thin
+from usage.domain.snapshot import Batch, Pool, Snapshot
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 
-from alerts.notices import NoticeKind
+from alerts.domain.notices import NoticeKind
 from minimax_api import RateLimited, parse_features
 from minimax_api import parsing as p
 from minimax_api.client import MAX_BODY

@@ -4,13 +4,13 @@ from datetime import UTC, datetime, timedelta
 
 import discord
 
-from core.replies import problem_embed
+from chat import limits
+from chat.replies import problem_embed
+from credits.embeds import credits_embed, summary_embeds
+from credits.models import models_embeds
 from minimax_api import AccountInfo, Features, ModelInfo, parse_features
 from minimax_api.errors import RateLimited, TokenRefused
 from minimax_api.problems import Problem, describe
-from render import limits
-from render.credits import credits_embed, summary_embeds
-from render.models import models_embeds
 from testbed.upstream import sample_features
 from tests.support.checks import message_problems
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from alerts.silences import (
+from alerts.domain.silences import (
     Ack,
     Act,
     AlertGroup,

@@ -7,13 +7,13 @@ from datetime import UTC, datetime, timedelta
 import discord
 import pytest
 
-from alerts.notices import ExpiringSoon, ExpiryItem, Notice
-from alerts.rules import ExpiryKind, to_the_second
-from render.alerts import notice_embed
-from render.usage import account_digest, outlook_line, pace_words, usage_embeds
+from alerts.domain.due import ExpiryKind, to_the_second
+from alerts.domain.notices import ExpiringSoon, ExpiryItem, Notice
+from alerts.render.messages import notice_embed
 from tests.support.checks import message_problems
-from usage.outlook import combine, outlook
-from usage.snapshot import Batch, Pool, Snapshot
+from usage.domain.outlook import combine, outlook
+from usage.domain.snapshot import Batch, Pool, Snapshot
+from usage.render.embeds import account_digest, outlook_line, pace_words, usage_embeds
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 WEEK = timedelta(days=7)

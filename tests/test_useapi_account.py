@@ -8,7 +8,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from alerts.notices import USEAPI_SUBJECT, Notice, UseapiTrouble
+from alerts.domain.notices import USEAPI_SUBJECT, Notice, UseapiTrouble
+from alerts.render.messages import notice_embed
+from alerts.render.rules import useapi_line
 from minimax_api import (
     MiniMaxClient,
     Priority,
@@ -24,8 +26,6 @@ from minimax_api import (
     parse_account,
 )
 from minimax_api.account import renewal_date
-from render.alert_rules import useapi_line
-from render.alerts import notice_embed
 from testbed.upstream import Fault, useapi_account_payload
 from tests.support.clients import FAST, make
 

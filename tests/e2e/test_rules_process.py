@@ -24,8 +24,8 @@ from testbed.discord_stub import DiscordStub
 from testbed.upstream import FakeUseapi, sample_features, useapi_account_payload
 from tests.support.bots import StartBot, command, controls, final_messages, reply_of
 from tests.support.watching import FAST, ticks
-from usage.history import History
-from usage.snapshot import Snapshot
+from usage.domain.history import History
+from usage.domain.snapshot import Snapshot
 
 TEAM_ROLE = 900000000000000777
 

@@ -16,8 +16,8 @@ from testbed.discord_stub import DiscordStub, Injected
 from testbed.upstream import FakeUseapi, sample_features
 from tests.support.bots import StartBot, embeds_of, final_messages
 from tests.support.watching import FAST, ticks
-from usage.history import History
-from usage.snapshot import Batch, Pool, Snapshot
+from usage.domain.history import History
+from usage.domain.snapshot import Batch, Pool, Snapshot
 
 MAX_FILE = 10 * 1024 * 1024  # Discord's attachment limit for a bot without boosts
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, cast
 import discord
 from discord import app_commands
 
-from core.discord_client import MiniMaxBot
+from app.client import MiniMaxBot
 from testbed.discord_payloads import ALL_PERMISSIONS, GUILD_ID
 from testbed.discord_stub import DiscordStub, Injected
 from testbed.process import BotProcess

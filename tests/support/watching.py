@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from alerts.store import AlertStore
-from alerts.watcher import Watcher
+from alerts.domain.store import AlertStore
+from alerts.domain.watcher import Watcher
 from minimax_api import MiniMaxClient
 from testbed.discord_payloads import CHANNEL_ID
 from testbed.discord_stub import DiscordStub

@@ -1,0 +1,100 @@
+"""The expiry checks of the process that leads them: every CHECK_INTERVAL_MINUTES the watcher
+reads every account and queues what is due, then the outbox goes to the alert channel; and
+the digest of each period is queued once."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any, Protocol
+
+from discord.ext import tasks
+
+from alerts.domain.account_rules import RuleBook
+from alerts.domain.delivery import Delivery
+from alerts.domain.notices import DIGEST_SUBJECT, digest_notice
+from alerts.domain.status import AlertStatus
+from alerts.domain.store import AlertStore
+from alerts.domain.watcher import CheckReport, Watcher
+from settings import DigestSchedule
+from state import StoreUnavailable
+
+log = logging.getLogger(__name__)
+
+
+class Observer(Protocol):
+    """Where the duration of each check goes (a Prometheus histogram)."""
+
+    def observe(self, amount: float) -> None: ...
+
+
+class ExpiryChecks:
+    def __init__(
+        self,
+        watcher: Watcher,
+        store: AlertStore,
+        rules: Callable[[], Awaitable[RuleBook]],
+        delivery: Delivery[Any],
+        status: AlertStatus,
+        check_seconds: Observer,
+        *,
+        interval_minutes: float,
+        digest: DigestSchedule | None,
+    ) -> None:
+        self.watcher = watcher
+        self.store = store
+        self.rules = rules
+        self.delivery = delivery
+        self.status = status
+        self.check_seconds = check_seconds
+        self.digest = digest
+        self._check_error: str | None = None
+        self._digest_queued: datetime | None = None
+        self.loop.change_interval(minutes=interval_minutes)
+
+    @tasks.loop(minutes=30)
+    async def loop(self) -> None:
+        try:
+            await self.run()
+        except StoreUnavailable as exc:
+            if str(exc) != self._check_error:
+                log.warning("expiry check: the database failed (%s); trying again next time", exc)
+            self._check_error = str(exc)
+        except Exception:
+            log.exception("expiry check failed; trying again next time")
+
+    async def run(self) -> CheckReport:
+        """One check now, then the delivery of what is pending."""
+        report = await self.watcher.check()
+        self.check_seconds.observe(report.seconds)
+        log.info(
+            "expiry check: %d accounts in %.3fs, %d failed, %d notices queued",
+            len(report.accounts),
+            report.seconds,
+            len(report.failed),
+            report.queued,
+        )
+        self.status.last_check = report
+        # rules may give channels where the settings do not
+        self.status.enabled = bool((await self.rules()).channels())
+        report.sent = await self.delivery.flush()
+        self._check_error = None
+        return report
+
+    async def queue_digest(self, now: datetime) -> None:
+        """Queue the digest of the current period, once (its nonce makes a second queueing
+        a no-op), and deliver it."""
+        if self.digest is None or self.status.last_check is None:
+            return  # the first check tells which accounts there are
+        start = self.digest.last_due(now)
+        if start == self._digest_queued:
+            return
+        if (await self.rules()).of(DIGEST_SUBJECT).channel_id is None:
+            return  # the digest goes where the alerts about every account go: nowhere
+        await self.store.queue(
+            digest_notice(start, self.digest.period, str(self.digest), now), notified=False
+        )
+        self._digest_queued = start
+        log.info("digest of %s queued", start.isoformat())
+        await self.delivery.flush()

@@ -1,0 +1,137 @@
+"""Conditions alerted once while they hold: a low balance, a balance that runs out at the
+account's pace, and the useapi.net account's own problems. Each is announced when it becomes
+true and re-armed when it is seen false again (no flapping alert while it stays true); one
+that cannot be judged this check (no read, no pace yet) keeps its state. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from alerts.domain.account_rules import Effective
+from alerts.domain.notices import LowBalance, Payload, RunningOut, UseapiTrouble
+from usage.domain.outlook import Outlook
+from usage.domain.snapshot import Pool, Snapshot
+
+
+class Condition(StrEnum):
+    LOW_BALANCE = "low"
+    RUNS_OUT = "runs_out"
+    SUBSCRIPTION = "subscription"  # the useapi.net subscription is not active
+    ACCOUNT_ERRORS = "account_errors"  # useapi.net reports MiniMax accounts in error
+
+
+def key(condition: Condition, pool: Pool | None = None) -> str:
+    return f"{condition}:{pool}" if pool is not None else str(condition)
+
+
+HORIZON_DAYS = 3650.0
+
+
+@dataclass(frozen=True)
+class Judged:
+    """What one check could tell: conditions true now (by key) and keys seen false."""
+
+    true: Mapping[str, Payload]
+    false: frozenset[str]
+
+
+def runs_out_at(outlook: Outlook, now: datetime) -> datetime | None:
+    """When spending at the pace takes the balance to nothing; None without a pace (less
+    than a day of history), without spending, or when the credits expire before they are
+    spent (that is the "expire unused" forecast, not this)."""
+    result = outlook.forecast
+    if result is None or result.per_day <= 0:
+        return None
+    undated = max(0.0, outlook.balance - result.balance)  # credits without an end time
+    if result.runs_out_at is not None:
+        start = result.runs_out_at
+    elif not any(b.batch.amount > 0 for b in result.batches):
+        start = now
+    elif undated > 0:
+        start = max(b.batch.ends_at for b in result.batches)
+    else:
+        return None
+    days = undated / result.per_day
+    if days > HORIZON_DAYS:
+        return None  # years away at this pace (and past what a datetime can hold)
+    return start + timedelta(days=days)
+
+
+def balance_conditions(
+    snapshot: Snapshot | None,
+    pools: Iterable[Pool],
+    rules: Effective,
+    outlooks: Mapping[Pool, Outlook],
+    now: datetime,
+) -> Judged:
+    """Low balance and running out for each of the account's `pools`, by its rules."""
+    true: dict[str, Payload] = {}
+    false: set[str] = set()
+    if snapshot is None:
+        return Judged(true, frozenset())
+    for pool in pools:
+        balance = snapshot.total(pool)
+        if (threshold := rules.low_balance) is not None:
+            k = key(Condition.LOW_BALANCE, pool)
+            if balance < threshold:
+                true[k] = LowBalance(str(pool), balance, threshold)
+            else:
+                false.add(k)
+        found = outlooks.get(pool)
+        if (days := rules.runs_out_days) is None or found is None or found.forecast is None:
+            continue
+        k = key(Condition.RUNS_OUT, pool)
+        at = runs_out_at(found, now)
+        if at is not None and at - now <= timedelta(days=days):
+            true[k] = RunningOut(str(pool), balance, found.forecast.per_day, at, days)
+        else:
+            false.add(k)
+    return Judged(true, frozenset(false))
+
+
+def switched_off(active: Collection[str], rules: Effective) -> frozenset[str]:
+    """Announced balance conditions whose rule is now off: they re-arm."""
+    off = {
+        Condition.LOW_BALANCE: rules.low_balance is None,
+        Condition.RUNS_OUT: rules.runs_out_days is None,
+    }
+    return frozenset(k for k in active if off.get(Condition(k.split(":")[0]), False))
+
+
+def gone_pools(active: Collection[str], pools: Collection[Pool]) -> frozenset[str]:
+    """Announced balance conditions of a pool the account no longer has: they re-arm."""
+    return frozenset(k for k in active if ":" in k and Pool(k.split(":")[1]) not in pools)
+
+
+def useapi_conditions(
+    subscription_active: bool | None, errors: int | None, total: int | None
+) -> Judged:
+    """The useapi.net account's conditions; an unknown value (None) is not judged: an open
+    condition stays open and nothing is said until a read can tell."""
+    true: dict[str, Payload] = {}
+    false: set[str] = set()
+    if subscription_active is not None:
+        k = key(Condition.SUBSCRIPTION)
+        if subscription_active:
+            false.add(k)
+        else:
+            true[k] = UseapiTrouble(str(Condition.SUBSCRIPTION))
+    if errors is not None:
+        k = key(Condition.ACCOUNT_ERRORS)
+        if errors > 0:
+            true[k] = UseapiTrouble(str(Condition.ACCOUNT_ERRORS), errors=errors, total=total)
+        else:
+            false.add(k)
+    return Judged(true, frozenset(false))
+
+
+def transitions(
+    active: Collection[str], judged: Judged
+) -> tuple[list[tuple[str, Payload]], list[str]]:
+    """(conditions to announce now, conditions to re-arm) given those announced before."""
+    rise = [(k, v) for k, v in judged.true.items() if k not in active]
+    clear = sorted(k for k in judged.false if k in active)
+    return rise, clear

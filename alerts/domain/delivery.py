@@ -1,0 +1,342 @@
+"""Delivery of the outbox to the alert channel: what to post, what is posted already, and what
+to do with each kind of refusal. The account alerts due at once share messages (as many as
+Discord's limits need); each message is composed first, then handed to the channel, a small
+protocol that core/ implements for Discord.
+
+A channel-wide refusal (missing permission, unknown channel) stops the flush and keeps
+everything; a transient one (5xx, timeout, rate limit) leaves the notice for the next flush;
+a refusal of this one message (AutoMod, invalid form body) is retried a few times, then the
+notice is set aside as failed and a short notice of ours takes its place (a shared message
+that is refused is posted again one notice a message, so one bad alert never holds back the
+others). The others keep flowing in every case.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Generic, Protocol, TypeVar
+
+from alerts.domain.account_rules import RuleBook
+from alerts.domain.notices import (
+    Digest,
+    ExpiringSoon,
+    LowBalance,
+    Notice,
+    Replacement,
+    RunningOut,
+    Unreadable,
+    UseapiTrouble,
+    make_nonce,
+)
+from alerts.domain.silences import Ack, Silences, batch_acknowledged
+from alerts.domain.store import AlertStore
+
+log = logging.getLogger(__name__)
+
+MAX_REFUSALS = 3
+TRANSIENT_PER_FLUSH = 2  # after this many transient failures in one flush, wait for the next
+
+Message = TypeVar("Message")
+Message_contra = TypeVar("Message_contra", contravariant=True)
+
+
+class Scope(StrEnum):
+    CHANNEL = "channel"
+    MESSAGE = "message"
+    TRANSIENT = "transient"
+
+
+class Refused(Exception):
+    """Discord did not take a message; `scope` says what it is about, `reason` says why."""
+
+    def __init__(self, scope: Scope, reason: str, *, short: str = "") -> None:
+        super().__init__(reason)
+        self.scope = scope
+        self.reason = reason
+        self.short = short or reason
+
+
+class AlertChannel(Protocol[Message_contra]):
+    async def posted(self, channel_id: int) -> Mapping[str, int]:
+        """Message ids of the notices already in the channel's recent history, by nonce."""
+        ...
+
+    async def post(self, message: Message_contra, nonce: str, channel_id: int) -> int:
+        """Post `message` with its nonce; returns the message id or raises Refused."""
+        ...
+
+
+Pack = Callable[[list[Notice]], list[list[Notice]]]
+"""Splits shared alerts into the messages they fit."""
+_SHARED = (ExpiringSoon, Unreadable, LowBalance, RunningOut, UseapiTrouble)
+
+
+def shared(notice: Notice) -> bool:
+    """Whether `notice` is an alert the team may answer: those due together share a message
+    (and its buttons). A "back to normal" is not one."""
+    payload = notice.payload
+    return isinstance(payload, _SHARED) and not (
+        isinstance(payload, UseapiTrouble) and payload.cleared
+    )
+
+
+def units(notices: Sequence[Notice], pack: Pack) -> list[list[Notice]]:
+    """The messages to post, in order: the shared alerts packed together (by check, then
+    account) where the first of them stood (`pack` splits them by Discord's limits), every
+    other notice on its own."""
+    together = sorted(
+        (n for n in notices if shared(n)),
+        key=lambda n: (n.created_at, n.account),
+    )
+    first = next((n for n in notices if shared(n)), None)
+    found: list[list[Notice]] = []
+    for notice in notices:
+        if not shared(notice):
+            found.append([notice])
+        elif notice is first:
+            found += pack(together)
+    return found
+
+
+def ref_of(unit: Sequence[Notice]) -> str:
+    """The nonce of a message: its notice's, or one made of all of them."""
+    return unit[0].nonce if len(unit) == 1 else make_nonce("group", *sorted(n.nonce for n in unit))
+
+
+def still_true(notice: Notice, now: datetime) -> Notice | None:
+    """`notice` without what has become untrue since it was queued (batches and sessions that
+    have ended); None when nothing is left to say (or a digest whose period is over)."""
+    if isinstance(notice.payload, Digest):
+        return notice if now < notice.payload.until else None
+    if isinstance(notice.payload, RunningOut):
+        return notice if now < notice.payload.at else None
+    if not isinstance(notice.payload, ExpiringSoon):
+        return notice
+    items = tuple(i for i in notice.payload.items if i.ends_at > now)
+    if not items:
+        return None
+    if items == notice.payload.items:
+        return notice
+    return replace(notice, payload=ExpiringSoon(items))
+
+
+def unanswered(notice: Notice, snoozed: Collection[str], acks: Sequence[Ack]) -> Notice | None:
+    """`notice` without what the team answered while it waited in the outbox: nothing for a
+    snoozed account, no acknowledged batch."""
+    if not shared(notice):
+        return notice
+    if notice.account in snoozed:
+        return None
+    if not isinstance(notice.payload, ExpiringSoon):
+        return notice
+    items = tuple(
+        i
+        for i in notice.payload.items
+        if not batch_acknowledged(notice.account, str(i.kind), i.ends_at, acks)
+    )
+    if not items:
+        return None
+    return notice if items == notice.payload.items else replace(notice, payload=ExpiringSoon(items))
+
+
+def replacement(notice: Notice, refusal: Refused, now: datetime) -> Notice:
+    """The short notice of ours posted where Discord refused `notice` for good."""
+    payload = Replacement(notice.nonce, refusal.short, notice.kind)
+    return Notice(make_nonce("refused", notice.nonce), notice.account, payload, now)
+
+
+NO_CHANNEL = "no alert channel for this account: set one with /alerts rules or ALERT_CHANNEL_ID"
+
+
+class Delivery(Generic[Message]):
+    """`compose` makes the message of some notices (pinging a role, when given), ready to
+    post, as they are about to go out; `pack` says which shared alerts fit one message;
+    `routes` reads the rules that say which channel each account's alerts go to."""
+
+    def __init__(
+        self,
+        store: AlertStore,
+        channel: AlertChannel[Message],
+        compose: Callable[[Sequence[Notice], str, int | None], Awaitable[Message]],
+        routes: Callable[[], Awaitable[RuleBook]],
+        *,
+        pack: Pack = lambda notices: [notices],
+        silences: Silences | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        on_sent: Callable[[Notice], None] = lambda notice: None,
+    ) -> None:
+        self.store = store
+        self.channel = channel
+        self.compose = compose
+        self.routes = routes
+        self.pack = pack
+        self.silences = silences
+        self.clock = clock
+        self.on_sent = on_sent
+        self.channel_errors: dict[int, str] = {}  # why each failing channel fails
+        self._lock = asyncio.Lock()  # a tick and /alerts check must not send one notice twice
+
+    async def flush(self) -> int:
+        """Send every pending notice that is still true; returns how many were posted."""
+        async with self._lock:
+            return await self._flush()
+
+    async def _live(self) -> list[Notice]:
+        """The pending notices, without what has become untrue or was answered since (set
+        aside as dropped)."""
+        pending = await self.store.pending()
+        now = self.clock()
+        snoozed: Collection[str] = ()
+        acks: list[Ack] = []
+        if pending and self.silences is not None:
+            snoozed, acks = await self.silences.snoozed(now), await self.silences.acks(now)
+        live = []
+        for queued in pending:
+            now = self.clock()
+            notice = still_true(queued, now)
+            if notice is None:
+                log.info(
+                    "alert %s is no longer true (it has expired): not posting it", queued.nonce
+                )
+                await self.store.set_aside(
+                    queued.nonce, "dropped", "expired before it was posted", now
+                )
+                continue
+            notice = unanswered(notice, snoozed, acks)
+            if notice is None:
+                log.info("alert %s was answered (snoozed or acknowledged) first", queued.nonce)
+                await self.store.set_aside(
+                    queued.nonce, "dropped", "answered before it was posted", now
+                )
+                continue
+            live.append(notice)
+        return live
+
+    @property
+    def channel_error(self) -> str | None:
+        """Why alerts cannot be posted somewhere, if they cannot."""
+        return next(iter(self.channel_errors.values()), None)
+
+    async def _flush(self) -> int:
+        live = await self._live()
+        if not live and not self.channel_errors:
+            return 0
+        book = await self.routes()
+        for gone in self.channel_errors.keys() - book.channels():
+            del self.channel_errors[gone]  # no rule sends alerts there any more
+        if not live:
+            return 0
+        routed: dict[int | None, list[Notice]] = {}
+        for notice in live:
+            routed.setdefault(book.of(notice.account).channel_id, []).append(notice)
+        sent = 0
+        for channel_id, notices in routed.items():
+            if channel_id is None:
+                for notice in notices:
+                    log.warning("alert %s has nowhere to go: %s", notice.nonce, NO_CHANNEL)
+                    await self.store.set_aside(notice.nonce, "failed", NO_CHANNEL, self.clock())
+                continue
+            roles: dict[int | None, list[Notice]] = {}
+            for notice in notices:
+                roles.setdefault(book.of(notice.account).role_id, []).append(notice)
+            sent += await self._flush_to(channel_id, roles)
+        return sent
+
+    async def _flush_to(self, channel_id: int, roles: dict[int | None, list[Notice]]) -> int:
+        """Post the notices of one channel, each group pinging its role."""
+        live = [n for notices in roles.values() for n in notices]
+        role_of = {n.nonce: role for role, notices in roles.items() for n in notices}
+        try:
+            posted = await self.channel.posted(channel_id)
+        except Refused as exc:
+            for notice in live:
+                await self.store.mark_failed(notice.nonce, exc.reason)
+            self._channel_failed(channel_id, exc.reason)
+            return 0
+        todo = []
+        sent = transient = 0
+        for notice in live:
+            if (message_id := posted.get(notice.nonce)) is not None:
+                log.info("alert %s was already posted; not posting it again", notice.nonce)
+                await self._sent([notice], message_id, channel_id)
+                sent += 1
+            else:
+                todo.append(notice)
+        queue = [
+            unit
+            for role in roles
+            for unit in units([n for n in todo if role_of[n.nonce] == role], self.pack)
+        ]
+        while queue:
+            unit = queue.pop(0)
+            ref = ref_of(unit)
+            try:
+                for notice in unit:
+                    await self.store.mark_attempt(notice.nonce)
+                message = await self.compose(unit, ref, role_of[unit[0].nonce])
+                message_id = await self.channel.post(message, ref, channel_id)
+            except Refused as exc:
+                for notice in unit:
+                    await self.store.mark_failed(notice.nonce, exc.reason)
+                if exc.scope is Scope.CHANNEL:
+                    self._channel_failed(channel_id, exc.reason)
+                    break
+                if exc.scope is Scope.TRANSIENT:
+                    log.warning("alert %s not posted this time: %s", ref, exc.reason)
+                    transient += 1
+                    if transient >= TRANSIENT_PER_FLUSH:
+                        break
+                    continue
+                if len(unit) > 1:
+                    log.warning(
+                        "Discord refused the shared message %s (%s): posting its alerts "
+                        "one at a time",
+                        ref,
+                        exc.reason,
+                    )
+                    queue[:0] = [[notice] for notice in unit]
+                    continue
+                await self._refused(unit[0], exc)
+                continue
+            await self._sent(unit, message_id, channel_id)
+            sent += len(unit)
+        return sent
+
+    async def _sent(self, unit: Sequence[Notice], message_id: int, channel_id: int) -> None:
+        for notice in unit:
+            await self.store.mark_sent(notice.nonce, message_id, self.clock())
+            self.on_sent(notice)
+        if self.channel_errors.pop(channel_id, None):
+            log.info("the alert channel works again (%d)", channel_id)
+
+    def _channel_failed(self, channel_id: int, reason: str) -> None:
+        if reason != self.channel_errors.get(channel_id):
+            log.error("cannot post alerts: %s", reason)
+            self.channel_errors[channel_id] = reason
+
+    async def _refused(self, notice: Notice, refusal: Refused) -> None:
+        refusals = await self.store.mark_refused(notice.nonce, refusal.reason)
+        if refusals < MAX_REFUSALS:
+            log.warning(
+                "Discord refused alert %s (%d of %d tries): %s",
+                notice.nonce,
+                refusals,
+                MAX_REFUSALS,
+                refusal.reason,
+            )
+            return
+        ours = isinstance(notice.payload, Replacement)
+        instead = None if ours else replacement(notice, refusal, self.clock())
+        log.error(
+            "Discord refused alert %s %d times (%s): set aside%s; /alerts status lists it",
+            notice.nonce,
+            refusals,
+            refusal.reason,
+            ", a short notice goes in its place" if instead else "",
+        )
+        await self.store.set_aside(notice.nonce, "failed", refusal.reason, self.clock(), instead)

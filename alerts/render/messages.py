@@ -1,0 +1,281 @@
+"""Alert-channel messages rendered from outbox notices (plain data, so a retry renders the same)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import discord
+
+from alerts.domain.conditions import Condition
+from alerts.domain.due import ExpiryKind, to_the_second
+from alerts.domain.notices import (
+    ExpiringSoon,
+    ExpiryItem,
+    LowBalance,
+    Notice,
+    NoticeKind,
+    Readable,
+    Replacement,
+    Resumed,
+    RunningOut,
+    Unreadable,
+    UseapiTrouble,
+)
+from alerts.render.names import subject
+from chat import limits
+from chat.fmt import amount, relative_and_full, stamp
+from chat.limits import safe
+
+WHAT = {ExpiryKind.VIDEO: "video/image credits", ExpiryKind.AUDIO: "audio credits"}
+POOL_WHAT = {str(kind): what for kind, what in WHAT.items()}  # by Pool value
+MAX_ITEMS = 20
+REF = "Alert ref"
+REF_IN_TEXT = re.compile(rf"\({REF} (a[0-9a-f]{{24}})\)")
+
+
+@dataclass(frozen=True)
+class AlertMessage:
+    """A message for the alert channel, ready to post; a field that is None is left out."""
+
+    content: str | None
+    embeds: list[discord.Embed] | None
+    allowed_mentions: discord.AllowedMentions
+    files: list[discord.File] | None = None
+    view: discord.ui.View | None = None  # the buttons and menu, for the alerts that have them
+
+
+def _hours(threshold: float) -> str:
+    return f"{threshold:g} hour" + ("" if threshold == 1 else "s")
+
+
+def _item_line(item: ExpiryItem) -> str:
+    when = relative_and_full(item.ends_at)
+    within = f"within {_hours(item.threshold)}"
+    if item.kind is ExpiryKind.SESSION:
+        return (
+            f"🔑 The MiniMax session expires {when} ({within}): re-add the account at "
+            "useapi.net (log in to MiniMax again) before then, or it stops working."
+        )
+    line = f"⏳ **{amount(item.credit)}** {WHAT[item.kind]} expire {when} ({within})"
+    if item.per_day is None or item.unused is None:
+        return line
+    pace = f"at your pace (≈ {amount(round(item.per_day, 1))} a day)"
+    if item.unused < 0.5:
+        return f"{line}\n  ↳ {pace} they will all be used in time."
+    unused = amount(round(item.unused))
+    return (
+        f"{line}\n  ↳ {pace}, about **{unused}** of them will expire unused: use them or lose them."
+    )
+
+
+def notice_embed(notice: Notice) -> discord.Embed:
+    who = subject(notice.account)
+    match notice.payload:
+        case Unreadable(title=title, advice=advice):
+            return _embed(
+                f"Can't read {who}",
+                f"{safe(title, 300)}. {safe(advice, 500)}\n"
+                "Expiry alerts for it are paused until it can be read again.",
+                discord.Colour.dark_red(),
+                notice,
+            )
+        case Readable():
+            return _embed(
+                f"{who[0].upper()}{who[1:]} is readable again",
+                "Expiry alerts for it are back on.",
+                discord.Colour.green(),
+                notice,
+            )
+        case ExpiringSoon(items=items):
+            return _expiry_embed(who, sorted(items, key=lambda i: (i.ends_at, i.kind)), notice)
+        case Resumed(until=until, by=by):
+            return _embed(
+                f"Alerts for {who} resume",
+                f"The snooze by <@{by}> until {stamp(until, 'f')} is over: what is still due "
+                "follows.",
+                discord.Colour.blurple(),
+                notice,
+            )
+        case LowBalance(pool=pool, balance=balance, threshold=threshold):
+            return _embed(
+                f"Low balance on {who}",
+                f"🪫 **{amount(round(balance, 1))}** {POOL_WHAT.get(pool, pool)} left, below "
+                f"the {amount(threshold)} of its rule. Top up at hailuoai.video or "
+                "minimax.io before jobs stop. (Said once: again only after the balance has "
+                "been back at or above it.)",
+                discord.Colour.orange(),
+                notice,
+            )
+        case RunningOut(pool=pool, balance=balance, per_day=per_day, at=at, days=days):
+            return _embed(
+                f"Running out on {who}",
+                f"📉 At your pace (≈ {amount(round(per_day, 1))} a day), the "
+                f"**{amount(round(balance, 1))}** {POOL_WHAT.get(pool, pool)} left run out "
+                f"{relative_and_full(at)}: within the {days:g} days of its rule. Top up or "
+                "slow down before then.",
+                discord.Colour.orange(),
+                notice,
+            )
+        case UseapiTrouble():
+            return _useapi_embed(notice.payload, notice)
+    raise ValueError(f"no embed for a {notice.kind} notice")
+
+
+def _useapi_embed(trouble: UseapiTrouble, notice: Notice) -> discord.Embed:
+    if trouble.what == Condition.SUBSCRIPTION:
+        if trouble.cleared:
+            title, text = "useapi.net subscription back to normal", "It is active again."
+        else:
+            title = "useapi.net subscription not active"
+            text = (
+                "useapi.net says the subscription behind the API token is not active: every "
+                "request will fail (402). Renew it at useapi.net."
+            )
+    elif trouble.cleared:
+        title = "useapi.net accounts back to normal"
+        text = "No MiniMax account is in an error state at useapi.net any more."
+    else:
+        title = "MiniMax accounts in error at useapi.net"
+        of = "" if trouble.total is None else f" of {trouble.total}"
+        text = (
+            f"useapi.net reports **{trouble.errors}**{of} MiniMax accounts with outstanding "
+            "issues: check them at useapi.net (an account may need to be added again)."
+        )
+    colour = discord.Colour.green() if trouble.cleared else discord.Colour.dark_red()
+    return _embed(title, text, colour, notice)
+
+
+def _embed(title: str, description: str, colour: discord.Colour, notice: Notice) -> discord.Embed:
+    return discord.Embed(
+        title=limits.clip(title, limits.TITLE),
+        description=description,
+        colour=colour,
+        timestamp=notice.created_at,
+    )
+
+
+def _expiry_embed(who: str, items: list[ExpiryItem], notice: Notice) -> discord.Embed:
+    lines = [_item_line(i) for i in items[:MAX_ITEMS]]
+    if len(items) > MAX_ITEMS:
+        lines.append(f"…and {len(items) - MAX_ITEMS} more.")
+    if any(i.kind is not ExpiryKind.SESSION for i in items):
+        lines.append("\nUse the credits before they expire: they are not refunded.")
+    severe = min((i.threshold for i in items), default=72.0)
+    return discord.Embed(
+        title=limits.clip(f"Expiring soon on {who}", limits.TITLE),
+        description=limits.clip("\n".join(lines), limits.DESCRIPTION),
+        colour=discord.Colour.red() if severe <= 24 else discord.Colour.orange(),
+        timestamp=notice.created_at,
+    )
+
+
+def refused_message(notice: Notice, replacement: Replacement) -> AlertMessage:
+    """Plain text of ours, with nothing from upstream, where Discord refused an alert for good:
+    whatever it disliked in the first one is not in this one."""
+    about = "An expiry alert" if replacement.about is NoticeKind.EXPIRY else "An alert"
+    return AlertMessage(
+        f"⚠️ {about} could not be posted here: {replacement.reason}. "
+        f"A server manager can see which one with `/alerts status`. ({REF} {notice.nonce})",
+        None,
+        discord.AllowedMentions.none(),
+    )
+
+
+def refs_in(content: str | None, footers: list[str | None]) -> list[str]:
+    """The alert refs (nonces) a message of ours carries, in its footers or its text."""
+    found = [f.removeprefix(f"{REF} ") for f in footers if f and f.startswith(f"{REF} ")]
+    return found + REF_IN_TEXT.findall(content or "")
+
+
+def alert_message(notice: Notice, role_id: int | None) -> AlertMessage:
+    """The message for `notice`: pings `role_id` and nothing else, when configured."""
+    if isinstance(notice.payload, Replacement):
+        return refused_message(notice, notice.payload)
+    embed = notice_embed(notice)
+    embed.set_footer(text=f"{REF} {notice.nonce}")
+    return _pinging(embed.title or "MiniMax alert", [embed], role_id)
+
+
+def _pinging(summary: str, embeds: list[discord.Embed], role_id: int | None) -> AlertMessage:
+    """`summary` with the embeds; pings `role_id` and nothing else, when configured."""
+    if role_id:
+        return AlertMessage(
+            f"<@&{role_id}> {summary}",
+            embeds,
+            discord.AllowedMentions(everyone=False, users=False, roles=[discord.Object(role_id)]),
+        )
+    return AlertMessage(summary, embeds, discord.AllowedMentions.none())
+
+
+ANSWER_FIELD = "Answered"
+ANSWER_ROOM = 160  # characters kept free in each alert embed for the answer added later
+
+
+def group_message(notices: Sequence[Notice], role_id: int | None) -> AlertMessage:
+    """One message for the alerts due together: an embed per account, in order."""
+    if len(notices) == 1:
+        return alert_message(notices[0], role_id)
+    embeds = []
+    for notice in notices:
+        embed = notice_embed(notice)
+        embed.set_footer(text=f"{REF} {notice.nonce}")
+        embeds.append(embed)
+    accounts = {n.account for n in notices}
+    summary = (
+        f"Alerts for {len(accounts)} accounts"
+        if len(accounts) > 1
+        else f"Alerts for {subject(notices[0].account)}"
+    )
+    return _pinging(summary, embeds, role_id)
+
+
+def acknowledged_line(user_id: int, at: datetime, *, batches: bool = True) -> str:
+    """Who acknowledged and when; with `batches` (expiring credits or sessions among what
+    was acknowledged), that their later steps are not posted."""
+    said = f"✅ Acknowledged by <@{user_id}> {stamp(at)}"
+    return f"{said}: later steps for these are not posted." if batches else f"{said}."
+
+
+def snoozed_line(user_id: int, until: datetime) -> str:
+    return f"💤 Snoozed by <@{user_id}> until {relative_and_full(until)}: no alerts until then."
+
+
+def already_line(already: Mapping[str, str]) -> str:
+    """What a press whose accounts were all answered before it is told: who answered each
+    and how (the first answer stands)."""
+    by_line: dict[str, list[str]] = {}
+    for account, line in already.items():
+        by_line.setdefault(line, []).append(account)
+    parts = []
+    for line, accounts in by_line.items():
+        names = ", ".join(safe(a, 60) for a in accounts)
+        were = f"Accounts {names} were" if len(accounts) > 1 else f"Account {names} was"
+        parts.append(f"{were} answered already: {line}")
+    return limits.clip(" ".join(parts), limits.CONTENT)
+
+
+def with_answers(
+    embeds: Sequence[discord.Embed], accounts: Sequence[str], said: Mapping[str, str]
+) -> list[discord.Embed]:
+    """The message's embeds (one per account, in order) with what the team answered."""
+    answered = []
+    for embed, account in zip(embeds, accounts, strict=False):
+        copy = embed.copy()
+        copy.clear_fields()
+        for field in embed.fields:
+            if field.name != ANSWER_FIELD:
+                copy.add_field(name=field.name or "", value=field.value or "", inline=False)
+        if account in said:
+            copy.add_field(name=ANSWER_FIELD, value=limits.clip(said[account], ANSWER_ROOM - 10))
+        answered.append(copy)
+    return answered
+
+
+def sample_notice(now: datetime) -> Notice:
+    """What `/alerts test` posts: a made-up alert that says it is a test."""
+    ends = to_the_second(now) + timedelta(hours=20)
+    item = ExpiryItem(ExpiryKind.VIDEO, 100, ends, 24)
+    return Notice("test", "example", ExpiringSoon((item,)), now)

@@ -1,0 +1,223 @@
+"""`/alerts` answers: the current set-up and state, and what a check did."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+import discord
+
+from alerts.domain.account_rules import ALL, RuleBook
+from alerts.domain.notices import TOKEN_SUBJECT
+from alerts.domain.silences import Ack, Snooze
+from alerts.domain.store import AccountHealth, SetAside
+from alerts.domain.watcher import CheckReport
+from alerts.render.names import subject
+from alerts.render.rules import rule_line, useapi_line
+from chat import limits
+from chat.fmt import stamp
+from chat.limits import safe
+from minimax_api import UseapiAccount
+from settings import Settings
+from usage.domain.outlook import Outlook
+from usage.render.embeds import pace_words
+
+
+def status_off() -> discord.Embed:
+    return discord.Embed(
+        title="Expiry alerts are off",
+        description="Set ALERT_CHANNEL_ID in the bot's .env to a channel id and restart the "
+        "bot, or give accounts a channel with `/alerts rules`.",
+        colour=discord.Colour.light_grey(),
+    )
+
+
+MAX_LISTED = 10  # lines of one list in /alerts status
+
+
+def _listed(heading: str, lines: Sequence[str]) -> list[str]:
+    """`heading` and the first MAX_LISTED `lines`, then how many more there are."""
+    more = [f"- and {len(lines) - MAX_LISTED} more"] if len(lines) > MAX_LISTED else []
+    return [heading, *lines[:MAX_LISTED], *more]
+
+
+def strangers_text(strangers: Sequence[tuple[str, int]]) -> str:
+    """The servers the bot is in but does not serve, with the fix."""
+    if not strangers:
+        return ""
+    heading = (
+        "⚠️ In servers it does not serve (it answers nothing there; add a server to "
+        "ALLOWED_GUILD_IDS to serve it, or remove the bot from it):"
+    )
+    return "\n".join(_listed(heading, [f"- {safe(n, 80)} ({g})" for n, g in strangers]))
+
+
+def snooze_said(account: str, until: datetime) -> str:
+    return (
+        f"💤 No alerts for {subject(account, 80)} until {stamp(until, 'f')} ({stamp(until)}). "
+        "What is still due then is posted once; `/alerts unsnooze` ends it sooner."
+    )
+
+
+def unsnooze_said(account: str) -> str:
+    return f"🔔 Alerts for {subject(account, 80)} resume at the next check."
+
+
+def not_snoozed(account: str) -> str:
+    return f"{subject(account, 80)[0].upper()}{subject(account, 80)[1:]} is not snoozed."
+
+
+def unknown_account(account: str, known: Sequence[str]) -> str:
+    listed = ", ".join(safe(a, 40) for a in known[:10]) or "none yet"
+    return f"I do not know account “{safe(account, 60)}”: pick one from the list (known: {listed})."
+
+
+def _snooze_line(s: Snooze) -> str:
+    why = f": {safe(s.reason, 100)}" if s.reason else ""
+    return f"- {subject(s.account, 60)}, by <@{s.by}> until {stamp(s.until, 'f')}{why}"
+
+
+def _ack_line(a: Ack) -> str:
+    return (
+        f"- {subject(a.account, 60)}: {a.kind} ending {stamp(a.ends_at)}, "
+        f"by <@{a.by}> {stamp(a.at)}"
+    )
+
+
+def silences_text(snoozes: Sequence[Snooze], acks: Sequence[Ack]) -> str:
+    """Every snooze (who, until when, why) and what is acknowledged, by whom."""
+    lines = []
+    if snoozes:
+        lines += _listed("💤 Snoozed:", [_snooze_line(s) for s in snoozes])
+    if acks:
+        lines += _listed("✅ Acknowledged:", [_ack_line(a) for a in acks])
+    return "\n".join(lines)
+
+
+def _failed_line(item: SetAside) -> str:
+    who = subject(item.account, 60)
+    return f"- {item.kind} alert for {who}, {stamp(item.at)}: {safe(item.reason, 250)}"
+
+
+def _health_line(h: AccountHealth) -> str:
+    parts = []
+    parts.append(f"soonest expiry {stamp(h.soonest)}" if h.soonest else "nothing expiring")
+    parts.append(f"last read {stamp(h.last_success)}" if h.last_success else "never read")
+    if h.failures:
+        when = stamp(h.last_error_at) if h.last_error_at else ""
+        parts.append(
+            f"⚠️ {h.failures} failed checks in a row, last {when}: {safe(h.last_error or '', 200)}"
+        )
+    return " · ".join(parts)
+
+
+def unusable_line(account: str, why: str) -> str:
+    """A stored rule the bot skips, and what applies instead."""
+    whose = "for all accounts" if account == ALL else f"of {subject(account, 60)}"
+    return (
+        f"⚠️ The rule {whose} cannot be used ({why}): the defaults apply until it is set "
+        "again with `/alerts rules`"
+    )
+
+
+def status_embed(
+    settings: Settings,
+    health: Sequence[AccountHealth],
+    *,
+    running: bool,
+    leader: str | None,
+    last_run: datetime | None,
+    send_errors: Mapping[int, str],
+    book: RuleBook,
+    useapi: UseapiAccount | str | None = None,
+    failed: Sequence[SetAside] = (),
+    paces: Mapping[str, Sequence[Outlook]] | None = None,
+    strangers: Sequence[tuple[str, int]] = (),
+    snoozes: Sequence[Snooze] = (),
+    acks: Sequence[Ack] = (),
+) -> discord.Embed:
+    if not book.channels():
+        embed = status_off()
+        if strangers:
+            embed.description = f"{embed.description}\n\n{strangers_text(strangers)}"
+        return embed
+    every = book.of(ALL)
+    watched = (
+        ", ".join(safe(a, 60) for a in settings.useapi_accounts)
+        if settings.useapi_accounts
+        else "every account in the useapi.net listing"
+    )
+    lines = [
+        f"For every account: {rule_line(every) or 'no channel (only accounts with a rule post)'}"
+        + (
+            "; accounts with a rule of their own show it below" if book.rules.keys() - {ALL} else ""
+        ),
+        f"Checks every {settings.check_interval_minutes:g} minutes "
+        + ("(running)" if running else "(**not running**)"),
+        f"Checked by: {safe(leader, 100) if leader else 'no process yet'}",
+        f"Last check here: {stamp(last_run) if last_run else 'not yet'}",
+        f"Watching: {watched}",
+    ]
+    if useapi is not None:
+        lines.append(useapi_line(useapi))
+    for channel_id, error in send_errors.items():
+        lines.append(f"⚠️ Cannot post alerts in <#{channel_id}>: {safe(error, 300)}")
+    lines += [unusable_line(account, why) for account, why in sorted(book.unusable.items())]
+    if failed:
+        lines.append(
+            "⚠️ Alerts set aside unposted (Discord refused them for good and a short notice "
+            "took their place, or their account had no channel):"
+        )
+        lines += [_failed_line(f) for f in failed]
+    if snoozes or acks:
+        lines.append(silences_text(snoozes, acks))
+    if strangers:
+        lines.append(strangers_text(strangers))
+    template = discord.Embed(
+        title="Expiry alerts",
+        description=limits.clip("\n".join(lines), limits.DESCRIPTION),
+        colour=discord.Colour.red() if send_errors or failed else discord.Colour.blurple(),
+    )
+    paces = paces or {}
+    fields = [
+        (
+            subject(h.account),
+            " · ".join([_health_line(h), *(pace_words(o) for o in paces.get(h.account, ()))])
+            + (f"\nRules: {rule_line(book.of(h.account))}" if h.account in book.rules else ""),
+        )
+        for h in health
+        if h.account != TOKEN_SUBJECT or h.failures
+    ]
+    template.set_footer(text=MORE.format(len(fields)))  # its room, kept while paginating
+    first = limits.paginate(template, fields[: limits.FIELDS])[0]
+    hidden = len(fields) - len(first.fields)
+    if hidden:
+        first.set_footer(text=MORE.format(hidden))
+    else:
+        first.remove_footer()
+    return first
+
+
+MORE = "…and {} more accounts not shown here"
+
+
+def not_leading_embed(leader: str | None, settings: Settings) -> discord.Embed:
+    who = safe(leader, 100) if leader else "another process of the bot"
+    return discord.Embed(
+        title="Checked by another process",
+        description=f"The expiry checks run in {who}, every "
+        f"{settings.check_interval_minutes:g} minutes; run `/alerts check` again to ask there "
+        "(Discord picks the process that answers).",
+        colour=discord.Colour.light_grey(),
+    )
+
+
+def report_embed(report: CheckReport) -> discord.Embed:
+    lines = [f"Checked {len(report.accounts)} accounts; posted {report.sent} alert messages."]
+    for account, reason in list(report.failed.items())[:20]:
+        lines.append(f"⚠️ {subject(account, 60)}: {safe(reason, 200)}")
+    return discord.Embed(
+        title="Expiry check done",
+        description=limits.clip("\n".join(lines), limits.DESCRIPTION),
+        colour=discord.Colour.orange() if report.failed else discord.Colour.green(),
+    )

@@ -1,1 +1,0 @@
-"""Pure rendering: dataclasses from minimax_api to Discord embeds and terminal text. No I/O."""

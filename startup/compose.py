@@ -1,0 +1,154 @@
+"""The composition root: every long-lived object of the bot is built here, once, and handed
+to what needs it. `bot.py` opens the resources (database, HTTP session, metrics) and calls
+`compose`; nothing else constructs a store, a watcher or a delivery, and no cog looks a
+collaborator up."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from alerts.chat.channel import DiscordAlertChannel
+from alerts.chat.checks import ExpiryChecks
+from alerts.chat.controls import AlertAnswers, bound
+from alerts.chat.leadership import Leadership
+from alerts.chat.messages import AlertMessages
+from alerts.chat.parts import AlertParts
+from alerts.domain.account_rules import RuleBook, defaults
+from alerts.domain.delivery import Delivery
+from alerts.domain.rule_store import RuleStore
+from alerts.domain.silences import Silences
+from alerts.domain.status import AlertStatus
+from alerts.domain.store import AlertStore
+from alerts.domain.watcher import Watcher
+from app.access import Access
+from app.client import MiniMaxBot
+from app.metrics import Metrics
+from chat.accounts import AccountDirectory
+from cogs.alerts import Alerts
+from cogs.credits import Credits
+from cogs.models import Models
+from cogs.usage import Usage
+from minimax_api import MiniMaxClient
+from settings import Settings
+from state import Claims, Database
+from usage.domain.history import History
+
+
+def compose(
+    settings: Settings,
+    *,
+    db: Database,
+    minimax: MiniMaxClient,
+    metrics: Metrics,
+    identity: str,
+) -> MiniMaxBot:
+    """The bot with everything it uses; its cogs are added when it starts (`setup_hook`)."""
+    accounts = AccountDirectory(minimax, settings.useapi_accounts)
+    history = History(db)
+    status = AlertStatus(enabled=settings.alert_channel_id is not None)
+    bot: MiniMaxBot
+
+    def channel_guild(channel_id: int) -> int | None:
+        """The server a channel is in, when the bot sees it."""
+        guild = getattr(bot.get_channel(channel_id), "guild", None)
+        return guild.id if guild is not None else None
+
+    access = Access(settings, channel_guild)
+    bot = MiniMaxBot(
+        settings,
+        db=db,
+        minimax=minimax,
+        metrics=metrics,
+        identity=identity,
+        accounts=accounts,
+        claims=Claims(db, identity),
+        access=access,
+        alert_status=status,
+        cogs=lambda: [
+            Credits(accounts, history, settings),
+            Models(accounts),
+            Usage(accounts, history, settings),
+            Alerts(
+                bot,
+                alerts,
+                settings=settings,
+                accounts=accounts,
+                history=history,
+                minimax=minimax,
+                access=access,
+            ),
+        ],
+    )
+    alerts = _alerts(bot, settings, db, minimax, metrics, identity, history, status)
+    return bot
+
+
+def _alerts(
+    bot: MiniMaxBot,
+    settings: Settings,
+    db: Database,
+    minimax: MiniMaxClient,
+    metrics: Metrics,
+    identity: str,
+    history: History,
+    status: AlertStatus,
+) -> AlertParts:
+    window = timedelta(days=settings.usage_window_days)
+    store = AlertStore(db)
+    silences = Silences(db)
+    rule_store = RuleStore(db)
+    below = defaults(settings)
+
+    async def rules() -> RuleBook:
+        return await rule_store.book(below)
+
+    watcher = Watcher(
+        minimax,
+        store,
+        accounts=settings.useapi_accounts,
+        thresholds=settings.expiry_warning_hours,
+        concurrency=settings.poll_concurrency,
+        history=history,
+        window=window,
+        silences=silences,
+        rules=rules,
+        useapi=True,
+    )
+    messages = AlertMessages(
+        history, status, configured=settings.useapi_accounts, window=window, silences=silences
+    )
+    channel = DiscordAlertChannel(bot)
+    delivery = Delivery(
+        store,
+        channel,
+        messages.compose,
+        rules,
+        pack=messages.pack,
+        silences=silences,
+        on_sent=lambda notice: metrics.alerts.labels(kind=str(notice.kind)).inc(),
+    )
+    checks = ExpiryChecks(
+        watcher,
+        store,
+        rules,
+        delivery,
+        status,
+        metrics.check_duration,
+        interval_minutes=settings.check_interval_minutes,
+        digest=settings.digest,
+    )
+    leadership = Leadership(
+        bot, db, identity, status, checks=checks.loop, while_leading=checks.queue_digest
+    )
+    return AlertParts(
+        store=store,
+        silences=silences,
+        rule_store=rule_store,
+        rules=rules,
+        channel=channel,
+        delivery=delivery,
+        checks=checks,
+        leadership=leadership,
+        status=status,
+        controls=bound(AlertAnswers(silences)),
+    )
