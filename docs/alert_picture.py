@@ -299,7 +299,7 @@ def the_bots_alert() -> dict[str, Any]:
     from alerts.domain.delivery import ref_of
     from alerts.domain.due import ExpiryKind
     from alerts.domain.notices import ExpiringSoon, ExpiryItem, Notice
-    from alerts.render.messages import group_message
+    from alerts.render.messages import alert_messages
 
     now = datetime(2026, 3, 2, 20, 0, tzinfo=UTC)
     video = ExpiryItem(ExpiryKind.VIDEO, 100, now + timedelta(hours=23), 24, 88.0, 12.5)
@@ -309,7 +309,7 @@ def the_bots_alert() -> dict[str, Any]:
         Notice("a7d20b9f4c1e86a35b0d2e71b", "654321", ExpiringSoon((audio,)), now),
     ]
     ref = ref_of(notices)
-    message = group_message(notices, None)
+    [(_, message)] = alert_messages(notices, None)
     view = controls(ref, [n.account for n in notices])
     return {
         "content": message.content,

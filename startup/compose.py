@@ -114,16 +114,12 @@ def _alerts(
         rules=rules,
         useapi=True,
     )
-    messages = AlertMessages(
-        history, status, configured=settings.useapi_accounts, window=window, silences=silences
-    )
-    channel = DiscordAlertChannel(bot)
+    messages = AlertMessages(history, status, configured=settings.useapi_accounts, window=window)
+    channel = DiscordAlertChannel(bot, messages)
     delivery = Delivery(
         store,
         channel,
-        messages.compose,
         rules,
-        pack=messages.pack,
         silences=silences,
         on_sent=lambda notice: metrics.alerts.labels(kind=str(notice.kind)).inc(),
     )

@@ -107,9 +107,8 @@ def test_alerts_due_together_share_messages_where_the_first_stood() -> None:
             notice("b", expiry),
             notice("c", expiry),
         ],
-        lambda shared: [shared[:2], shared[2:]],  # as Discord's limits would split them
     )
-    assert [[n.account for n in unit] for unit in found] == [["r1"], ["a", "b"], ["c"], ["r2"]]
+    assert [[n.account for n in unit] for unit in found] == [["r1"], ["a", "b", "c"], ["r2"]]
 
 
 def test_what_was_answered_while_it_waited_in_the_outbox_is_not_posted() -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import discord
+import pytest
 
 from chat import limits
 from chat.replies import problem_embed
@@ -139,3 +140,35 @@ def test_pack_messages_respects_ten_embeds_and_6000_characters() -> None:
 def test_pack_lines_never_exceeds_the_limit() -> None:
     blocks = limits.pack_lines(["a" * 600, "b" * 600, "c" * 2000])
     assert [len(b) for b in blocks] == [600, 600, 1024]
+
+
+def test_alerts_due_together_are_packed_rendered_once_and_each_carries_its_ref(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from alerts.domain.due import ExpiryKind
+    from alerts.domain.notices import ExpiringSoon, ExpiryItem, Notice
+    from alerts.render import messages
+
+    now = datetime(2026, 3, 2, tzinfo=UTC)
+    items = tuple(
+        ExpiryItem(ExpiryKind.VIDEO, 100 + i, now + timedelta(hours=20 + i), 24) for i in range(20)
+    )
+    notices = [Notice(f"a{i:024x}", f"acct{i}", ExpiringSoon(items), now) for i in range(12)]
+    rendered: list[str] = []
+    real = messages.notice_embed
+
+    def counting(notice: Notice) -> discord.Embed:
+        rendered.append(notice.nonce)
+        return real(notice)
+
+    monkeypatch.setattr(messages, "notice_embed", counting)
+    found = messages.alert_messages(notices, 7)
+    assert sorted(rendered) == sorted(n.nonce for n in notices), "each rendered once"
+    assert len(found) > 1, "twelve long alerts do not fit one message"
+    assert [n for unit, _ in found for n in unit] == notices, "in order, none lost"
+    for unit, message in found:
+        embeds = message.embeds or []
+        assert [e.footer.text for e in embeds] == [f"{messages.REF} {n.nonce}" for n in unit]
+        assert sum(len(e) for e in embeds) + messages.ANSWER_ROOM * len(embeds) <= 6000
+        assert message.content and message.content.startswith("<@&7> ")
+        assert message.allowed_mentions.roles == [discord.Object(7)]

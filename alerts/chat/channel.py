@@ -1,14 +1,18 @@
-"""The alert channel in Discord, as `alerts.domain.delivery` sees it: post a message that is ready,
-list the alerts already posted, and tell which kind of refusal a failed post is."""
+"""The alert channel in Discord, the port `alerts.domain.delivery` posts through: draft the
+messages of some notices, list the alerts already posted, post a draft, and tell which kind of
+refusal a failed post is."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 import discord
 from discord import app_commands
 
-from alerts.domain.delivery import Refused, Scope
+from alerts.chat.messages import AlertMessages
+from alerts.domain.delivery import Draft, Refused, Scope
+from alerts.domain.notices import Notice
 from alerts.render.messages import AlertMessage, refs_in
 
 log = logging.getLogger(__name__)
@@ -88,8 +92,14 @@ def cannot_ping(role: discord.Role) -> str | None:
 class DiscordAlertChannel:
     """The alert channels: ALERT_CHANNEL_ID's and those of the rules per account."""
 
-    def __init__(self, client: discord.Client) -> None:
+    def __init__(self, client: discord.Client, messages: AlertMessages) -> None:
         self.client = client
+        self.messages = messages
+
+    async def drafts(
+        self, notices: Sequence[Notice], role_id: int | None
+    ) -> list[Draft[AlertMessage]]:
+        return await self.messages.drafts(notices, role_id)
 
     async def resolve(self, channel_id: int) -> discord.abc.Messageable:
         channel = self.client.get_channel(channel_id)

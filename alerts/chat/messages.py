@@ -10,11 +10,10 @@ from datetime import UTC, datetime, timedelta
 import discord
 
 from alerts.chat.controls import controls
-from alerts.domain.delivery import shared
-from alerts.domain.notices import Digest, ExpiringSoon, Notice
-from alerts.domain.silences import AlertGroup, Announced, Silences
+from alerts.domain.delivery import Draft, ref_of, shared
+from alerts.domain.notices import Digest, Notice
 from alerts.domain.status import AlertStatus
-from alerts.render.messages import ANSWER_ROOM, REF, AlertMessage, group_message, notice_embed
+from alerts.render.messages import REF, AlertMessage, alert_messages
 from chat.limits import pack_messages
 from usage.chat.report import usage_report
 from usage.domain.history import History
@@ -28,39 +27,26 @@ class AlertMessages:
         *,
         configured: Sequence[str],
         window: timedelta,
-        silences: Silences | None = None,
     ) -> None:
-        self.silences = silences  # where what each message with buttons is about is kept
         self.history = history
         self.status = status
         self.configured = tuple(configured)
         self.window = window
 
-    async def compose(
-        self, notices: Sequence[Notice], ref: str, role_id: int | None
-    ) -> AlertMessage:
-        """The message of `notices` (the digest, or alerts due together, pinging `role_id`),
-        with the buttons when they are account alerts: what it is about is saved under `ref`
-        first."""
+    async def drafts(
+        self, notices: Sequence[Notice], role_id: int | None
+    ) -> list[Draft[AlertMessage]]:
+        """The messages of `notices` (the digest, or alerts due together, pinging `role_id`),
+        with the buttons when they are account alerts."""
         first = notices[0].payload
         if isinstance(first, Digest):
-            return await self.digest(notices[0], first)
-        message = group_message(notices, role_id)
-        if self.silences is None or not all(shared(n) for n in notices):
-            return message
-        announced = [a for n in notices for a in _announced(n)]
-        group = AlertGroup(ref, [n.account for n in notices], announced)
-        await self.silences.save_group(group, datetime.now(UTC))
-        return replace(message, view=controls(ref, group.accounts))
-
-    @staticmethod
-    def pack(notices: list[Notice]) -> list[list[Notice]]:
-        """Alerts due together, split into as many messages as Discord's limits need (room
-        left in each embed for the answer a press adds)."""
-        rendered = [(notice_embed(n), n) for n in notices]
-        of = {id(embed): notice for embed, notice in rendered}
-        packed = pack_messages([embed for embed, _ in rendered], reserve=ANSWER_ROOM)
-        return [[of[id(embed)] for embed in message] for message in packed]
+            return [Draft((notices[0],), await self.digest(notices[0], first))]
+        found = []
+        for unit, message in alert_messages(notices, role_id):
+            if all(shared(n) for n in unit):
+                message = replace(message, view=controls(ref_of(unit), [n.account for n in unit]))
+            found.append(Draft(tuple(unit), message))
+        return found
 
     async def digest(self, notice: Notice, digest: Digest) -> AlertMessage:
         """The digest of every watched account: the first message's worth of it."""
@@ -83,10 +69,3 @@ class AlertMessages:
         """The configured accounts, or else those the last check found in the listing."""
         last = self.status.last_check
         return self.configured or tuple(last.accounts if last else ())
-
-
-def _announced(notice: Notice) -> list[Announced]:
-    """What an alert announced: its batches and sessions, or the account it cannot read."""
-    if isinstance(notice.payload, ExpiringSoon):
-        return [Announced(notice.account, str(i.kind), i.ends_at) for i in notice.payload.items]
-    return [Announced(notice.account, str(notice.kind), None)]

@@ -1,7 +1,9 @@
 """Delivery of the outbox to the alert channel: what to post, what is posted already, and what
 to do with each kind of refusal. The account alerts due at once share messages (as many as
-Discord's limits need); each message is composed first, then handed to the channel, a small
-protocol that core/ implements for Discord.
+Discord's limits need). The channel is one small port (`AlertChannel`, implemented for
+Discord in `alerts.chat.channel`): it lists what is posted, drafts the messages of some notices
+(each rendered once) and posts a draft; what a message with buttons is about is saved here,
+just before it is posted.
 
 A channel-wide refusal (missing permission, unknown channel) stops the flush and keeps
 everything; a transient one (5xx, timeout, rate limit) leaves the notice for the next flush;
@@ -16,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Generic, Protocol, TypeVar
@@ -33,7 +35,7 @@ from alerts.domain.notices import (
     UseapiTrouble,
     make_nonce,
 )
-from alerts.domain.silences import Ack, Silences, batch_acknowledged
+from alerts.domain.silences import Ack, AlertGroup, Announced, Silences, batch_acknowledged
 from alerts.domain.store import AlertStore
 
 log = logging.getLogger(__name__)
@@ -42,7 +44,6 @@ MAX_REFUSALS = 3
 TRANSIENT_PER_FLUSH = 2  # after this many transient failures in one flush, wait for the next
 
 Message = TypeVar("Message")
-Message_contra = TypeVar("Message_contra", contravariant=True)
 
 
 class Scope(StrEnum):
@@ -61,18 +62,38 @@ class Refused(Exception):
         self.short = short or reason
 
 
-class AlertChannel(Protocol[Message_contra]):
+def ref_of(unit: Sequence[Notice]) -> str:
+    """The nonce of a message: its notice's, or one made of all of them."""
+    return unit[0].nonce if len(unit) == 1 else make_nonce("group", *sorted(n.nonce for n in unit))
+
+
+@dataclass(frozen=True)
+class Draft(Generic[Message]):
+    """A message ready to post and the notices it carries."""
+
+    notices: tuple[Notice, ...]
+    message: Message
+
+    @property
+    def ref(self) -> str:
+        return ref_of(self.notices)
+
+
+class AlertChannel(Protocol[Message]):
     async def posted(self, channel_id: int) -> Mapping[str, int]:
         """Message ids of the notices already in the channel's recent history, by nonce."""
         ...
 
-    async def post(self, message: Message_contra, nonce: str, channel_id: int) -> int:
+    async def drafts(self, notices: Sequence[Notice], role_id: int | None) -> list[Draft[Message]]:
+        """The messages of `notices` (one notice, or alerts due together: as many messages as
+        Discord's limits need), pinging `role_id` when given; no side effects."""
+        ...
+
+    async def post(self, message: Message, nonce: str, channel_id: int) -> int:
         """Post `message` with its nonce; returns the message id or raises Refused."""
         ...
 
 
-Pack = Callable[[list[Notice]], list[list[Notice]]]
-"""Splits shared alerts into the messages they fit."""
 _SHARED = (ExpiringSoon, Unreadable, LowBalance, RunningOut, UseapiTrouble)
 
 
@@ -85,27 +106,22 @@ def shared(notice: Notice) -> bool:
     )
 
 
-def units(notices: Sequence[Notice], pack: Pack) -> list[list[Notice]]:
-    """The messages to post, in order: the shared alerts packed together (by check, then
-    account) where the first of them stood (`pack` splits them by Discord's limits), every
-    other notice on its own."""
+def units(notices: Sequence[Notice]) -> list[list[Notice]]:
+    """What goes out together, in order: the shared alerts together (by check, then account)
+    where the first of them stood, every other notice on its own."""
     together = sorted(
         (n for n in notices if shared(n)),
         key=lambda n: (n.created_at, n.account),
     )
     first = next((n for n in notices if shared(n)), None)
-    found: list[list[Notice]] = []
-    for notice in notices:
-        if not shared(notice):
-            found.append([notice])
-        elif notice is first:
-            found += pack(together)
-    return found
+    return [together if n is first else [n] for n in notices if not shared(n) or n is first]
 
 
-def ref_of(unit: Sequence[Notice]) -> str:
-    """The nonce of a message: its notice's, or one made of all of them."""
-    return unit[0].nonce if len(unit) == 1 else make_nonce("group", *sorted(n.nonce for n in unit))
+def announced(notice: Notice) -> list[Announced]:
+    """What an alert announced: its batches and sessions, or the account it cannot read."""
+    if isinstance(notice.payload, ExpiringSoon):
+        return [Announced(notice.account, str(i.kind), i.ends_at) for i in notice.payload.items]
+    return [Announced(notice.account, str(notice.kind), None)]
 
 
 def still_true(notice: Notice, now: datetime) -> Notice | None:
@@ -154,27 +170,23 @@ NO_CHANNEL = "no alert channel for this account: set one with /alerts rules or A
 
 
 class Delivery(Generic[Message]):
-    """`compose` makes the message of some notices (pinging a role, when given), ready to
-    post, as they are about to go out; `pack` says which shared alerts fit one message;
-    `routes` reads the rules that say which channel each account's alerts go to."""
+    """Posts the outbox through `channel`; `rules` reads the rules that say which channel
+    each account's alerts go to and which role they ping; `silences`, when given, holds what
+    the team answered and keeps what each message with buttons is about."""
 
     def __init__(
         self,
         store: AlertStore,
         channel: AlertChannel[Message],
-        compose: Callable[[Sequence[Notice], str, int | None], Awaitable[Message]],
-        routes: Callable[[], Awaitable[RuleBook]],
+        rules: Callable[[], Awaitable[RuleBook]],
         *,
-        pack: Pack = lambda notices: [notices],
         silences: Silences | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         on_sent: Callable[[Notice], None] = lambda notice: None,
     ) -> None:
         self.store = store
         self.channel = channel
-        self.compose = compose
-        self.routes = routes
-        self.pack = pack
+        self.rules = rules
         self.silences = silences
         self.clock = clock
         self.on_sent = on_sent
@@ -217,16 +229,11 @@ class Delivery(Generic[Message]):
             live.append(notice)
         return live
 
-    @property
-    def channel_error(self) -> str | None:
-        """Why alerts cannot be posted somewhere, if they cannot."""
-        return next(iter(self.channel_errors.values()), None)
-
     async def _flush(self) -> int:
         live = await self._live()
         if not live and not self.channel_errors:
             return 0
-        book = await self.routes()
+        book = await self.rules()
         for gone in self.channel_errors.keys() - book.channels():
             del self.channel_errors[gone]  # no rule sends alerts there any more
         if not live:
@@ -267,19 +274,18 @@ class Delivery(Generic[Message]):
                 sent += 1
             else:
                 todo.append(notice)
-        queue = [
-            unit
-            for role in roles
-            for unit in units([n for n in todo if role_of[n.nonce] == role], self.pack)
-        ]
+        queue: list[Draft[Message]] = []
+        for role in roles:
+            for unit in units([n for n in todo if role_of[n.nonce] == role]):
+                queue += await self.channel.drafts(unit, role)
         while queue:
-            unit = queue.pop(0)
-            ref = ref_of(unit)
+            draft = queue.pop(0)
+            unit, ref = draft.notices, draft.ref
             try:
                 for notice in unit:
                     await self.store.mark_attempt(notice.nonce)
-                message = await self.compose(unit, ref, role_of[unit[0].nonce])
-                message_id = await self.channel.post(message, ref, channel_id)
+                await self._announce(draft)
+                message_id = await self.channel.post(draft.message, ref, channel_id)
             except Refused as exc:
                 for notice in unit:
                     await self.store.mark_failed(notice.nonce, exc.reason)
@@ -299,13 +305,23 @@ class Delivery(Generic[Message]):
                         ref,
                         exc.reason,
                     )
-                    queue[:0] = [[notice] for notice in unit]
+                    alone = [await self.channel.drafts([n], role_of[n.nonce]) for n in unit]
+                    queue[:0] = [d for drafts in alone for d in drafts]
                     continue
-                await self._refused(unit[0], exc)
+                await self._refused(draft.notices[0], exc)
                 continue
             await self._sent(unit, message_id, channel_id)
             sent += len(unit)
         return sent
+
+    async def _announce(self, draft: Draft[Message]) -> None:
+        """Keep what a message with buttons is about (its accounts, its batches), under its
+        ref, before it is posted: a press may come at once."""
+        if self.silences is None or not all(shared(n) for n in draft.notices):
+            return
+        about = [a for n in draft.notices for a in announced(n)]
+        group = AlertGroup(draft.ref, [n.account for n in draft.notices], about)
+        await self.silences.save_group(group, self.clock())
 
     async def _sent(self, unit: Sequence[Notice], message_id: int, channel_id: int) -> None:
         for notice in unit:

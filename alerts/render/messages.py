@@ -27,7 +27,7 @@ from alerts.domain.notices import (
 from alerts.render.names import subject
 from chat import limits
 from chat.fmt import amount, relative_and_full, stamp
-from chat.limits import safe
+from chat.limits import pack_messages, safe
 
 WHAT = {ExpiryKind.VIDEO: "video/image credits", ExpiryKind.AUDIO: "audio credits"}
 POOL_WHAT = {str(kind): what for kind, what in WHAT.items()}  # by Pool value
@@ -194,9 +194,12 @@ def alert_message(notice: Notice, role_id: int | None) -> AlertMessage:
     """The message for `notice`: pings `role_id` and nothing else, when configured."""
     if isinstance(notice.payload, Replacement):
         return refused_message(notice, notice.payload)
-    embed = notice_embed(notice)
-    embed.set_footer(text=f"{REF} {notice.nonce}")
-    return _pinging(embed.title or "MiniMax alert", [embed], role_id)
+    embed = _with_ref(notice_embed(notice), notice)
+    return _pinging(_summary([notice], [embed]), [embed], role_id)
+
+
+def _with_ref(embed: discord.Embed, notice: Notice) -> discord.Embed:
+    return embed.set_footer(text=f"{REF} {notice.nonce}")
 
 
 def _pinging(summary: str, embeds: list[discord.Embed], role_id: int | None) -> AlertMessage:
@@ -214,22 +217,30 @@ ANSWER_FIELD = "Answered"
 ANSWER_ROOM = 160  # characters kept free in each alert embed for the answer added later
 
 
-def group_message(notices: Sequence[Notice], role_id: int | None) -> AlertMessage:
-    """One message for the alerts due together: an embed per account, in order."""
+def alert_messages(
+    notices: Sequence[Notice], role_id: int | None
+) -> list[tuple[list[Notice], AlertMessage]]:
+    """The messages for `notices` (one notice, or alerts due together: an embed per account,
+    in order, in as many messages as Discord's limits need with room left in each embed for
+    the answer a press adds), with the notices each carries; every embed is rendered once."""
     if len(notices) == 1:
-        return alert_message(notices[0], role_id)
-    embeds = []
-    for notice in notices:
-        embed = notice_embed(notice)
-        embed.set_footer(text=f"{REF} {notice.nonce}")
-        embeds.append(embed)
+        return [([notices[0]], alert_message(notices[0], role_id))]
+    rendered = [(_with_ref(notice_embed(n), n), n) for n in notices]
+    of = {id(embed): notice for embed, notice in rendered}
+    found = []
+    for embeds in pack_messages([embed for embed, _ in rendered], reserve=ANSWER_ROOM):
+        unit = [of[id(embed)] for embed in embeds]
+        found.append((unit, _pinging(_summary(unit, embeds), embeds, role_id)))
+    return found
+
+
+def _summary(notices: Sequence[Notice], embeds: Sequence[discord.Embed]) -> str:
     accounts = {n.account for n in notices}
-    summary = (
-        f"Alerts for {len(accounts)} accounts"
-        if len(accounts) > 1
-        else f"Alerts for {subject(notices[0].account)}"
-    )
-    return _pinging(summary, embeds, role_id)
+    if len(notices) == 1:
+        return embeds[0].title or "MiniMax alert"
+    if len(accounts) > 1:
+        return f"Alerts for {len(accounts)} accounts"
+    return f"Alerts for {subject(notices[0].account)}"
 
 
 def acknowledged_line(user_id: int, at: datetime, *, batches: bool = True) -> str:
