@@ -13,6 +13,7 @@ from chat.limits import safe
 from minimax_api import AccountInfo, CreditBatch, Features
 from minimax_api.problems import Problem
 from usage.domain.outlook import Outlook
+from usage.domain.snapshot import Pool
 from usage.render.embeds import outlook_line
 
 URGENT = timedelta(hours=24)
@@ -60,7 +61,7 @@ def credits_embed(
     batches = features.active_batches(now)
     soonest = features.soonest_expiry(now)
     title = f"Credits · {account}" if account else "Credits"
-    lines = [f"**{amount(features.total_credits)}** video/image credits"]
+    lines = [f"**{amount(features.total_credits)}** {Pool.VIDEO.credits}"]
     lines += [outlook_line(o) for o in outlooks]
     if features.plan_name or features.is_paid is not None:
         plan = safe(features.plan_name, 100) if features.plan_name else "Unknown plan"
@@ -77,7 +78,7 @@ def credits_embed(
     )
     fields = _batch_fields("Video/image credit batches", batches)
     if features.audio is not None:
-        audio_total = f"**{amount(features.audio.total)}** audio credits"
+        audio_total = f"**{amount(features.audio.total)}** {Pool.AUDIO.credits}"
         audio_batches = features.active_audio_batches(now)
         fields.append(("Audio (minimax.io/audio)", audio_total))
         if audio_batches:

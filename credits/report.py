@@ -8,6 +8,7 @@ from datetime import datetime
 from chat.fmt import amount
 from minimax_api import CreditBatch, Features
 from minimax_api.problems import Problem
+from usage.domain.snapshot import Pool
 
 
 def _when(moment: datetime, now: datetime) -> str:
@@ -26,11 +27,11 @@ def account_report(account: str | None, features: Features, now: datetime) -> st
     lines = [f"[ok] {account or '(default account)'}"]
     plan = features.plan_name or "unknown plan"
     paid = {True: "paid", False: "not paid", None: "payment unknown"}[features.is_paid]
-    lines.append(f"  video/image credits: {amount(features.total_credits)}  plan: {plan} ({paid})")
+    lines.append(f"  {Pool.VIDEO.credits}: {amount(features.total_credits)}  plan: {plan} ({paid})")
     lines.extend(_batches(features.active_batches(now), "credits", now))
     if features.audio is not None:
-        lines.append(f"  audio credits: {amount(features.audio.total)}")
-        lines.extend(_batches(features.active_audio_batches(now), "audio credits", now))
+        lines.append(f"  {Pool.AUDIO.credits}: {amount(features.audio.total)}")
+        lines.extend(_batches(features.active_audio_batches(now), Pool.AUDIO.credits, now))
     video, image = amount(features.queue_length), amount(features.image_queue_length)
     lines.append(f"  queues: video {video}, image {image}")
     lines.append(f"  models: {len(features.models)}")

@@ -9,7 +9,7 @@ from enum import StrEnum
 
 from minimax_api import AccountInfo, Features
 from minimax_api.parsing import Number
-from usage.domain.snapshot import SAME_BATCH
+from usage.domain.snapshot import Pool, same_batch
 
 
 def to_epoch(moment: datetime) -> int:
@@ -33,8 +33,10 @@ def to_the_second(moment: datetime) -> datetime:
 
 
 class ExpiryKind(StrEnum):
-    VIDEO = "video"
-    AUDIO = "audio"
+    """What expires: a batch of one of the two credit pools, or the MiniMax session."""
+
+    VIDEO = Pool.VIDEO.value
+    AUDIO = Pool.AUDIO.value
     SESSION = "session"
 
 
@@ -79,7 +81,7 @@ def _batches(
     groups: list[list[tuple[datetime, Number | None]]] = []
     dated = sorted(((e, c) for c, e in items if e is not None), key=lambda pair: pair[0])
     for ends_at, credit in dated:
-        if groups and ends_at - groups[-1][0][0] <= SAME_BATCH:
+        if groups and same_batch(ends_at, groups[-1][0][0]):
             groups[-1].append((ends_at, credit))
         else:
             groups.append([(ends_at, credit)])
@@ -112,7 +114,7 @@ def known(key: AlertKey, done: Collection[AlertKey]) -> bool:
         return True
     return any(
         (k.account, k.kind, k.threshold) == (key.account, key.kind, key.threshold)
-        and abs(k.ends_at - key.ends_at) <= SAME_BATCH
+        and same_batch(k.ends_at, key.ends_at)
         for k in done
     )
 

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from alerts.domain.due import Subject, from_epoch, to_epoch
 from state import Database, Queries, fetch_one
-from usage.domain.snapshot import SAME_BATCH
+from usage.domain.snapshot import same_batch
 
 MAX_SNOOZE = timedelta(days=30)
 UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -105,8 +105,7 @@ def acknowledged(subject: Subject, acks: Iterable[Ack]) -> bool:
 def batch_acknowledged(account: str, kind: str, ends_at: datetime, acks: Iterable[Ack]) -> bool:
     """Whether one of `acks` is about this batch (end times within SAME_BATCH are one)."""
     return any(
-        a.account == account and a.kind == kind and abs(a.ends_at - ends_at) <= SAME_BATCH
-        for a in acks
+        a.account == account and a.kind == kind and same_batch(a.ends_at, ends_at) for a in acks
     )
 
 

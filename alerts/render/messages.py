@@ -28,9 +28,8 @@ from alerts.render.names import subject
 from chat import limits
 from chat.fmt import amount, relative_and_full, stamp
 from chat.limits import pack_messages, safe
+from usage.domain.snapshot import Pool
 
-WHAT = {ExpiryKind.VIDEO: "video/image credits", ExpiryKind.AUDIO: "audio credits"}
-POOL_WHAT = {str(kind): what for kind, what in WHAT.items()}  # by Pool value
 MAX_ITEMS = 20
 REF = "Alert ref"
 REF_IN_TEXT = re.compile(rf"\({REF} (a[0-9a-f]{{24}})\)")
@@ -51,6 +50,14 @@ def _hours(threshold: float) -> str:
     return f"{threshold:g} hour" + ("" if threshold == 1 else "s")
 
 
+def _credits(pool: str) -> str:
+    """The credits of a pool by its value as a notice keeps it (an unknown value as it is)."""
+    try:
+        return Pool(pool).credits
+    except ValueError:
+        return pool
+
+
 def _item_line(item: ExpiryItem) -> str:
     when = relative_and_full(item.ends_at)
     within = f"within {_hours(item.threshold)}"
@@ -59,7 +66,7 @@ def _item_line(item: ExpiryItem) -> str:
             f"🔑 The MiniMax session expires {when} ({within}): re-add the account at "
             "useapi.net (log in to MiniMax again) before then, or it stops working."
         )
-    line = f"⏳ **{amount(item.credit)}** {WHAT[item.kind]} expire {when} ({within})"
+    line = f"⏳ **{amount(item.credit)}** {_credits(item.kind)} expire {when} ({within})"
     if item.per_day is None or item.unused is None:
         return line
     pace = f"at your pace (≈ {amount(round(item.per_day, 1))} a day)"
@@ -102,7 +109,7 @@ def notice_embed(notice: Notice) -> discord.Embed:
         case LowBalance(pool=pool, balance=balance, threshold=threshold):
             return _embed(
                 f"Low balance on {who}",
-                f"🪫 **{amount(round(balance, 1))}** {POOL_WHAT.get(pool, pool)} left, below "
+                f"🪫 **{amount(round(balance, 1))}** {_credits(pool)} left, below "
                 f"the {amount(threshold)} of its rule. Top up at hailuoai.video or "
                 "minimax.io before jobs stop. (Said once: again only after the balance has "
                 "been back at or above it.)",
@@ -113,7 +120,7 @@ def notice_embed(notice: Notice) -> discord.Embed:
             return _embed(
                 f"Running out on {who}",
                 f"📉 At your pace (≈ {amount(round(per_day, 1))} a day), the "
-                f"**{amount(round(balance, 1))}** {POOL_WHAT.get(pool, pool)} left run out "
+                f"**{amount(round(balance, 1))}** {_credits(pool)} left run out "
                 f"{relative_and_full(at)}: within the {days:g} days of its rule. Top up or "
                 "slow down before then.",
                 discord.Colour.orange(),

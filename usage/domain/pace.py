@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import pairwise
 
-from usage.domain.snapshot import SAME_BATCH, Batch, Pool, Snapshot, in_time_order
+from usage.domain.snapshot import Batch, Pool, Snapshot, in_time_order, same_batch
 from usage.domain.units import DAY
 
 MIN_HISTORY = timedelta(hours=24)
@@ -17,8 +17,7 @@ PACE_WINDOW = timedelta(days=7)
 
 def _listed(batch: Batch, snapshot: Snapshot) -> bool:
     return any(
-        b.pool == batch.pool and abs(b.ends_at - batch.ends_at) <= SAME_BATCH
-        for b in snapshot.batches
+        b.pool == batch.pool and same_batch(b.ends_at, batch.ends_at) for b in snapshot.batches
     )
 
 

@@ -29,6 +29,20 @@ class Pool(StrEnum):
     VIDEO = "video"  # video and image generation (hailuoai.video)
     AUDIO = "audio"  # minimax.io/audio
 
+    @property
+    def words(self) -> str:
+        """What people call the pool: "video/image" or "audio"."""
+        return "video/image" if self is Pool.VIDEO else "audio"
+
+    @property
+    def credits(self) -> str:
+        return f"{self.words} credits"
+
+
+def same_batch(one: datetime, other: datetime) -> bool:
+    """Whether two end times are one batch's (within SAME_BATCH of each other)."""
+    return abs(one - other) <= SAME_BATCH
+
 
 def _aware(when: datetime, what: str) -> None:
     if when.tzinfo is None or when.utcoffset() is None:
@@ -144,4 +158,12 @@ def snapshot_of(features: Features) -> Snapshot:
     )
 
 
-__all__ = ["SAME_BATCH", "Batch", "Pool", "Snapshot", "in_time_order", "snapshot_of"]
+__all__ = [
+    "SAME_BATCH",
+    "Batch",
+    "Pool",
+    "Snapshot",
+    "in_time_order",
+    "same_batch",
+    "snapshot_of",
+]

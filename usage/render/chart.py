@@ -97,7 +97,7 @@ def usage_chart(
         expiries=tuple(merged.values()),
         projected=proj,
         per_day=result.per_day if result is not None else None,
-        unit=unit or ("audio credits" if pool is Pool.AUDIO else "video/image credits"),
+        unit=unit or pool.credits,
     )
 
 

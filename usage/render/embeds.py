@@ -17,12 +17,11 @@ from usage.domain.snapshot import Pool, Snapshot
 CHART_FILE = "usage.png"
 MAX_BATCH_LINES = 10
 NONE_YET = "No usage history yet."
-POOL_WORDS = {Pool.VIDEO: "video/image credits", Pool.AUDIO: "audio credits"}
 
 
 def outlook_line(o: Outlook) -> str:
     """One line: the pace, and what will expire unused at it (or that nothing will)."""
-    words = POOL_WORDS[o.pool]
+    words = o.pool.credits
     prefix = "Audio: " if o.pool is Pool.AUDIO else ""
     if isinstance(o.pace, Gathering) or o.forecast is None:
         since = o.pace.since if isinstance(o.pace, Gathering) else None
@@ -47,7 +46,7 @@ def outlook_line(o: Outlook) -> str:
 
 def pace_words(o: Outlook) -> str:
     """The outlook in a few words, for a list of accounts."""
-    pool = "audio" if o.pool is Pool.AUDIO else "video/image"
+    pool = o.pool.words
     if o.forecast is None or isinstance(o.pace, Gathering):
         return f"{pool}: gathering history"
     text = f"{pool}: ≈ {amount(o.pace.credits_per_day, whole_from=10)}/day"
@@ -71,7 +70,7 @@ def batch_lines(o: Outlook) -> list[str]:
             else "used in time"
         )
         lines.append(
-            f"⏳ **{amount(round(b.batch.amount, 2))}** {POOL_WORDS[o.pool]} expire "
+            f"⏳ **{amount(round(b.batch.amount, 2))}** {o.pool.credits} expire "
             f"{relative_and_full(b.batch.ends_at)}: {fate}"
         )
     if len(o.forecast.batches) > MAX_BATCH_LINES:
@@ -84,14 +83,14 @@ def account_digest(latest: Snapshot | None, outlooks: Sequence[Outlook], now: da
     if latest is None:
         return NONE_YET
     video, audio = amount(latest.video, whole_from=10), amount(latest.audio, whole_from=10)
-    balance = f"**{video}** video/image · **{audio}** audio credits"
+    balance = f"**{video}** {Pool.VIDEO.words} · **{audio}** {Pool.AUDIO.credits}"
     soon = sorted(
         (b for b in latest.batches if now < b.ends_at <= now + timedelta(days=7)),
         key=lambda b: b.ends_at,
     )
     lines = [balance]
     lines += [
-        f"⏳ **{amount(b.amount, whole_from=10)}** {POOL_WORDS[b.pool]} expire {stamp(b.ends_at)}"
+        f"⏳ **{amount(b.amount, whole_from=10)}** {b.pool.credits} expire {stamp(b.ends_at)}"
         for b in soon[:MAX_BATCH_LINES]
     ]
     if not soon:
@@ -113,7 +112,7 @@ def usage_embeds(
     """The /usage answer (and the digest's): spending, pace and forecast, one field per
     account when several are summed, the chart as the first embed's image."""
     spent_text = " · ".join(
-        f"**{amount(value, whole_from=10)}** {POOL_WORDS[pool]}" for pool, value in spent.items()
+        f"**{amount(value, whole_from=10)}** {pool.credits}" for pool, value in spent.items()
     )
     lines = [f"Spent in the last {days} days: {spent_text or 'nothing recorded yet'}."]
     if not outlooks:
