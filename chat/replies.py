@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from asyncio import FIRST_COMPLETED
 from collections.abc import Awaitable, Sequence
 from typing import TypeVar
 
@@ -11,6 +12,7 @@ import discord
 
 from chat import limits
 from chat.limits import pack_messages, safe
+from minimax_api.handover import on_handover
 from minimax_api.problems import Problem
 
 log = logging.getLogger(__name__)
@@ -19,10 +21,9 @@ T = TypeVar("T")
 
 # Set in Interaction.extras while the deferred "thinking…" placeholder is all the user sees.
 PLACEHOLDER = "placeholder_public"
-OUT_OF_THE_WAY = 8
-"""Loop turns a command's upstream request gets to reach the wire before the deferral is
-sent (the cache, the in-flight sharing, the rate limiter and the connection pool each take
-one or two): the deferral's own work then no longer delays the request."""
+DEFER_BY = 0.5
+"""Seconds after which the deferral goes out even if the work has not handed its request
+over (work that waits on something else): well inside Discord's 3 seconds."""
 
 
 async def defer(interaction: discord.Interaction, *, public: bool) -> None:
@@ -33,17 +34,21 @@ async def defer(interaction: discord.Interaction, *, public: bool) -> None:
 
 async def deferred(interaction: discord.Interaction, work: Awaitable[T], *, public: bool) -> T:
     """Start `work` at once and acknowledge the interaction while it runs: the answer is
-    ready one Discord round trip sooner than deferring first would allow."""
-    task = asyncio.ensure_future(work)
-    for _ in range(OUT_OF_THE_WAY):
-        if task.done():
-            break
-        await asyncio.sleep(0)
+    ready one Discord round trip sooner than deferring first would allow. The deferral waits
+    until the work is done or has handed its useapi.net request over, so that its own work
+    does not delay the request."""
+    handed = asyncio.Event()
+    with on_handover(handed.set):
+        task = asyncio.ensure_future(work)
+    signal = asyncio.ensure_future(handed.wait())
     try:
+        await asyncio.wait((task, signal), timeout=DEFER_BY, return_when=FIRST_COMPLETED)
         await defer(interaction, public=public)
     except BaseException:
         task.cancel()
         raise
+    finally:
+        signal.cancel()
     return await task
 
 

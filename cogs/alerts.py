@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import partial
 
 import discord
@@ -96,7 +96,7 @@ class Alerts(commands.Cog):
         useapi = asyncio.ensure_future(self._useapi_account())
         health = await self.store.health()
         now = datetime.now(UTC)
-        window = timedelta(days=self.settings.usage_window_days)
+        window = self.settings.usage_window
         paces = {
             h.account: await self.history.outlooks(h.account, now, window)
             for h in health[: limits.FIELDS]

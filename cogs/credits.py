@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import discord
 from discord import app_commands
@@ -24,6 +24,9 @@ from usage.domain.snapshot import Snapshot, snapshot_of
 
 log = logging.getLogger(__name__)
 
+One = tuple[str | None, Features, AccountInfo | None, Past | None]
+"""An account (None: the only one), its features, its line in the listing, its history."""
+
 
 class Credits(commands.Cog):
     def __init__(self, accounts: AccountDirectory, history: History, settings: Settings) -> None:
@@ -39,22 +42,15 @@ class Credits(commands.Cog):
         self, interaction: discord.Interaction, account: str | None = None, public: bool = False
     ) -> None:
         """Show MiniMax credits, plan and when each credit batch expires."""
-        found = await command_target(self.accounts, account, several=True)
+        found = await replies.deferred(interaction, self._fetch(account), public=public)
         if isinstance(found, Problem):
             await replies.send_problem(interaction, found)
             return
-        if found.several:
-            work = self._summary(found.several)
-            results = await replies.deferred(interaction, work, public=public)
+        if isinstance(found, list):
             now = datetime.now(UTC)
-            await replies.send_embeds(interaction, summary_embeds(results, now=now), public=public)
+            await replies.send_embeds(interaction, summary_embeds(found, now=now), public=public)
             return
-        account = found.account
-        work = self._one(account)
-        features, info, past = await replies.deferred(interaction, work, public=public)
-        if isinstance(features, Problem):
-            await replies.send_problem(interaction, features)
-            return
+        account, features, info, past = found
         now = datetime.now(UTC)
         name = account or await self.accounts.only_one()
         if name and account is None:
@@ -68,9 +64,24 @@ class Credits(commands.Cog):
         if name:
             await self._record(name, current)
 
+    async def _fetch(
+        self, option: str | None
+    ) -> Problem | list[tuple[str, Features | Problem]] | One:
+        """The account or accounts the command is about, and what it shows of them: each
+        account's features for a summary, or one account's (with its history)."""
+        found = await command_target(self.accounts, option, several=True)
+        if isinstance(found, Problem):
+            return found
+        if found.several:
+            return await self._summary(found.several)
+        features, info, past = await self._one(found.account)
+        if isinstance(features, Problem):
+            return features
+        return found.account, features, info, past
+
     async def _past(self, account: str) -> Past | None:
         """The account's history summed up for the pace line (kept between commands)."""
-        window = timedelta(days=self.settings.usage_window_days)
+        window = self.settings.usage_window
         try:
             return await self.history.past(account, datetime.now(UTC), window)
         except StoreUnavailable as exc:

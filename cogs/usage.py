@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import discord
 from discord import app_commands
@@ -42,19 +42,27 @@ class Usage(commands.Cog):
         public: bool = False,
     ) -> None:
         """Show credits spent, the pace, what will expire unused at it, and a chart."""
-        await replies.defer(interaction, public=public)
-        found = await command_target(self.accounts, account, several=True, named=True)
+        period = days.value if days else PERIODS[0].value
+        found = await replies.deferred(interaction, self._fetch(account, period), public=public)
         if isinstance(found, Problem):
             await replies.send_problem(interaction, found)
             return
-        period = days.value if days else PERIODS[0].value
-        window = timedelta(days=self.settings.usage_window_days)
-        await self._read_once(found.names)
-        embeds, chart = await usage_report(
-            self.history, found.names, period=period, window=window, now=datetime.now(UTC)
-        )
+        embeds, chart = found
         files = [chart] if chart else []
         await replies.send_embeds(interaction, embeds, public=public, files=files)
+
+    async def _fetch(
+        self, option: str | None, period: int
+    ) -> Problem | tuple[list[discord.Embed], discord.File | None]:
+        """The accounts the command is about and their report, or the Problem instead."""
+        found = await command_target(self.accounts, option, several=True, named=True)
+        if isinstance(found, Problem):
+            return found
+        await self._read_once(found.names)
+        window = self.settings.usage_window
+        return await usage_report(
+            self.history, found.names, period=period, window=window, now=datetime.now(UTC)
+        )
 
     async def _read_once(self, names: Sequence[str]) -> None:
         """An account with no history yet is read now, once, so that there is something to

@@ -19,6 +19,7 @@ from yarl import URL
 
 from . import errors
 from .account import UseapiAccount, parse_account
+from .handover import handed_over
 from .payloads import AccountInfo, Features, parse_accounts, parse_features
 from .ratelimit import Priority, RateLimiter
 
@@ -156,6 +157,8 @@ class MiniMaxClient:
                     self._store(key, t.result())
 
             task.add_done_callback(done)
+        else:
+            handed_over()
         return await asyncio.shield(task)
 
     def _store(self, key: tuple[str, str | None], value: object) -> None:
@@ -171,7 +174,7 @@ class MiniMaxClient:
         while True:
             try:
                 if self._limiter is not None:
-                    await self._limiter.acquire(priority)
+                    await self._limiter.acquire(priority, waiting=handed_over)
                 return await self._get_once(url, endpoint)
             except (errors.RateLimited, errors.UpstreamUnavailable) as exc:
                 retryable = isinstance(exc, errors.RateLimited) or exc.status in (
@@ -186,10 +189,12 @@ class MiniMaxClient:
                 if self._clock() - started + delay > policy.deadline:
                     raise
                 log.info("useapi.net %s (%s); retry %d in %.1fs", url.path, exc, attempt, delay)
+                handed_over()
                 await asyncio.sleep(delay)
 
     async def _get_once(self, url: URL, endpoint: str) -> Any:
         headers = {"Authorization": f"Bearer {self._token}", "Accept": "application/json"}
+        handed_over()
         try:
             async with self._session.get(
                 url, headers=headers, timeout=self._timeout, allow_redirects=False

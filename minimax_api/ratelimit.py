@@ -41,11 +41,19 @@ class RateLimiter:
         self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
         self._stamp = now
 
-    async def acquire(self, priority: Priority = Priority.INTERACTIVE) -> None:
+    async def acquire(
+        self,
+        priority: Priority = Priority.INTERACTIVE,
+        *,
+        waiting: Callable[[], None] = lambda: None,
+    ) -> None:
+        """Take a token, waiting in priority order for one; `waiting` is called when the
+        caller has to wait."""
         self._refill()
         if not self._waiters and self._tokens >= 1:
             self._tokens -= 1
             return
+        waiting()
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         heapq.heappush(self._waiters, (int(priority), next(self._seq), future))
         self._wake()

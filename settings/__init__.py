@@ -76,6 +76,11 @@ class Settings:
     usage_window_days: int = 7
     digest: DigestSchedule | None = None
 
+    @property
+    def usage_window(self) -> timedelta:
+        """How far back the usage history is kept and the pace is read."""
+        return timedelta(days=self.usage_window_days)
+
 
 def _get(env: Mapping[str, str], name: str) -> str:
     return (env.get(name) or "").strip()

@@ -5,8 +5,6 @@ collaborator up."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from alerts.chat.channel import DiscordAlertChannel
 from alerts.chat.checks import ExpiryChecks
 from alerts.chat.controls import AlertAnswers, bound
@@ -93,7 +91,7 @@ def _alerts(
     history: History,
     status: AlertStatus,
 ) -> AlertParts:
-    window = timedelta(days=settings.usage_window_days)
+    window = settings.usage_window
     store = AlertStore(db)
     silences = Silences(db)
     rule_store = RuleStore(db)

@@ -317,3 +317,35 @@ async def test_a_declared_length_over_the_cap_fails_without_reading(session, ups
     with pytest.raises(UpstreamUnavailable):
         await make(session, upstream, timeout=3.0).features("a")
     assert time.monotonic() - started < 2, "refused on the header, not after the timeout"
+
+
+async def test_a_request_signals_when_it_no_longer_needs_the_loop(session, upstream) -> None:
+    """The signal a deferring command waits for: sent as the request goes out, as a second
+    caller joins it, and as a request waits for the rate limiter; nothing without a hook."""
+    from minimax_api import RateLimiter
+    from minimax_api.handover import on_handover
+
+    upstream.add_account("acc1")
+    upstream.fail("acc1", Fault("slow", delay=0.3))
+    client = make(session, upstream)
+    first, second = asyncio.Event(), asyncio.Event()
+    with on_handover(first.set):
+        one = asyncio.ensure_future(client.features("acc1"))
+    await asyncio.wait_for(first.wait(), 5)
+    assert not one.done(), "signalled while the request is under way"
+    with on_handover(second.set):
+        joined = asyncio.ensure_future(client.features("acc1"))
+    await asyncio.wait_for(second.wait(), 5)
+    assert not joined.done()
+    assert (await one) == (await joined)
+    assert len(upstream.requests) == 1, "the second joined the first"
+
+    limited = make(session, upstream, limiter=RateLimiter(rate=0.5, burst=1))
+    upstream.clear()
+    await limited.features("acc1")  # takes the only token
+    waiting = asyncio.Event()
+    with on_handover(waiting.set):
+        queued = asyncio.ensure_future(limited.features("acc1", fresh=True))
+    await asyncio.wait_for(waiting.wait(), 5)
+    assert not queued.done(), "it waits for a token"
+    queued.cancel()

@@ -4,6 +4,7 @@ against the loopback useapi.net."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 
 import pytest
@@ -371,9 +372,14 @@ class RecordingLimiter(RateLimiter):
         super().__init__(1000, burst=1000)
         self.seen: list[Priority] = []
 
-    async def acquire(self, priority: Priority = Priority.INTERACTIVE) -> None:
+    async def acquire(
+        self,
+        priority: Priority = Priority.INTERACTIVE,
+        *,
+        waiting: Callable[[], None] = lambda: None,
+    ) -> None:
         self.seen.append(priority)
-        await super().acquire(priority)
+        await super().acquire(priority, waiting=waiting)
 
 
 async def test_the_rate_limiter_and_observer_see_every_attempt(session, upstream) -> None:
