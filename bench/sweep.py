@@ -56,7 +56,7 @@ async def store_rules(database_url: str, names: list[str]) -> None:
         rules = RuleStore(db)
         now = datetime.now(UTC)
         for name in names:
-            await rules.put(name, RULE, 1, now)
+            await rules.edit(name, lambda _: RULE, 1, now)
     finally:
         await db.close()
 

@@ -67,8 +67,8 @@ class Alerts(commands.Cog):
         self.bot = bot
         self.settings, self.accounts, self.history = settings, accounts, history
         self.minimax, self.access = minimax, access
-        self.store, self.silences, self.rules = parts.store, parts.silences, parts.rule_store
-        self.book = parts.rules
+        self.store, self.silences, self.rule_store = parts.store, parts.silences, parts.rule_store
+        self.rules = parts.rules
         self.channel, self.delivery, self.checks = parts.channel, parts.delivery, parts.checks
         self.leadership, self.alert_status = parts.leadership, parts.status
         self.controls = parts.controls
@@ -109,7 +109,7 @@ class Alerts(commands.Cog):
             leader=self.alert_status.leader,
             last_run=last.finished_at if (last := self.alert_status.last_check) else None,
             send_errors=self.delivery.channel_errors,
-            book=await self.book(),
+            book=await self.rules(),
             useapi=await useapi,
             failed=await self.store.failed(MAX_FAILED_SHOWN),
             paces=paces,
@@ -130,7 +130,7 @@ class Alerts(commands.Cog):
     async def test(self, interaction: discord.Interaction) -> None:
         """Post a sample alert in every alert channel to check the bot may post there."""
         await replies.defer(interaction, public=False)
-        channels = sorted((await self.book()).channels())
+        channels = sorted((await self.rules()).channels())
         if not channels:
             await interaction.edit_original_response(embed=status_off())
             return
@@ -246,19 +246,19 @@ class Alerts(commands.Cog):
             reset=reset,
         )
         try:
-            changed = await self.rules.edit(name, edit, interaction.user.id, datetime.now(UTC))
+            changed = await self.rule_store.edit(name, edit, interaction.user.id, datetime.now(UTC))
         except BadRule as exc:
             await replies.say(interaction, f"{exc}.")
             return
         if changed:
             said = "; ".join(change_line(c) for c in changed)
             log.info("alert rules of %s changed by user %s: %s", name, interaction.user.id, said)
-        book = await self.book()
+        book = await self.rules()
         embed = rules_embed(
             name,
             book.of(name),
             book.rules.get(name),
-            await self.rules.changes(name),
+            await self.rule_store.changes(name),
             changed,
             interval_minutes=self.settings.check_interval_minutes,
             unusable=book.unusable.get(name),

@@ -116,19 +116,21 @@ def test_changes_say_what_changed_field_by_field() -> None:
 
 async def test_rules_are_stored_logged_and_read_back(database: Database) -> None:
     rules = RuleStore(database)
-    assert said(await rules.put("a", Rule(channel_id=2, steps=(48.0, 1.0)), 42, NOW)) == [
+    assert said(
+        await rules.edit("a", lambda _: Rule(channel_id=2, steps=(48.0, 1.0)), 42, NOW)
+    ) == [
         "channel: not set → <#2>",
         "steps: not set → 48, 1 h",
     ]
-    assert await rules.put("a", Rule(channel_id=2, steps=(48.0, 1.0)), 43, NOW) == []
+    assert await rules.edit("a", lambda _: Rule(channel_id=2, steps=(48.0, 1.0)), 43, NOW) == []
     later = NOW + timedelta(minutes=1)
-    await rules.put(ALL, Rule(low_balance=100.0, runs_out_days=3.5), 44, later)
+    await rules.edit(ALL, lambda _: Rule(low_balance=100.0, runs_out_days=3.5), 44, later)
     book = await rules.book(DEFAULTS)
     assert book.rules == {
         "a": Rule(channel_id=2, steps=(48.0, 1.0)),
         ALL: Rule(low_balance=100.0, runs_out_days=3.5),
     }
-    assert said(await rules.put("a", None, 45, later)) == [
+    assert said(await rules.edit("a", lambda _: None, 45, later)) == [
         "channel: <#2> → not set",
         "steps: 48, 1 h → not set",
     ]
@@ -143,7 +145,7 @@ async def test_a_refused_edit_changes_nothing_and_an_unreadable_rule_is_left_out
     database: Database,
 ) -> None:
     rules = RuleStore(database)
-    await rules.put("a", Rule(low_balance=5.0), 1, NOW)
+    await rules.edit("a", lambda _: Rule(low_balance=5.0), 1, NOW)
     with pytest.raises(BadRule):
         await rules.edit("a", lambda current: proposed(current, steps="abc"), 2, NOW)
     assert (await rules.book(DEFAULTS)).rules == {"a": Rule(low_balance=5.0)}
@@ -154,7 +156,9 @@ async def test_a_refused_edit_changes_nothing_and_an_unreadable_rule_is_left_out
     book = await rules.book(DEFAULTS)
     assert set(book.rules) == {"a"}, "b's broken row is logged and left out, not fatal"
     assert book.unusable == {"b": "it cannot be read"}
-    assert said(await rules.put("b", Rule(steps=(5.0,)), 3, NOW)) == ["steps: not set → 5 h"]
+    assert said(await rules.edit("b", lambda _: Rule(steps=(5.0,)), 3, NOW)) == [
+        "steps: not set → 5 h"
+    ]
 
 
 def test_the_stored_rules_an_older_version_accepted_are_unusable_with_a_reason() -> None:

@@ -86,14 +86,14 @@ async def test_each_account_warns_at_its_own_steps_and_only_where_it_has_a_chann
     for account in ("a", "b", "c"):
         upstream.add_account(account, sample_features(batches_in_hours=[30], audio_in_hours=None))
     rules = RuleStore(database)
-    await rules.put("a", Rule(steps=(48.0,)), 1, datetime.now(UTC))
-    await rules.put("c", Rule(channel_id=9), 1, datetime.now(UTC))
+    await rules.edit("a", lambda _: Rule(steps=(48.0,)), 1, datetime.now(UTC))
+    await rules.edit("c", lambda _: Rule(channel_id=9), 1, datetime.now(UTC))
     defaults = Rule(steps=(72.0, 24.0))
     w = watching(client, store, database, Clock(), defaults=defaults, accounts=("a", "b", "c"))
     await w.check()
     found = {n.account: n.payload for n in await queued(store)}
     assert set(found) == {"c"}, "a and b have no channel: read, not alerted"
-    await rules.put(ALL, Rule(channel_id=8), 1, datetime.now(UTC))
+    await rules.edit(ALL, lambda _: Rule(channel_id=8), 1, datetime.now(UTC))
     await w.check()
     found = {n.account: n.payload for n in await queued(store)}
     assert set(found) == {"a", "b"}, "the rule for all gives them a channel at the next check"
@@ -108,7 +108,7 @@ async def test_low_balance_alerts_once_per_crossing_and_rearms_above_it(
 ) -> None:
     upstream.add_account("a", features(50))
     upstream.add_account("b", features(50))
-    await RuleStore(database).put("a", Rule(low_balance=100.0), 1, datetime.now(UTC))
+    await RuleStore(database).edit("a", lambda _: Rule(low_balance=100.0), 1, datetime.now(UTC))
     w = watching(client, store, database, Ticking())
     await w.check()
     [low] = [n for n in await queued(store) if n.kind is NoticeKind.LOW_BALANCE]
@@ -130,7 +130,7 @@ async def test_a_snoozed_account_says_nothing_of_its_balance_until_the_snooze_en
     clock = Clock()
     upstream.add_account("a", features(10))
     upstream.add_account("b", features(500))
-    await RuleStore(database).put(ALL, Rule(low_balance=100.0), 1, clock.now)
+    await RuleStore(database).edit(ALL, lambda _: Rule(low_balance=100.0), 1, clock.now)
     await Silences(database).snooze(Snooze("a", clock.now + timedelta(hours=1), 7, "", clock.now))
     w = watching(client, store, database, clock)
     await w.check()
@@ -146,7 +146,7 @@ async def test_running_out_at_the_pace_alerts_once_and_never_without_a_day_of_hi
 ) -> None:
     upstream.add_account("a", features(100))
     upstream.add_account("b", features(100))
-    await RuleStore(database).put(ALL, Rule(runs_out_days=3.0), 1, datetime.now(UTC))
+    await RuleStore(database).edit(ALL, lambda _: Rule(runs_out_days=3.0), 1, datetime.now(UTC))
     history = History(database)
     now = datetime.now(UTC)
     await history.record([("a", Snapshot(now - timedelta(hours=20), 1000.0, 0.0))])
@@ -203,7 +203,7 @@ async def test_two_processes_judging_one_crossing_queue_one_alert(
     client: MiniMaxClient, store: AlertStore, database: Database, upstream: FakeUseapi
 ) -> None:
     upstream.add_account("a", features(50))
-    await RuleStore(database).put("a", Rule(low_balance=100.0), 1, datetime.now(UTC))
+    await RuleStore(database).edit("a", lambda _: Rule(low_balance=100.0), 1, datetime.now(UTC))
     clock = Ticking()
     first = watching(client, store, database, clock, accounts=("a",))
     second = watching(client, AlertStore(database), database, clock, accounts=("a",))
@@ -215,7 +215,7 @@ async def test_a_condition_that_clears_before_its_alert_is_posted_drops_the_aler
     client: MiniMaxClient, store: AlertStore, database: Database, upstream: FakeUseapi
 ) -> None:
     upstream.add_account("a", features(50))
-    await RuleStore(database).put("a", Rule(low_balance=100.0), 1, datetime.now(UTC))
+    await RuleStore(database).edit("a", lambda _: Rule(low_balance=100.0), 1, datetime.now(UTC))
     w = watching(client, store, database, Ticking(), accounts=("a",))
     await w.check()
     [waiting] = await store.pending()  # the channel refuses it meanwhile: not posted
@@ -244,7 +244,7 @@ async def test_an_account_whose_balance_alerts_fail_keeps_its_expiry_alerts(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     upstream.add_account("a", sample_features(batches_in_hours=[30], audio_in_hours=None))
-    await RuleStore(database).put("a", Rule(low_balance=3.0), 1, datetime.now(UTC))
+    await RuleStore(database).edit("a", lambda _: Rule(low_balance=3.0), 1, datetime.now(UTC))
 
     def broken(*args: object) -> None:
         raise OverflowError("date value out of range")  # what a huge balance once did
@@ -274,17 +274,17 @@ async def test_an_account_without_a_channel_rearms_and_alerts_once_it_has_one_ag
     upstream.add_account("a", features(50))
     rules = RuleStore(database)
     now = datetime.now(UTC)
-    await rules.put("a", Rule(channel_id=5, low_balance=100.0), 1, now)
+    await rules.edit("a", lambda _: Rule(channel_id=5, low_balance=100.0), 1, now)
     w = watching(client, store, database, Ticking(), defaults=Rule(), accounts=("a",))
     await w.check()
     assert [n.kind for n in await queued(store)] == [NoticeKind.LOW_BALANCE]
-    await rules.put("a", Rule(low_balance=100.0), 1, now)  # its channel is taken away
+    await rules.edit("a", lambda _: Rule(low_balance=100.0), 1, now)  # its channel is taken away
     upstream.add_account("a", features(500))
     await w.check()
     upstream.add_account("a", features(40))
     await w.check()
     assert await queued(store) == [], "nowhere to go: nothing queued"
-    await rules.put("a", Rule(channel_id=5, low_balance=100.0), 1, now)
+    await rules.edit("a", lambda _: Rule(channel_id=5, low_balance=100.0), 1, now)
     await w.check()
     assert [n.payload for n in await queued(store)] == [LowBalance("video", 40.0, 100.0)]
 

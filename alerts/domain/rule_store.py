@@ -99,10 +99,6 @@ class RuleStore:
                 )
         return RuleBook(defaults, rules, skipped)
 
-    async def put(self, account: str, rule: Rule | None, by: int, at: datetime) -> list[Change]:
-        """Make `rule` the account's; see `edit`."""
-        return await self.edit(account, lambda _: rule, by, at)
-
     async def edit(
         self, account: str, change: Callable[[Rule | None], Rule | None], by: int, at: datetime
     ) -> list[Change]:
