@@ -21,6 +21,7 @@ from alerts.domain.silences import BadDuration, Snooze, parse_duration
 from alerts.render.messages import alert_message, sample_notice
 from alerts.render.rules import change_line, rules_embed
 from alerts.render.status import (
+    AlertsShown,
     not_leading_embed,
     not_snoozed,
     report_embed,
@@ -102,8 +103,7 @@ class Alerts(commands.Cog):
             for h in health[: limits.FIELDS]
             if h.account != TOKEN_SUBJECT
         }
-        embed = status_embed(
-            self.settings,
+        shown = AlertsShown(
             health,
             running=self.leadership.loop.is_running(),
             leader=self.alert_status.leader,
@@ -117,6 +117,7 @@ class Alerts(commands.Cog):
             snoozes=list((await self.silences.snoozed(now)).values()),
             acks=await self.silences.acks(since=now),
         )
+        embed = status_embed(self.settings, shown)
         await interaction.edit_original_response(embed=embed)
 
     async def _useapi_account(self) -> UseapiAccount | str:

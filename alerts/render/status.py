@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import discord
@@ -120,28 +121,31 @@ def unusable_line(account: str, why: str) -> str:
     )
 
 
-def status_embed(
-    settings: Settings,
-    health: Sequence[AccountHealth],
-    *,
-    running: bool,
-    leader: str | None,
-    last_run: datetime | None,
-    send_errors: Mapping[int, str],
-    book: RuleBook,
-    useapi: UseapiAccount | str | None = None,
-    failed: Sequence[SetAside] = (),
-    paces: Mapping[str, Sequence[Outlook]] | None = None,
-    strangers: Sequence[tuple[str, int]] = (),
-    snoozes: Sequence[Snooze] = (),
-    acks: Sequence[Ack] = (),
-) -> discord.Embed:
-    if not book.channels():
+@dataclass(frozen=True)
+class AlertsShown:
+    """What `/alerts status` shows besides the settings."""
+
+    health: Sequence[AccountHealth]
+    running: bool
+    leader: str | None
+    last_run: datetime | None
+    send_errors: Mapping[int, str]
+    book: RuleBook
+    useapi: UseapiAccount | str | None = None
+    failed: Sequence[SetAside] = ()
+    paces: Mapping[str, Sequence[Outlook]] = field(default_factory=dict)
+    strangers: Sequence[tuple[str, int]] = ()
+    snoozes: Sequence[Snooze] = ()
+    acks: Sequence[Ack] = ()
+
+
+def status_embed(settings: Settings, shown: AlertsShown) -> discord.Embed:
+    if not shown.book.channels():
         embed = status_off()
-        if strangers:
-            embed.description = f"{embed.description}\n\n{strangers_text(strangers)}"
+        if shown.strangers:
+            embed.description = f"{embed.description}\n\n{strangers_text(shown.strangers)}"
         return embed
-    every = book.of(ALL)
+    every = shown.book.of(ALL)
     watched = (
         ", ".join(safe(a, 60) for a in settings.useapi_accounts)
         if settings.useapi_accounts
@@ -150,42 +154,49 @@ def status_embed(
     lines = [
         f"For every account: {rule_line(every) or 'no channel (only accounts with a rule post)'}"
         + (
-            "; accounts with a rule of their own show it below" if book.rules.keys() - {ALL} else ""
+            "; accounts with a rule of their own show it below"
+            if shown.book.rules.keys() - {ALL}
+            else ""
         ),
         f"Checks every {settings.check_interval_minutes:g} minutes "
-        + ("(running)" if running else "(**not running**)"),
-        f"Checked by: {safe(leader, 100) if leader else 'no process yet'}",
-        f"Last check here: {stamp(last_run) if last_run else 'not yet'}",
+        + ("(running)" if shown.running else "(**not running**)"),
+        f"Checked by: {safe(shown.leader, 100) if shown.leader else 'no process yet'}",
+        f"Last check here: {stamp(shown.last_run) if shown.last_run else 'not yet'}",
         f"Watching: {watched}",
     ]
-    if useapi is not None:
-        lines.append(useapi_line(useapi))
-    for channel_id, error in send_errors.items():
+    if shown.useapi is not None:
+        lines.append(useapi_line(shown.useapi))
+    for channel_id, error in shown.send_errors.items():
         lines.append(f"⚠️ Cannot post alerts in <#{channel_id}>: {safe(error, 300)}")
-    lines += [unusable_line(account, why) for account, why in sorted(book.unusable.items())]
-    if failed:
+    lines += [unusable_line(account, why) for account, why in sorted(shown.book.unusable.items())]
+    if shown.failed:
         lines.append(
             "⚠️ Alerts set aside unposted (Discord refused them for good and a short notice "
             "took their place, or their account had no channel):"
         )
-        lines += [_failed_line(f) for f in failed]
-    if snoozes or acks:
-        lines.append(silences_text(snoozes, acks))
-    if strangers:
-        lines.append(strangers_text(strangers))
+        lines += [_failed_line(f) for f in shown.failed]
+    if shown.snoozes or shown.acks:
+        lines.append(silences_text(shown.snoozes, shown.acks))
+    if shown.strangers:
+        lines.append(strangers_text(shown.strangers))
     template = discord.Embed(
         title="Expiry alerts",
         description=limits.clip("\n".join(lines), limits.DESCRIPTION),
-        colour=discord.Colour.red() if send_errors or failed else discord.Colour.blurple(),
+        colour=discord.Colour.red()
+        if shown.send_errors or shown.failed
+        else discord.Colour.blurple(),
     )
-    paces = paces or {}
     fields = [
         (
             subject(h.account),
-            " · ".join([_health_line(h), *(pace_words(o) for o in paces.get(h.account, ()))])
-            + (f"\nRules: {rule_line(book.of(h.account))}" if h.account in book.rules else ""),
+            " · ".join([_health_line(h), *(pace_words(o) for o in shown.paces.get(h.account, ()))])
+            + (
+                f"\nRules: {rule_line(shown.book.of(h.account))}"
+                if h.account in shown.book.rules
+                else ""
+            ),
         )
-        for h in health
+        for h in shown.health
         if h.account != TOKEN_SUBJECT or h.failures
     ]
     template.set_footer(text=MORE.format(len(fields)))  # its room, kept while paginating
