@@ -1,1 +1,2 @@
-"""One cog per feature; each module ends with `async def setup(bot)`."""
+"""One thin cog per feature, wiring Discord to it; `startup.compose` builds each with its
+collaborators and the client adds them when it starts."""

@@ -1,4 +1,4 @@
-"""The long-lived objects of the alerts feature, as the composition root (`app.compose`) hands
+"""The long-lived objects of the alerts feature, as the composition root (`startup.compose`) hands
 them to the Alerts cog."""
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """What this process knows of the expiry checks: who leads them and how the last one went.
 
-One object, owned by the bot, written by the Alerts cog and read by /healthz and
-/alerts status.
+One object, built in `startup.compose`, written by the checks and the leadership, read by
+/healthz and /alerts status.
 """
 
 from __future__ import annotations
