@@ -6,6 +6,7 @@ import math
 from datetime import datetime
 
 from minimax_api.parsing import Number
+from state.moments import to_epoch
 
 
 def amount(value: Number | None, *, whole_from: float | None = None, compact: bool = False) -> str:
@@ -26,7 +27,7 @@ def amount(value: Number | None, *, whole_from: float | None = None, compact: bo
 
 def stamp(when: datetime, style: str = "R") -> str:
     """A Discord timestamp: each reader sees it in their own time zone."""
-    return f"<t:{int(when.timestamp())}:{style}>"
+    return f"<t:{to_epoch(when)}:{style}>"
 
 
 def relative_and_full(when: datetime) -> str:

@@ -6,13 +6,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 from alerts.domain.delivery import unanswered, units
-from alerts.domain.due import ExpiryKind, to_the_second
+from alerts.domain.due import ExpiryKind
 from alerts.domain.notices import ExpiringSoon, ExpiryItem, Notice, NoticeKind, Readable, Resumed
 from alerts.domain.silences import Ack, Silences, Snooze
 from alerts.domain.store import AlertStore
 from alerts.domain.watcher import Watcher
 from minimax_api import MiniMaxClient
 from state import Database
+from state.moments import to_the_second
 from testbed.upstream import FakeUseapi, sample_features
 from tests.support.watching import Clock
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from alerts.domain.due import ExpiryKind, from_epoch
+from alerts.domain.due import ExpiryKind
 from alerts.domain.notices import (
     ExpiringSoon,
     ExpiryItem,
@@ -18,6 +18,7 @@ from alerts.domain.notices import (
 )
 from alerts.domain.store import AlertStore
 from state import Database
+from state.moments import from_epoch
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 

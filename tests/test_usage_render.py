@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 import discord
 import pytest
 
-from alerts.domain.due import ExpiryKind, to_the_second
+from alerts.domain.due import ExpiryKind
 from alerts.domain.notices import ExpiringSoon, ExpiryItem, Notice
 from alerts.render.messages import notice_embed
+from state.moments import to_the_second
 from tests.support.checks import message_problems
 from usage.domain.outlook import combine, outlook
 from usage.domain.snapshot import Batch, Pool, Snapshot

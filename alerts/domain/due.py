@@ -4,32 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 
 from minimax_api import AccountInfo, Features
 from minimax_api.parsing import Number
+from state.moments import to_the_second
 from usage.domain.snapshot import Pool, same_batch
-
-
-def to_epoch(moment: datetime) -> int:
-    """An expiry time as the database and the outbox's JSON keep it: epoch seconds."""
-    return int(moment.timestamp())
-
-
-def to_ms(moment: datetime) -> int:
-    """A moment to the millisecond, as the conditions keep when they began (two checks can
-    fall in one second)."""
-    return int(moment.timestamp() * 1000)
-
-
-def from_epoch(seconds: float) -> datetime:
-    return datetime.fromtimestamp(int(seconds), UTC)
-
-
-def to_the_second(moment: datetime) -> datetime:
-    """`moment` as an alert keeps it: in UTC, to the second (what epoch seconds can hold)."""
-    return from_epoch(to_epoch(moment))
 
 
 class ExpiryKind(StrEnum):

@@ -11,8 +11,9 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from alerts.domain.due import AlertKey, Due, ExpiryKind, from_epoch, to_epoch, to_the_second
+from alerts.domain.due import AlertKey, Due, ExpiryKind
 from minimax_api.parsing import Number
+from state.moments import from_epoch, to_epoch, to_the_second
 
 TOKEN_SUBJECT = "*token*"
 """The account name under which failures of the whole API token are remembered."""

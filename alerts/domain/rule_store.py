@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from alerts.domain.account_rules import Change, Field, Rule, RuleBook, changes, unusable
-from alerts.domain.due import from_epoch, to_epoch
 from state import Database, Row
+from state.moments import from_epoch, to_epoch
 
 log = logging.getLogger(__name__)
 

@@ -10,8 +10,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from alerts.domain.due import Subject, from_epoch, to_epoch
+from alerts.domain.due import Subject
 from state import Database, Queries, fetch_one
+from state.moments import from_epoch, to_epoch
 from usage.domain.snapshot import same_batch
 
 MAX_SNOOZE = timedelta(days=30)

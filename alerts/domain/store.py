@@ -11,9 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from alerts.domain.due import AlertKey, ExpiryKind, from_epoch, to_epoch
+from alerts.domain.due import AlertKey, ExpiryKind
 from alerts.domain.notices import Notice, NoticeKind, load_payload
 from state import Database, Queries, fetch_one
+from state.moments import from_epoch, to_epoch
 
 
 @dataclass(frozen=True)

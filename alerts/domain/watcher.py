@@ -19,7 +19,7 @@ from alerts.domain.conditions import (
     transitions,
     useapi_conditions,
 )
-from alerts.domain.due import ExpiryKind, plan, subjects, to_epoch, to_ms
+from alerts.domain.due import ExpiryKind, plan, subjects
 from alerts.domain.notices import (
     TOKEN_SUBJECT,
     USEAPI_SUBJECT,
@@ -46,6 +46,7 @@ from minimax_api import (
 )
 from minimax_api.problems import describe
 from state import StoreUnavailable
+from state.moments import to_epoch, to_ms
 from usage.domain.history import History
 from usage.domain.outlook import Outlook
 from usage.domain.pace import PACE_WINDOW

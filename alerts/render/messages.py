@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 import discord
 
 from alerts.domain.conditions import Condition
-from alerts.domain.due import ExpiryKind, to_the_second
+from alerts.domain.due import ExpiryKind
 from alerts.domain.notices import (
     ExpiringSoon,
     ExpiryItem,
@@ -28,6 +28,7 @@ from alerts.render.names import subject
 from chat import limits
 from chat.fmt import amount, relative_and_full, stamp
 from chat.limits import pack_messages, safe
+from state.moments import to_the_second
 from usage.domain.snapshot import Pool
 
 MAX_ITEMS = 20

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from state import Database
+from state.moments import from_epoch, to_epoch
 from usage.domain.outlook import Outlook, Past
 from usage.domain.retention import DAILY_AFTER, HISTORY_KEPT, HOURLY_AFTER
 from usage.domain.snapshot import Snapshot
@@ -44,7 +45,7 @@ class History:
         await self.db.executemany(
             "INSERT INTO snapshots(account, at, data) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
             [
-                (account, int(s.at.timestamp()), json.dumps(s.to_json(), separators=(",", ":")))
+                (account, to_epoch(s.at), json.dumps(s.to_json(), separators=(",", ":")))
                 for account, s in snapshots
             ],
         )
@@ -81,7 +82,7 @@ class History:
         rows = await self.db.fetch(
             "SELECT data FROM snapshots WHERE account = $1 AND at >= $2 ORDER BY at",
             account,
-            int(since.timestamp()),
+            to_epoch(since),
         )
         return [Snapshot.from_json(json.loads(data)) for (data,) in rows]
 
@@ -101,7 +102,7 @@ class History:
         """When the account's history begins."""
         rows = await self.db.fetch("SELECT MIN(at) FROM snapshots WHERE account = $1", account)
         oldest = rows[0][0] if rows else None
-        return None if oldest is None else datetime.fromtimestamp(int(oldest), tz=UTC)
+        return None if oldest is None else from_epoch(int(oldest))
 
     async def thin(self, now: datetime, since: datetime | None = None) -> int:
         """Drop what retention.thin would: older than 90 days, and all but the latest of each
@@ -109,11 +110,11 @@ class History:
         the buckets that crossed a line after it are looked at: thinning every hour then
         reads a day's worth of rows, not 90. Returns how many rows went."""
         self._forget()
-        stamp = int(now.timestamp())
+        stamp = to_epoch(now)
         day, hour = _seconds(DAY), _seconds(HOUR)
         daily_cut = (stamp - _seconds(DAILY_AFTER)) // day * day
         hourly_cut = (stamp - _seconds(HOURLY_AFTER)) // hour * hour
-        band = 0 if since is None else int((since - DAY).timestamp())
+        band = 0 if since is None else to_epoch(since - DAY)
         async with self.db.transaction() as tx:
             gone = await tx.execute(
                 "DELETE FROM snapshots WHERE at < $1", stamp - _seconds(HISTORY_KEPT)

@@ -10,17 +10,16 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from minimax_api import CreditBatch, Features
+from state.moments import from_epoch, to_epoch
 
 SAME_BATCH = timedelta(minutes=10)
 """End times this close are one batch: upstream's end times wobble by seconds between reads.
 The spending maths and the expiry alerts both tell batches apart by it."""
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class Pool(StrEnum):
@@ -83,11 +82,11 @@ class Snapshot:
         """A compact JSON-ready dict: times as whole epoch seconds, batches as
         [pool, amount, ends] lists."""
         return {
-            "at": _epoch(self.at),
+            "at": to_epoch(self.at),
             "video": _compact(self.video),
             "audio": _compact(self.audio),
             "batches": [
-                [b.pool.value, _compact(b.amount), _epoch(b.ends_at)] for b in self.batches
+                [b.pool.value, _compact(b.amount), to_epoch(b.ends_at)] for b in self.batches
             ],
         }
 
@@ -112,14 +111,10 @@ def in_time_order(history: Iterable[Snapshot]) -> list[Snapshot]:
     return sorted(history, key=lambda s: s.at)
 
 
-def _epoch(when: datetime) -> int:
-    return math.floor((when - _EPOCH).total_seconds())
-
-
 def _from_epoch(value: Any) -> datetime:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise TypeError(f"epoch seconds expected, got {value!r}")
-    return _EPOCH + timedelta(seconds=value)
+    return from_epoch(value)
 
 
 def _finite(value: Any) -> float:
