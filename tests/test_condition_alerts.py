@@ -249,7 +249,7 @@ async def test_an_account_whose_balance_alerts_fail_keeps_its_expiry_alerts(
     def broken(*args: object) -> None:
         raise OverflowError("date value out of range")  # what a huge balance once did
 
-    monkeypatch.setattr("alerts.domain.watcher.balance_conditions", broken)
+    monkeypatch.setattr("alerts.domain.condition_alerts.balance_conditions", broken)
     w = watching(client, store, database, Ticking(), accounts=("a",))
     report = await w.check()
     assert report.failed == {}

@@ -16,7 +16,8 @@ from alerts.domain.delivery import Delivery
 from alerts.domain.notices import DIGEST_SUBJECT, digest_notice
 from alerts.domain.status import AlertStatus
 from alerts.domain.store import AlertStore
-from alerts.domain.watcher import CheckReport, Watcher
+from alerts.domain.tick import CheckReport
+from alerts.domain.watcher import Watcher
 from settings import DigestSchedule
 from state import StoreUnavailable
 

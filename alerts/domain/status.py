@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from alerts.domain.watcher import CheckReport
+from alerts.domain.tick import CheckReport
 
 
 @dataclass

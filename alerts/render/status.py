@@ -12,7 +12,7 @@ from alerts.domain.account_rules import ALL, RuleBook
 from alerts.domain.notices import TOKEN_SUBJECT
 from alerts.domain.silences import Ack, Snooze
 from alerts.domain.store import AccountHealth, SetAside
-from alerts.domain.watcher import CheckReport
+from alerts.domain.tick import CheckReport
 from alerts.render.names import subject
 from alerts.render.rules import rule_line, useapi_line
 from chat import limits

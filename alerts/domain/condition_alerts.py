@@ -1,0 +1,88 @@
+"""The condition alerts of a check: low balance and running out per account, and the
+useapi.net account's troubles. A condition is queued once when it starts to hold and re-armed
+when it is seen clear; the store keeps which hold since when (`Tick.conditions`). While an
+account is snoozed or its alerts go nowhere nothing is queued, but clearing still re-arms."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from alerts.domain.conditions import (
+    Judged,
+    balance_conditions,
+    gone_pools,
+    switched_off,
+    transitions,
+)
+from alerts.domain.notices import USEAPI_SUBJECT, Notice, UseapiTrouble, make_nonce
+from alerts.domain.store import AlertStore
+from alerts.domain.tick import Tick
+from minimax_api import Features
+from state import StoreUnavailable
+from state.moments import to_ms
+from usage.domain.history import History
+from usage.domain.snapshot import Pool
+
+log = logging.getLogger(__name__)
+
+
+async def balance(
+    store: AlertStore,
+    history: History | None,
+    window: timedelta,
+    account: str,
+    features: Features | None,
+    tick: Tick,
+) -> None:
+    """Low balance and running out, by the account's rules: announced once per crossing.
+    A failure here is logged and never costs the account its expiry alerts."""
+    rules = tick.rules(account)
+    current = tick.snapshots.get(account)
+    active = tick.conditions.get(account, {})
+    if features is None or current is None:
+        return
+    if rules.low_balance is None and rules.runs_out_days is None and not active:
+        return
+    try:
+        pools = [Pool.VIDEO] + ([Pool.AUDIO] if features.audio is not None else [])
+        outlooks = {}
+        if rules.runs_out_days is not None and history is not None:
+            found = await history.outlooks(account, tick.now, window, current)
+            outlooks = {o.pool: o for o in found}
+        judged = balance_conditions(current, pools, rules, outlooks, tick.now)
+        gone = gone_pools(active, pools)  # no audio any more: nothing of it holds
+        judged = Judged(judged.true, judged.false | switched_off(active, rules) | gone)
+        await judge(store, account, judged, tick)
+    except StoreUnavailable:
+        raise
+    except Exception:
+        log.exception("the balance alerts of account %r failed", account)
+
+
+async def judge(store: AlertStore, account: str, judged: Judged, tick: Tick) -> None:
+    """Queue the conditions of `account` that newly hold (not while it is snoozed or its
+    alerts go nowhere: they are said once that ends, if they still hold); re-arm those
+    seen clear."""
+    active = tick.conditions.get(account, {})
+    rise, clear = transitions(active, judged)
+    if tick.alerting(account):
+        for condition, payload in rise:
+            since = to_ms(tick.now)
+            nonce = make_nonce("condition", account, condition, since)
+            notice = Notice(nonce, account, payload, tick.now)
+            if await store.rise(account, condition, since, notice):
+                tick.report.queued += 1
+    for condition in clear:
+        since = active[condition]
+        held = make_nonce("condition", account, condition, since)
+        said = _cleared(account, condition, since, tick)
+        await store.clear(account, condition, since, held, said)
+
+
+def _cleared(account: str, condition: str, since: int, tick: Tick) -> Notice | None:
+    """What to say when a condition clears: only the useapi.net account's say so."""
+    if account != USEAPI_SUBJECT:
+        return None
+    nonce = make_nonce("cleared", account, condition, since)
+    return Notice(nonce, account, UseapiTrouble(condition, cleared=True), tick.now)

@@ -1,0 +1,75 @@
+"""The expiry alerts of one account in a check: what newly crossed one of its steps (the most
+severe only, batches the team acknowledged left out), each video and audio item with what of
+its batch expires unused at the account's pace. `_paced` counts as one batch the forecast's
+batches that are the same batch as the item (`same_batch`)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+from alerts.domain.due import ExpiryKind, plan, subjects
+from alerts.domain.notices import ExpiringSoon, ExpiryItem, Notice, expiry_nonce
+from alerts.domain.silences import acknowledged
+from alerts.domain.store import AlertDecision, AlertStore
+from alerts.domain.tick import Tick
+from minimax_api import Features
+from usage.domain.history import History
+from usage.domain.outlook import Outlook
+from usage.domain.snapshot import Pool, same_batch
+
+POOLS = {ExpiryKind.VIDEO: Pool.VIDEO, ExpiryKind.AUDIO: Pool.AUDIO}
+
+
+def _paced(item: ExpiryItem, outlooks: dict[Pool, Outlook]) -> ExpiryItem:
+    pool = POOLS.get(item.kind)
+    found = outlooks.get(pool) if pool else None
+    if found is None or found.forecast is None:
+        return item
+    unused = sum(
+        b.unused for b in found.forecast.batches if same_batch(b.batch.ends_at, item.ends_at)
+    )
+    return replace(item, unused=unused, per_day=found.forecast.per_day)
+
+
+async def expiry(
+    store: AlertStore,
+    history: History | None,
+    window: timedelta,
+    account: str,
+    features: Features | None,
+    tick: Tick,
+) -> None:
+    """Queue what newly crossed one of the account's steps (the most severe only)."""
+    now, report = tick.now, tick.report
+    found = await tick.listing
+    info = found.get(account) if isinstance(found, dict) else None
+    post, silence = plan(
+        subjects(account, features, info),
+        tick.rules(account).steps,
+        now,
+        await store.done_keys(account),
+    )
+    post = [d for d in post if not acknowledged(d.subject, tick.acked)]
+    if post or silence:
+        notice = None
+        if post:
+            items = await with_pace(
+                history, window, account, [ExpiryItem.of(d) for d in post], tick
+            )
+            nonce = expiry_nonce(d.key for d in post)
+            notice = Notice(nonce, account, ExpiringSoon(items), now)
+            report.queued += 1
+        await store.save(AlertDecision(notice, [d.key for d in post], silence))
+
+
+async def with_pace(
+    history: History | None, window: timedelta, account: str, items: list[ExpiryItem], tick: Tick
+) -> tuple[ExpiryItem, ...]:
+    """The items with what of each batch expires unused at the account's pace."""
+    current = tick.snapshots.get(account)
+    if history is None or current is None or not any(i.kind in POOLS for i in items):
+        return tuple(items)
+    found = await history.outlooks(account, tick.now, window, current)
+    outlooks = {o.pool: o for o in found}
+    return tuple(_paced(i, outlooks) for i in items)
