@@ -20,6 +20,11 @@ class ExpiryKind(StrEnum):
     AUDIO = Pool.AUDIO.value
     SESSION = "session"
 
+    @property
+    def pool(self) -> Pool | None:
+        """The credit pool a batch of this kind is of (None for the session)."""
+        return None if self is ExpiryKind.SESSION else Pool(self.value)
+
 
 @dataclass(frozen=True, order=True)
 class AlertKey:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from alerts.domain.due import ExpiryKind, plan, subjects
+from alerts.domain.due import plan, subjects
 from alerts.domain.notices import ExpiringSoon, ExpiryItem, Notice, expiry_nonce
 from alerts.domain.silences import acknowledged
 from alerts.domain.store import AlertDecision, AlertStore
@@ -18,11 +18,9 @@ from usage.domain.history import History
 from usage.domain.outlook import Outlook
 from usage.domain.snapshot import Pool, same_batch
 
-POOLS = {ExpiryKind.VIDEO: Pool.VIDEO, ExpiryKind.AUDIO: Pool.AUDIO}
-
 
 def _paced(item: ExpiryItem, outlooks: dict[Pool, Outlook]) -> ExpiryItem:
-    pool = POOLS.get(item.kind)
+    pool = item.kind.pool
     found = outlooks.get(pool) if pool else None
     if found is None or found.forecast is None:
         return item
@@ -68,7 +66,7 @@ async def with_pace(
 ) -> tuple[ExpiryItem, ...]:
     """The items with what of each batch expires unused at the account's pace."""
     current = tick.snapshots.get(account)
-    if history is None or current is None or not any(i.kind in POOLS for i in items):
+    if history is None or current is None or not any(i.kind.pool for i in items):
         return tuple(items)
     found = await history.outlooks(account, tick.now, window, current)
     outlooks = {o.pool: o for o in found}
