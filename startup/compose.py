@@ -12,6 +12,7 @@ from alerts.chat.leadership import Leadership
 from alerts.chat.messages import AlertMessages
 from alerts.chat.parts import AlertParts
 from alerts.domain.account_rules import RuleBook, defaults
+from alerts.domain.answers import AlertGroups
 from alerts.domain.delivery import Delivery
 from alerts.domain.rule_store import RuleStore
 from alerts.domain.silences import Silences
@@ -94,6 +95,7 @@ def _alerts(
     window = settings.usage_window
     store = AlertStore(db)
     silences = Silences(db)
+    groups = AlertGroups(db)
     rule_store = RuleStore(db)
     below = defaults(settings)
 
@@ -109,6 +111,7 @@ def _alerts(
         history=history,
         window=window,
         silences=silences,
+        groups=groups,
         rules=rules,
         useapi=True,
     )
@@ -119,6 +122,7 @@ def _alerts(
         channel,
         rules,
         silences=silences,
+        groups=groups,
         on_sent=lambda notice: metrics.alerts.labels(kind=str(notice.kind)).inc(),
     )
     checks = ExpiryChecks(
@@ -144,5 +148,5 @@ def _alerts(
         checks=checks,
         leadership=leadership,
         status=status,
-        controls=bound(AlertAnswers(silences)),
+        controls=bound(AlertAnswers(groups)),
     )

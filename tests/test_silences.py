@@ -6,12 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from alerts.domain.answers import Act, AlertGroup, AlertGroups, Announced, Answer
 from alerts.domain.silences import (
     Ack,
-    Act,
-    AlertGroup,
-    Announced,
-    Answer,
     BadDuration,
     Silences,
     Snooze,
@@ -79,31 +76,31 @@ def saying(line: str) -> Act:
 async def test_presses_take_turns_the_first_answer_stands_and_a_pick_counts_on_its_view(
     database: Database,
 ) -> None:
-    silences = Silences(database)
+    groups = AlertGroups(database)
     group = AlertGroup("r1", ["a", "b", "c"], [Announced(x, "video", NOW) for x in "abc"])
-    await silences.save_group(group, NOW)
-    assert await silences.press("nope", 1, None, saying("x")) is None, "no record"
-    assert await silences.pick("nope", 1, ["a"], ["a"]) is False
+    await groups.save(group, NOW)
+    assert await groups.press("nope", 1, None, saying("x")) is None, "no record"
+    assert await groups.pick("nope", 1, ["a"], ["a"]) is False
     fresh = [False, False, False]  # the message as posted: nothing answered
-    assert await silences.pick("r1", 1, ["a"], ["a", "b", "c"])
-    assert await silences.pick("r1", 2, ["a"], ["a", "b", "c"])
-    first = await silences.press("r1", 1, fresh, saying("one"))
+    assert await groups.pick("r1", 1, ["a"], ["a", "b", "c"])
+    assert await groups.pick("r1", 2, ["a"], ["a", "b", "c"])
+    first = await groups.press("r1", 1, fresh, saying("one"))
     assert first is not None and first.answered == ["a"] and first.already == {}
-    second = await silences.press("r1", 2, fresh, saying("two"))  # pressed on the same view
+    second = await groups.press("r1", 2, fresh, saying("two"))  # pressed on the same view
     assert second is not None and second.answered == [] and second.already == {"a": "one"}
-    assert await silences.pick("r1", 3, ["b"], ["a", "b", "c"])  # then the message is redrawn
-    third = await silences.press("r1", 3, [True, False, False], saying("three"))
+    assert await groups.pick("r1", 3, ["b"], ["a", "b", "c"])  # then the message is redrawn
+    third = await groups.press("r1", 3, [True, False, False], saying("three"))
     assert third is not None and third.answered == ["b", "c"], "a stale pick: what the view shows"
     assert third.group.said == {"a": "one", "b": "three", "c": "three"}
-    group = await silences.group("r1")
+    group = await groups.get("r1")
     assert group is not None and group.said == third.group.said
-    last = await silences.press("r1", 1, fresh, saying("four"))  # on the first view still
+    last = await groups.press("r1", 1, fresh, saying("four"))  # on the first view still
     assert last is not None and last.answered == [] and last.already == third.group.said
 
 
 async def test_a_press_does_what_it_decides_in_the_same_turn(database: Database) -> None:
-    silences = Silences(database)
-    await silences.save_group(AlertGroup("r2", ["a"], [Announced("a", "video", NOW)]), NOW)
+    silences, groups = Silences(database), AlertGroups(database)
+    await groups.save(AlertGroup("r2", ["a"], [Announced("a", "video", NOW)]), NOW)
     until = NOW + timedelta(hours=1)
 
     def act(group: AlertGroup, accounts: list[str]) -> Answer:
@@ -111,7 +108,7 @@ async def test_a_press_does_what_it_decides_in_the_same_turn(database: Database)
         acks = [Ack(a, "video", NOW, 7, NOW) for a in accounts]
         return Answer("both", acks=acks, snoozes=snoozes)
 
-    pressed = await silences.press("r2", 7, None, act)
+    pressed = await groups.press("r2", 7, None, act)
     assert pressed is not None and pressed.answered == ["a"]
     assert [s.until for s in await silences.snoozes()] == [until]
     assert [a.account for a in await silences.acks()] == ["a"]

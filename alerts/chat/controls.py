@@ -2,7 +2,7 @@
 
 Persistent across restarts and replicas: each control is a `DynamicItem` whose custom id
 carries the message's ref; what the message is about, and what the team said of it, live in
-the database (alerts.domain.silences). Every press passes `Guarded` first (the team's server, this
+the database (alerts.domain.answers). Every press passes `Guarded` first (the team's server, this
 process claims it, Manage Server or ALERT_MANAGER_ROLE_ID), then edits the message it is on.
 """
 
@@ -16,8 +16,9 @@ from typing import Any, ClassVar, cast
 
 import discord
 
+from alerts.domain.answers import Act, AlertGroup, AlertGroups, Answer
 from alerts.domain.notices import TOKEN_SUBJECT, USEAPI_SUBJECT
-from alerts.domain.silences import Ack, Act, AlertGroup, Answer, Silences, Snooze
+from alerts.domain.silences import Ack, Snooze
 from alerts.render.messages import (
     ANSWER_FIELD,
     acknowledged_line,
@@ -183,8 +184,8 @@ class AlertAnswers:
     answer for an account stands and the message shows it; a later press for that account
     changes nothing and its presser is told who answered and how."""
 
-    def __init__(self, silences: Silences) -> None:
-        self.silences = silences
+    def __init__(self, groups: AlertGroups) -> None:
+        self.groups = groups
 
     async def acknowledge(self, interaction: discord.Interaction, ref: str) -> None:
         user, now = interaction.user.id, datetime.now(UTC)
@@ -211,7 +212,7 @@ class AlertAnswers:
     async def pick(self, interaction: discord.Interaction, ref: str, values: list[str]) -> None:
         await interaction.response.defer()  # nothing to show: the menu shows the pick
         try:
-            known = await self.silences.pick(ref, interaction.user.id, values, _view(interaction))
+            known = await self.groups.pick(ref, interaction.user.id, values, _view(interaction))
         except StoreUnavailable as exc:
             log.warning("could not keep a pick on alert %s: %s", ref, exc)
             await _say(interaction, DATABASE_DOWN_LINE)
@@ -225,7 +226,7 @@ class AlertAnswers:
         await interaction.response.defer()
         shown = _shown(interaction)
         try:
-            pressed = await self.silences.press(ref, interaction.user.id, shown, act)
+            pressed = await self.groups.press(ref, interaction.user.id, shown, act)
         except StoreUnavailable as exc:
             log.warning("could not answer alert %s: %s", ref, exc)
             await _say(interaction, DATABASE_DOWN_LINE)
@@ -253,7 +254,7 @@ class AlertAnswers:
                 allowed_mentions=discord.AllowedMentions.none(),
             )
             try:
-                latest = await self.silences.group(group.ref)
+                latest = await self.groups.get(group.ref)
             except StoreUnavailable:
                 return  # what we drew is what we knew
             if latest is None or latest.said == group.said:

@@ -24,6 +24,7 @@ from enum import StrEnum
 from typing import Generic, Protocol, TypeVar
 
 from alerts.domain.account_rules import RuleBook
+from alerts.domain.answers import AlertGroup, AlertGroups, Announced
 from alerts.domain.notices import (
     Digest,
     ExpiringSoon,
@@ -35,7 +36,7 @@ from alerts.domain.notices import (
     UseapiTrouble,
     make_nonce,
 )
-from alerts.domain.silences import Ack, AlertGroup, Announced, Silences, batch_acknowledged
+from alerts.domain.silences import Ack, Silences, batch_acknowledged
 from alerts.domain.store import AlertStore
 
 log = logging.getLogger(__name__)
@@ -172,7 +173,7 @@ NO_CHANNEL = "no alert channel for this account: set one with /alerts rules or A
 class Delivery(Generic[Message]):
     """Posts the outbox through `channel`; `rules` reads the rules that say which channel
     each account's alerts go to and which role they ping; `silences`, when given, holds what
-    the team answered and keeps what each message with buttons is about."""
+    the team answered; `groups` keeps what each message with buttons is about."""
 
     def __init__(
         self,
@@ -181,6 +182,7 @@ class Delivery(Generic[Message]):
         rules: Callable[[], Awaitable[RuleBook]],
         *,
         silences: Silences | None = None,
+        groups: AlertGroups | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         on_sent: Callable[[Notice], None] = lambda notice: None,
     ) -> None:
@@ -188,6 +190,7 @@ class Delivery(Generic[Message]):
         self.channel = channel
         self.rules = rules
         self.silences = silences
+        self.groups = groups
         self.clock = clock
         self.on_sent = on_sent
         self.channel_errors: dict[int, str] = {}  # why each failing channel fails
@@ -317,11 +320,11 @@ class Delivery(Generic[Message]):
     async def _announce(self, draft: Draft[Message]) -> None:
         """Keep what a message with buttons is about (its accounts, its batches), under its
         ref, before it is posted: a press may come at once."""
-        if self.silences is None or not all(shared(n) for n in draft.notices):
+        if self.groups is None or not all(shared(n) for n in draft.notices):
             return
         about = [a for n in draft.notices for a in announced(n)]
         group = AlertGroup(draft.ref, [n.account for n in draft.notices], about)
-        await self.silences.save_group(group, self.clock())
+        await self.groups.save(group, self.clock())
 
     async def _sent(self, unit: Sequence[Notice], message_id: int, channel_id: int) -> None:
         for notice in unit:

@@ -4,14 +4,13 @@ until when, why, and a snooze ends by itself."""
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from alerts.domain.due import Subject
-from state import Database, Queries, fetch_one
+from state import Database, Queries
 from state.moments import from_epoch, to_epoch
 from usage.domain.snapshot import same_batch
 
@@ -59,45 +58,6 @@ class Ack:
     at: datetime
 
 
-@dataclass(frozen=True)
-class Announced:
-    """One batch (or session, or unreadable account) an alert message announced."""
-
-    account: str
-    kind: str
-    ends_at: datetime | None
-
-
-@dataclass
-class AlertGroup:
-    """What one alert message with controls is about: its accounts (one embed each, in
-    order), what it announced, and what the team has said of each account since."""
-
-    ref: str
-    accounts: list[str]
-    announced: list[Announced]
-    said: dict[str, str] = field(default_factory=dict)  # account → the line to show
-
-    def open_accounts(self) -> list[str]:
-        """The accounts nobody has answered for yet, each once."""
-        return [a for a in dict.fromkeys(self.accounts) if a not in self.said]
-
-    def to_json(self) -> str:
-        items = [
-            [a.account, a.kind, to_epoch(a.ends_at) if a.ends_at else None] for a in self.announced
-        ]
-        return json.dumps({"accounts": self.accounts, "announced": items})
-
-    @classmethod
-    def from_json(cls, ref: str, text: str, said: dict[str, str]) -> AlertGroup:
-        data = json.loads(text)
-        announced = [
-            Announced(str(a), str(k), from_epoch(e) if e is not None else None)
-            for a, k, e in data.get("announced", [])
-        ]
-        return cls(ref, list(data.get("accounts", [])), announced, said)
-
-
 def acknowledged(subject: Subject, acks: Iterable[Ack]) -> bool:
     """Whether the team said "we know" of `subject`'s batch."""
     return batch_acknowledged(subject.account, str(subject.kind), subject.ends_at, acks)
@@ -117,7 +77,7 @@ class Silences:
         self.db = db
 
     async def snooze(self, snooze: Snooze) -> None:
-        await _snooze(self.db, snooze)
+        await write_snooze(self.db, snooze)
 
     async def end(self, account: str, now: datetime) -> bool:
         """End the account's snooze now (the next check posts what is due and says so);
@@ -151,7 +111,7 @@ class Silences:
         return over
 
     async def acknowledge(self, acks: Iterable[Ack]) -> None:
-        await _acknowledge(self.db, acks)
+        await write_acks(self.db, acks)
 
     async def acks(self, since: datetime | None = None) -> list[Ack]:
         """Acknowledged batches that end after `since` (all when None), soonest first."""
@@ -165,114 +125,8 @@ class Silences:
     async def forget_before(self, moment: datetime) -> None:
         await self.db.execute("DELETE FROM acks WHERE ends_at < $1", to_epoch(moment))
 
-    async def save_group(self, group: AlertGroup, now: datetime) -> None:
-        """What a message with controls is about (before it is posted: a retry writes the
-        same again)."""
-        await self.db.execute(
-            "INSERT INTO alert_messages(ref, items, created_at) VALUES ($1, $2, $3) "
-            "ON CONFLICT (ref) DO UPDATE SET items = excluded.items",
-            group.ref,
-            group.to_json(),
-            to_epoch(now),
-        )
 
-    async def group(self, ref: str) -> AlertGroup | None:
-        return await _group(self.db, ref)
-
-    async def press(
-        self, ref: str, user: int, shown: Sequence[bool] | None, act: Act
-    ) -> Pressed | None:
-        """One press on the message `ref`, judged and done in one transaction that holds the
-        message's row, so that presses on one message (in any process) take turns and each
-        sees what the one before it did. None: the bot has no record of the message.
-
-        What the press means: the accounts the presser picked in the menu, if they picked
-        them on the view they pressed on, else every account that view shows open (`shown`:
-        per embed, whether it shows an answer; None: what the database says). Of those, the
-        ones nobody has answered yet get `act`'s answer; the first answer for an account
-        stands, and a later press is told who answered it and how."""
-        async with self.db.transaction() as tx:
-            held = await tx.execute("UPDATE alert_messages SET items = items WHERE ref = $1", ref)
-            group = await _group(tx, ref) if held else None
-            if group is None:
-                return None
-            view = (
-                group.open_accounts()
-                if shown is None
-                else list(
-                    dict.fromkeys(
-                        a for a, said in zip(group.accounts, shown, strict=False) if not said
-                    )
-                )
-            )
-            pick = await _pick(tx, ref, user)
-            meant = pick[0] if pick is not None and pick[1] == view else view
-            meant = [a for a in dict.fromkeys(meant) if a in group.accounts]
-            targets = [a for a in meant if a not in group.said]
-            already = {a: group.said[a] for a in meant if a in group.said}
-            if pick is not None:
-                await tx.execute(
-                    "DELETE FROM alert_picks WHERE ref = $1 AND user_id = $2", ref, str(user)
-                )
-            if targets:
-                answer = act(group, targets)
-                await _acknowledge(tx, answer.acks)
-                for snooze in answer.snoozes:
-                    await _snooze(tx, snooze)
-                await tx.executemany(
-                    "INSERT INTO alert_answers(ref, account, line) VALUES ($1, $2, $3) "
-                    "ON CONFLICT DO NOTHING",
-                    [(ref, account, answer.line) for account in targets],
-                )
-                group.said.update(dict.fromkeys(targets, answer.line))
-        return Pressed(group, targets, already)
-
-    async def pick(self, ref: str, user: int, accounts: Sequence[str], view: Sequence[str]) -> bool:
-        """Which of the message's accounts `user` chose in its menu, on the view that showed
-        `view` open; False when the bot has no record of the message."""
-        if await self.group(ref) is None:
-            return False
-        await self.db.execute(
-            "INSERT INTO alert_picks(ref, user_id, accounts) VALUES ($1, $2, $3) "
-            "ON CONFLICT (ref, user_id) DO UPDATE SET accounts = excluded.accounts",
-            ref,
-            str(user),
-            json.dumps({"accounts": list(accounts), "view": list(view)}),
-        )
-        return True
-
-    async def forget_groups_before(self, moment: datetime) -> None:
-        refs = "SELECT ref FROM alert_messages WHERE created_at < $1"
-        async with self.db.transaction() as tx:
-            await tx.execute(f"DELETE FROM alert_picks WHERE ref IN ({refs})", to_epoch(moment))
-            await tx.execute(f"DELETE FROM alert_answers WHERE ref IN ({refs})", to_epoch(moment))
-            await tx.execute("DELETE FROM alert_messages WHERE created_at < $1", to_epoch(moment))
-
-
-@dataclass(frozen=True)
-class Answer:
-    """What a press does to the accounts it answers: the line the message shows for them,
-    and the acknowledgements and snoozes it stands for."""
-
-    line: str
-    acks: Sequence[Ack] = ()
-    snoozes: Sequence[Snooze] = ()
-
-
-Act = Callable[[AlertGroup, list[str]], Answer]
-
-
-@dataclass(frozen=True)
-class Pressed:
-    """A press judged: the message's state after it, the accounts it answered (none: every
-    account it meant was answered before), and those answered before with what was said."""
-
-    group: AlertGroup
-    answered: list[str]
-    already: dict[str, str]
-
-
-async def _snooze(q: Queries, snooze: Snooze) -> None:
+async def write_snooze(q: Queries, snooze: Snooze) -> None:
     await q.execute(
         "INSERT INTO snoozes(account, until_at, by_user, reason, at) "
         "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account) DO UPDATE SET "
@@ -286,31 +140,9 @@ async def _snooze(q: Queries, snooze: Snooze) -> None:
     )
 
 
-async def _acknowledge(q: Queries, acks: Iterable[Ack]) -> None:
+async def write_acks(q: Queries, acks: Iterable[Ack]) -> None:
     await q.executemany(
         "INSERT INTO acks(account, kind, ends_at, by_user, at) VALUES ($1, $2, $3, $4, $5) "
         "ON CONFLICT DO NOTHING",
         [(a.account, a.kind, to_epoch(a.ends_at), str(a.by), to_epoch(a.at)) for a in acks],
     )
-
-
-async def _group(q: Queries, ref: str) -> AlertGroup | None:
-    row = await fetch_one(q, "SELECT items FROM alert_messages WHERE ref = $1", ref)
-    if row is None:
-        return None
-    said = await q.fetch("SELECT account, line FROM alert_answers WHERE ref = $1", ref)
-    return AlertGroup.from_json(ref, row[0], {a: line for a, line in said})
-
-
-async def _pick(q: Queries, ref: str, user: int) -> tuple[list[str], list[str] | None] | None:
-    """The accounts `user` picked on the message and the view they picked them on (None for
-    a pick kept by an older version, which said no view)."""
-    row = await fetch_one(
-        q, "SELECT accounts FROM alert_picks WHERE ref = $1 AND user_id = $2", ref, str(user)
-    )
-    if row is None:
-        return None
-    data = json.loads(row[0])
-    if isinstance(data, list):
-        return [str(a) for a in data], None
-    return [str(a) for a in data.get("accounts", [])], [str(a) for a in data.get("view", [])]

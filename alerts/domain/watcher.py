@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from alerts.domain.account_rules import Rule, RuleBook
+from alerts.domain.answers import AlertGroups
 from alerts.domain.condition_alerts import balance
 from alerts.domain.conditions import Judged
 from alerts.domain.expiry_alerts import expiry
@@ -52,6 +53,7 @@ class Watcher:
         history: History | None = None,
         window: timedelta = PACE_WINDOW,
         silences: Silences | None = None,
+        groups: AlertGroups | None = None,
         alerting: bool = True,
         rules: Callable[[], Awaitable[RuleBook]] | None = None,
         useapi: bool = False,
@@ -72,6 +74,7 @@ class Watcher:
         self.useapi = useapi
         self.history = history
         self.silences = silences
+        self.groups = groups
         self.window = window
         self._thinned: datetime | None = None
         self.minimax = minimax
@@ -122,9 +125,10 @@ class Watcher:
         if useapi is not None and (judged := await useapi) is not None:
             await useapi_alerts(self.store, judged, tick)
         await self.store.forget_before(tick.now - KEEP)
+        if self.groups is not None:
+            await self.groups.forget_before(tick.now - KEEP)
         if self.silences is not None:
             await self.silences.forget_before(tick.now)
-            await self.silences.forget_groups_before(tick.now - KEEP)
         await self._keep_history(tick)
         return report
 
