@@ -15,8 +15,8 @@ from discord.ext import commands
 from alerts.chat.channel import cannot_ping, cannot_post
 from alerts.chat.parts import AlertParts
 from alerts.domain.account_rules import ALL, BadRule, proposed
-from alerts.domain.delivery import Refused
 from alerts.domain.notices import TOKEN_SUBJECT
+from alerts.domain.port import Refused
 from alerts.domain.silences import BadDuration, Snooze, parse_duration
 from alerts.render.messages import alert_message, sample_notice
 from alerts.render.rules import change_line, rules_embed

@@ -296,9 +296,9 @@ def the_bots_alert() -> dict[str, Any]:
     """The message the bot itself posts for two accounts due together, made by its own code
     (run from the project root: `python -m docs.alert_picture`)."""
     from alerts.chat.controls import controls
-    from alerts.domain.delivery import ref_of
     from alerts.domain.due import ExpiryKind
     from alerts.domain.notices import ExpiringSoon, ExpiryItem, Notice
+    from alerts.domain.port import ref_of
     from alerts.render.messages import alert_messages
 
     now = datetime(2026, 3, 2, 20, 0, tzinfo=UTC)

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from alerts.domain.delivery import unanswered, units
+from alerts.domain.delivery import unanswered
 from alerts.domain.due import ExpiryKind
 from alerts.domain.notices import ExpiringSoon, ExpiryItem, Notice, NoticeKind, Readable, Resumed
+from alerts.domain.port import units
 from alerts.domain.silences import Ack, Silences, Snooze
 from alerts.domain.store import AlertStore
 from alerts.domain.watcher import Watcher

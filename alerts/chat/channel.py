@@ -11,8 +11,8 @@ import discord
 from discord import app_commands
 
 from alerts.chat.messages import AlertMessages
-from alerts.domain.delivery import Draft, Refused, Scope
 from alerts.domain.notices import Notice
+from alerts.domain.port import Draft, Refused, Scope
 from alerts.render.messages import AlertMessage, refs_in
 
 log = logging.getLogger(__name__)

@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 import discord
 
 from alerts.chat.controls import controls
-from alerts.domain.delivery import Draft, ref_of, shared
 from alerts.domain.notices import Digest, Notice
+from alerts.domain.port import Draft, ref_of, shared
 from alerts.domain.status import AlertStatus
 from alerts.render.messages import REF, AlertMessage, alert_messages
 from chat.limits import pack_messages
