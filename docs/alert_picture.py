@@ -1,6 +1,7 @@
 """A Discord message, drawn from its JSON as a PNG in Discord's dark theme: the content, the
 embeds (title, description, fields, footer, colour bar) and the components (rows of buttons and
-string select menus). For the docs: what an alert with its buttons looks like.
+string select menus). For the docs: what an alert with its buttons looks like. One cohesive
+thing at about 330 lines: a small renderer, outside the product.
 
 `.venv/bin/python -m docs.alert_picture` draws the alert the bot posts for two accounts (made
 by its own code) to docs/alert-buttons.png. Markdown is not rendered beyond dropping `**` and
