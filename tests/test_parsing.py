@@ -179,3 +179,27 @@ def test_both_shapes_of_the_listing_flags(flags: dict[str, object], expected: tu
             entry.pop(key, None)
     [info] = parse_accounts({"1": entry})
     assert (info.support_video, info.support_chat, info.support_audio) == expected
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf"), True, "x"])
+def test_numbers_that_are_not_amounts_read_as_unknown(value: object) -> None:
+    from chat.fmt import amount
+    from minimax_api.parsing import number
+
+    assert number(value) is None
+    assert amount(number(value)) == "?"
+
+
+@pytest.mark.parametrize(
+    ("header", "wait"),
+    [
+        ("soon", None),  # neither seconds nor a date
+        ("", None),
+        ("7", 7.0),
+        ("Thu, 01 Jan 1970 00:00:00 -0000", 0.0),  # a date in the past, in UTC: no wait
+    ],
+)
+def test_retry_after_reads_seconds_and_dates_and_nothing_else(header: str, wait: float) -> None:
+    from minimax_api.client import _retry_after
+
+    assert _retry_after(header) == wait
