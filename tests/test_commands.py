@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from minimax_api import RetryPolicy
-from testbed.discord_payloads import EPHEMERAL
+from testbed.discord_payloads import EPHEMERAL, MANAGER_PERMISSIONS
 from testbed.discord_stub import DiscordStub, Injected
 from testbed.upstream import FakeUseapi, Fault, sample_features
 from tests.support.bots import (
@@ -284,3 +284,33 @@ async def test_usage_of_an_account_with_no_history_reads_it_once_and_charts_what
     assert len(upstream.feature_calls("a")) == 1
     await run_command(bot, discord_stub, "usage")
     assert len(upstream.feature_calls("a")) == 1, "read once: the second /usage has history"
+
+
+async def test_the_rules_account_autocomplete_offers_all_first_then_the_accounts(
+    make_bot: BotFactory, discord_stub: DiscordStub, upstream: FakeUseapi
+) -> None:
+    for i in range(30):
+        upstream.add_account(f"listed{i:02d}")
+    bot = await make_bot(USEAPI_ACCOUNTS="mine")
+    item = await run_command(
+        bot,
+        discord_stub,
+        "alerts",
+        subcommand="rules",
+        focused="account",
+        account="",
+        permissions=MANAGER_PERMISSIONS,
+    )
+    names = [c["value"] for c in callback(item)["data"]["choices"]]
+    assert names[:3] == ["all", "mine", "listed00"] and len(names) == 25
+    item = await run_command(
+        bot,
+        discord_stub,
+        "alerts",
+        subcommand="rules",
+        focused="account",
+        account="ed1",
+        permissions=MANAGER_PERMISSIONS,
+    )
+    names = [c["value"] for c in callback(item)["data"]["choices"]]
+    assert "all" not in names and names[:2] == ["listed10", "listed11"]

@@ -25,10 +25,19 @@ StartBot = Callable[..., Awaitable[BotProcess]]  # the `start_bot` fixture
 
 
 async def run_command(
-    bot: MiniMaxBot, stub: DiscordStub, name: str, focused: str | None = None, **options: Any
+    bot: MiniMaxBot,
+    stub: DiscordStub,
+    name: str,
+    focused: str | None = None,
+    subcommand: str | None = None,
+    permissions: int | None = None,
+    **options: Any,
 ) -> Injected:
     """Dispatch an interaction through discord.py's own command tree and wait for it to end."""
-    payload = stub.interaction_payload(name, options, focused=focused)
+    how: dict[str, Any] = {"subcommand": subcommand} if subcommand else {}
+    if permissions is not None:
+        how["permissions"] = permissions
+    payload = stub.interaction_payload(name, options, focused=focused, **how)
     item = stub.track(payload)
     data = cast("InteractionPayload", payload)  # the stand-in builds it as Discord sends it
     interaction = discord.Interaction(data=data, state=bot._connection)
