@@ -38,7 +38,7 @@ from chat.accounts import AccountDirectory
 from chat.lookup import account_choices, rule_account_choices
 from minimax_api import MiniMaxClient, Priority, UseapiAccount, UseapiError
 from minimax_api.problems import describe
-from settings import Settings, interval_warnings
+from settings import Settings
 from usage.domain.history import History
 
 log = logging.getLogger(__name__)
@@ -82,9 +82,6 @@ class Alerts(commands.Cog):
                 "ALERT_CHANNEL_ID is not set: only accounts given a channel with /alerts rules "
                 "get alerts; every account is still read each check for the usage history"
             )
-        else:
-            for warning in interval_warnings(self.settings):
-                log.warning("%s", warning)
         self.leadership.loop.start()
 
     async def cog_unload(self) -> None:

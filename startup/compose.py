@@ -5,6 +5,10 @@ collaborator up."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import aiohttp
+
 from alerts.chat.channel import DiscordAlertChannel
 from alerts.chat.checks import ExpiryChecks
 from alerts.chat.controls import AlertAnswers, bound
@@ -27,10 +31,27 @@ from cogs.alerts import Alerts
 from cogs.credits import Credits
 from cogs.models import Models
 from cogs.usage import Usage
-from minimax_api import MiniMaxClient
+from minimax_api import MiniMaxClient, RateLimiter, RetryPolicy
 from settings import Settings
 from state import Claims, Database
 from usage.domain.history import History
+
+
+def make_client(
+    session: aiohttp.ClientSession,
+    settings: Settings,
+    observe: Callable[[str, str], None] | None = None,
+    retry: RetryPolicy | None = None,
+) -> MiniMaxClient:
+    return MiniMaxClient(
+        session,
+        token=settings.useapi_token,
+        base_url=settings.useapi_base_url,
+        timeout=settings.useapi_timeout_seconds,
+        limiter=RateLimiter(settings.useapi_max_rps, burst=settings.useapi_max_rps),
+        retry=retry,
+        observe=observe,
+    )
 
 
 def compose(

@@ -14,6 +14,8 @@ import sys
 from pathlib import Path
 from typing import Protocol
 
+from settings.names import PREFIXES, SETTING_NAMES
+
 from .discord_stub import DiscordStub
 
 DISCORD_TOKEN = "discord-test-token-abcdefghijklmnop"
@@ -40,14 +42,12 @@ def base_env(upstream: Upstream, tmp_path: Path) -> dict[str, str]:
     }
 
 
-BOT_PREFIXES = ("DISCORD_", "USEAPI_", "ALERT_")
-"""The prefixes of the bot's own settings (not settings themselves)."""
-
-
 def inherited_env() -> dict[str, str]:
-    """This process's environment less the bot's own settings: a developer's variables of
-    those names never reach a bot under test."""
-    return {k: v for k, v in os.environ.items() if not k.startswith(BOT_PREFIXES)}
+    """This process's environment less everything named like a setting of the bot: a
+    developer's variables of those names never reach a bot under test."""
+    return {
+        k: v for k, v in os.environ.items() if not k.startswith(PREFIXES) and k not in SETTING_NAMES
+    }
 
 
 def free_port() -> int:
