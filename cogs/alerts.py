@@ -12,12 +12,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from alerts.chat.channel import cannot_ping, cannot_post
+from alerts.chat.channel import Postable, PostableOption, cannot_ping, cannot_post
 from alerts.chat.parts import AlertParts
 from alerts.domain.account_rules import ALL, BadRule, proposed
 from alerts.domain.notices import TOKEN_SUBJECT
 from alerts.domain.port import Refused
 from alerts.domain.silences import BadDuration, Snooze, parse_duration
+from alerts.domain.status import Routes
 from alerts.render.messages import alert_message, sample_notice
 from alerts.render.rules import change_line, rules_embed
 from alerts.render.status import (
@@ -95,6 +96,8 @@ class Alerts(commands.Cog):
         health = await self.store.health()
         now = datetime.now(UTC)
         window = self.settings.usage_window
+        book = await self.rules()
+        self.alert_status.routes = Routes.of(book)  # what /healthz says follows at once
         paces = {
             h.account: await self.history.outlooks(h.account, now, window)
             for h in health[: limits.FIELDS]
@@ -106,7 +109,7 @@ class Alerts(commands.Cog):
             leader=self.alert_status.leader,
             last_run=last.finished_at if (last := self.alert_status.last_check) else None,
             send_errors=self.delivery.channel_errors,
-            book=await self.rules(),
+            book=book,
             useapi=await useapi,
             failed=await self.store.failed(MAX_FAILED_SHOWN),
             paces=paces,
@@ -217,7 +220,7 @@ class Alerts(commands.Cog):
         self,
         interaction: discord.Interaction,
         account: str,
-        channel: app_commands.AppCommandChannel | None = None,
+        channel: app_commands.Transform[PostableOption, Postable] | None = None,
         mention: discord.Role | None = None,
         steps: str | None = None,
         low_balance: float | None = None,
@@ -252,6 +255,7 @@ class Alerts(commands.Cog):
             said = "; ".join(change_line(c) for c in changed)
             log.info("alert rules of %s changed by user %s: %s", name, interaction.user.id, said)
         book = await self.rules()
+        self.alert_status.routes = Routes.of(book)
         embed = rules_embed(
             name,
             book.of(name),

@@ -20,7 +20,7 @@ from alerts.domain.answers import AlertGroups
 from alerts.domain.delivery import Delivery
 from alerts.domain.rule_store import RuleStore
 from alerts.domain.silences import Silences
-from alerts.domain.status import AlertStatus
+from alerts.domain.status import AlertStatus, Routes
 from alerts.domain.store import AlertStore
 from alerts.domain.watcher import Watcher
 from app.access import Access
@@ -65,7 +65,7 @@ def compose(
     """The bot with everything it uses; its cogs are added when it starts (`setup_hook`)."""
     accounts = AccountDirectory(minimax, settings.useapi_accounts)
     history = History(db)
-    status = AlertStatus(enabled=settings.alert_channel_id is not None)
+    status = AlertStatus(Routes.of(RuleBook(defaults(settings), {})))
     bot: MiniMaxBot
 
     def channel_guild(channel_id: int) -> int | None:
@@ -157,7 +157,13 @@ def _alerts(
         digest=settings.digest,
     )
     leadership = Leadership(
-        bot, db, identity, status, checks=checks.loop, while_leading=checks.queue_digest
+        bot,
+        db,
+        identity,
+        status,
+        checks=checks.loop,
+        while_leading=checks.queue_digest,
+        rules=rules,
     )
     return AlertParts(
         store=store,
