@@ -25,7 +25,13 @@ def cli(argv: list[str] | None = None) -> int:
         default=DEFAULT_OUT,
         help=f"the folder to write into (default: {DEFAULT_OUT}/)",
     )
-    return asyncio.run(main(parser.parse_args(argv).out))
+    out = parser.parse_args(argv).out
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        print(f"error: --out {out}: cannot make that folder ({exc.strerror})", file=sys.stderr)
+        return 2
+    return asyncio.run(main(out))
 
 
 if __name__ == "__main__":

@@ -37,6 +37,8 @@ class Sample:
         )
         for batch, (credits, _) in zip(payload["creditExpireText"], self.video, strict=True):
             batch["credit"] = credits
+        soon = sum(c for c, hours in self.video if hours <= 24)
+        payload["expireText"] = f"{soon} points will expire within 24 hours" if soon else ""
         if self.audio:
             audio = payload["audio"]
             audio["total_credit"] = sum(c for c, _ in self.audio)
