@@ -4,6 +4,7 @@ type, the alerts its background check posts, and a text file and a picture of ea
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sys
@@ -102,17 +103,29 @@ def is_sample(message: dict[str, Any]) -> bool:
     return any(f.startswith("This is a test") for f in footers)
 
 
+@dataclass(frozen=True)
+class Asked:
+    """A command typed: where its answer goes among what was shown, and how it was typed."""
+
+    at: int
+    slug: str
+    line: str  # as typed: /alerts rules account:marketing
+    used: str  # as Discord says it was used: alerts rules
+    item: Injected
+    when: str  # the time it was answered
+
+
 class Preview:
     """Drives the bot through the stand-in and keeps what it showed, in order."""
 
-    def __init__(self, stub: DiscordStub, bot: BotProcess) -> None:
-        self.stub, self.bot = stub, bot
+    def __init__(self, stub: DiscordStub) -> None:
+        self.stub = stub
         self.shown: list[Shown] = []
         self._slugs: dict[str, str] = {}  # the alerts' files, by message id
-        self._answers: list[tuple[int, str, str, str, Injected, str]] = []
+        self._asked: list[Asked] = []
 
     def _slug(self, name: str) -> str:
-        return f"{len(self.shown) + len(self._answers) + 1:02d}-{name}"
+        return f"{len(self.shown) + len(self._asked) + 1:02d}-{name}"
 
     async def _wait(self, predicate: Callable[[], Any], what: str) -> Any:
         try:
@@ -146,9 +159,9 @@ class Preview:
         )
         line = typed(command, subcommand, options)
         await self._wait(lambda: _answered(item), f"the answer to {line}")
-        when = datetime.now(UTC).isoformat()
         used = " ".join([command, *([subcommand] if subcommand else [])])
-        self._answers.append((len(self.shown), slug, line, used, item, when))
+        when = datetime.now(UTC).isoformat()
+        self._asked.append(Asked(len(self.shown), slug, line, used, item, when))
         return item
 
     async def press(self, name: str, message_id: str, label: str) -> None:
@@ -173,18 +186,15 @@ class Preview:
         """What was shown, in order: the alerts and presses as they were kept, the answers
         to commands with every message each sent."""
         found = list(self.shown)
-        for at, slug, line, used, item, when in reversed(self._answers):
-            messages = _messages_of(item)
-            found[at:at] = [
+        for asked in reversed(self._asked):
+            messages = _messages_of(asked.item)
+            used = {"timestamp": asked.when, "interaction": {"name": asked.used, "user": USER}}
+            found[asked.at : asked.at] = [
                 Shown(
-                    slug if i == 0 else f"{slug}-{i + 1}",
-                    f"{line}: its answer" + (f" ({i + 1} of {len(messages)})" if i else ""),
-                    {
-                        **m,
-                        "timestamp": when,
-                        "interaction": {"name": used, "user": USER},
-                    },
-                    item.files(),
+                    asked.slug if i == 0 else f"{asked.slug}-{i + 1}",
+                    f"{asked.line}: its answer" + (f" ({i + 1} of {len(messages)})" if i else ""),
+                    {**m, **used},
+                    asked.item.files(),
                 )
                 for i, m in enumerate(messages)
             ]
@@ -264,30 +274,27 @@ async def run(out: Path) -> list[Path]:
     with tempfile.TemporaryDirectory(prefix="minimax-preview-") as scratch:
         folder = Path(scratch)
         (folder / ".env").touch()  # bot.py looks for a .env from here up: it finds this one
-        stub, upstream = DiscordStub(DISCORD_TOKEN), FakeUseapi()
-        await stub.start()
-        await upstream.start()
-        now = datetime.now(UTC)
-        for sample in SAMPLES:
-            upstream.add_account(sample.name, sample.features(now))
-        await seed(folder / "bot.sqlite3", now)
-        bot = BotProcess(stub, bot_env(upstream, folder), folder / "bot.log", inherit=False)
-        try:
+        async with contextlib.AsyncExitStack() as owned:
+            stub, upstream = DiscordStub(DISCORD_TOKEN), FakeUseapi()
+            for server in (stub, upstream):
+                await server.start()
+                owned.push_async_callback(server.stop)
+            now = datetime.now(UTC)
+            for sample in SAMPLES:
+                upstream.add_account(sample.name, sample.features(now))
+            await seed(folder / "bot.sqlite3", now)
+            bot = BotProcess(stub, bot_env(upstream, folder), folder / "bot.log", inherit=False)
+            owned.push_async_callback(bot.stop)
             try:
                 await bot.start()
             except AssertionError as exc:
                 raise PreviewFailed(str(exc)) from None
-            preview = Preview(stub, bot)
+            preview = Preview(stub)
             try:
                 await drive(preview)
             except PreviewFailed as exc:
                 raise PreviewFailed(f"{exc}; the bot's log:\n{bot.log()}") from None
             shown = preview.everything()
-        finally:
-            if bot.proc is not None:
-                await bot.stop()
-            await upstream.stop()
-            await stub.stop()
     return write(shown, out)
 
 
