@@ -13,13 +13,13 @@ from discord import app_commands
 from discord.ext import commands
 
 from alerts.chat.channel import Postable, PostableOption, cannot_ping, cannot_post
+from alerts.chat.controls import sample_alert_with_buttons
 from alerts.chat.parts import AlertParts
 from alerts.domain.account_rules import ALL, BadRule, proposed
 from alerts.domain.notices import TOKEN_SUBJECT
 from alerts.domain.port import Refused
 from alerts.domain.silences import BadDuration, Snooze, parse_duration
 from alerts.domain.status import Routes
-from alerts.render.messages import alert_message, sample_notice
 from alerts.render.rules import change_line, rules_embed
 from alerts.render.status import (
     AlertsShown,
@@ -137,11 +137,9 @@ class Alerts(commands.Cog):
             return
         lines = []
         for channel_id in channels:
-            rendered = alert_message(sample_notice(datetime.now(UTC)), None)
-            assert rendered.embeds
-            rendered.embeds[0].set_footer(text="This is a test: nothing is expiring.")
+            sample = sample_alert_with_buttons(datetime.now(UTC))
             try:
-                await self.channel.post(rendered, None, channel_id)
+                await self.channel.post(sample, None, channel_id)
             except Refused as exc:
                 lines.append(
                     f"The test alert could not be posted in <#{channel_id}>: {exc.reason}."

@@ -60,11 +60,18 @@ class BotProcess:
     """`python bot.py` as a child process, its output kept in a log file."""
 
     def __init__(
-        self, stub: DiscordStub, env: dict[str, str], log_path: Path, script: Path = LAUNCHER
+        self,
+        stub: DiscordStub,
+        env: dict[str, str],
+        log_path: Path,
+        script: Path = LAUNCHER,
+        *,
+        inherit: bool = True,
     ) -> None:
         self.script = script  # run as `python script API_BASE GATEWAY_URL`
         self.stub = stub
         self.env = env
+        self.inherit = inherit  # False: `env` is all of its environment
         self.log_path = log_path
         self.proc: asyncio.subprocess.Process | None = None
         self.killed = False
@@ -85,7 +92,7 @@ class BotProcess:
             str(self.script),
             self.stub.api_base,
             self.stub.gateway_url,
-            env={**inherited_env(), "PYTHONUNBUFFERED": "1", **self.env},
+            env={**(inherited_env() if self.inherit else {}), "PYTHONUNBUFFERED": "1", **self.env},
             cwd=self.log_path.parent,
             stdout=log,
             stderr=asyncio.subprocess.STDOUT,

@@ -18,7 +18,7 @@ SETTINGS_PAGE = ROOT / "docs" / "settings.md"
 ENV_EXAMPLE = ROOT / ".env.example"
 README_MAX_LINES = 150
 
-COMING = {"docs/deploying.md", "docs/preview.md", "docs/preview-credits.png"}
+COMING = {"docs/deploying.md"}
 """Written on other branches at the same time (deploying, the preview and its picture): a link
 to them may point nowhere until they are merged. Remove this set at that merge."""
 
