@@ -84,30 +84,7 @@ async def run_bot(settings: Settings) -> int:
         loop.add_signal_handler(sig, stop.set)
     say = functools.partial(_say_error, fmt=settings.log_format)
     try:
-        async with contextlib.AsyncExitStack() as owned:
-            metrics, monitoring = Metrics(), None
-            if settings.health_port is not None:
-                # listening first: a wrong HEALTH_HOST or HEALTH_PORT is said before the
-                # database is touched; /healthz answers "starting" until the bot is built
-                monitoring = MonitoringServer(
-                    settings.health_host, settings.health_port, metrics, _starting
-                )
-                try:
-                    await monitoring.start()
-                except OSError as exc:
-                    raise StartupError(listen_problem(settings, exc)) from exc
-                owned.push_async_callback(monitoring.stop)
-            db = await open_database(settings)
-            owned.push_async_callback(db.close)
-            session = await owned.enter_async_context(aiohttp.ClientSession())
-            minimax = make_client(session, settings, metrics.observe_upstream)
-            bot = compose(
-                settings, db=db, minimax=minimax, metrics=metrics, identity=this_process()
-            )
-            if monitoring is not None:
-                monitoring.healthz = bot.healthz
-            async with bot:
-                await _run_until(bot.start(settings.discord_token), stop)
+        await _run_until(_serve(settings), stop)  # a signal stops it at any point, start included
     except (discord.LoginFailure, discord.PrivilegedIntentsRequired) as exc:
         code = 4004 if isinstance(exc, discord.LoginFailure) else 4014
         return say(FATAL_CLOSES[code], 2)
@@ -122,6 +99,32 @@ async def run_bot(settings: Settings) -> int:
     except (aiohttp.ClientError, OSError) as exc:
         return say(f"cannot reach Discord ({exc.__class__.__name__}): check the network", 1)
     return 0
+
+
+async def _serve(settings: Settings) -> None:
+    """Open what the bot owns, in order, run it, and close everything in reverse."""
+    async with contextlib.AsyncExitStack() as owned:
+        metrics, monitoring = Metrics(), None
+        if settings.health_port is not None:
+            # listening first: a wrong HEALTH_HOST or HEALTH_PORT is said before the
+            # database is touched; /healthz answers "starting" until the bot is built
+            monitoring = MonitoringServer(
+                settings.health_host, settings.health_port, metrics, _starting
+            )
+            try:
+                await monitoring.start()
+            except OSError as exc:
+                raise StartupError(listen_problem(settings, exc)) from exc
+            owned.push_async_callback(monitoring.stop)
+        db = await open_database(settings)
+        owned.push_async_callback(db.close)
+        session = await owned.enter_async_context(aiohttp.ClientSession())
+        minimax = make_client(session, settings, metrics.observe_upstream)
+        bot = compose(settings, db=db, minimax=minimax, metrics=metrics, identity=this_process())
+        if monitoring is not None:
+            monitoring.healthz = bot.healthz
+        async with bot:
+            await bot.start(settings.discord_token)
 
 
 def _starting() -> tuple[bool, dict[str, Any]]:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import signal
 import socket
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from settings import SETTING_NAMES, SettingsError, interval_warnings, load_settings, unknown_names
@@ -423,3 +425,38 @@ async def test_a_bad_setting_is_a_json_line_when_the_log_is_json(tmp_path: Path)
     code, _, err = await run_bot_py(env=env, cwd=tmp_path)
     assert code == 2
     assert json.loads(err)["message"].startswith("CHECK_INTERVAL_MINUTES='soon'")
+
+
+async def test_while_waiting_for_the_database_healthz_says_starting_and_a_signal_stops_it(
+    tmp_path: Path,
+) -> None:
+    """PostgreSQL not up yet: the bot retries for a minute; meanwhile it is "starting", and
+    a platform's SIGTERM ends it at once, not after the minute."""
+    port = free_port()
+    with socket.socket() as taken:  # bound, not listening: PostgreSQL refuses
+        taken.bind(("127.0.0.1", 0))
+        env = {
+            **inherited_env(),
+            **GOOD,
+            "DATABASE_URL": f"postgresql://bot:pw@127.0.0.1:{taken.getsockname()[1]}/bot",
+            "HEALTH_HOST": "127.0.0.1",
+            "HEALTH_PORT": str(port),
+        }
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            str(ROOT / "bot.py"),
+            cwd=tmp_path,
+            env=env,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        assert proc.stderr is not None
+        seen = []
+        while not any("the database is not reachable yet" in line for line in seen):
+            seen.append((await asyncio.wait_for(proc.stderr.readline(), 30)).decode())
+        url = f"http://127.0.0.1:{port}/healthz"
+        async with aiohttp.ClientSession() as session, session.get(url) as resp:
+            assert resp.status == 503
+            assert (await resp.json())["last_check"] == "starting"
+        proc.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(proc.wait(), 10)
+    assert proc.returncode == 0
