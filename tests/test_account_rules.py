@@ -84,7 +84,7 @@ def test_proposed_rules_keep_what_is_not_given_and_reset_drops_the_rest() -> Non
         ({"steps": "0"}, "steps “0” must be positive hours"),
         ({"steps": "abc"}, "steps “abc” must be positive hours"),
         ({"steps": "24,-1"}, "must be positive hours"),
-        ({"steps": ",".join(str(h) for h in range(1, 12))}, "at most 10 hours"),
+        ({"steps": ",".join(str(h) for h in range(1, 12))}, "at most 10 steps,"),
         ({"steps": "99999999999"}, "steps: at most 2160 hours (90 days) each"),
         ({"steps": "72,2161"}, "steps: at most 2160 hours (90 days) each"),
         ({"steps": "1e400"}, "must be positive hours"),

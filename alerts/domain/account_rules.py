@@ -128,7 +128,7 @@ def proposed(
                 f"steps “{steps[:40]}” must be positive hours separated by commas, {STEPS_EXAMPLE}"
             ) from None
         if len(parsed) > MAX_STEPS:
-            raise BadRule(f"steps: at most {MAX_STEPS} hours, {STEPS_EXAMPLE}")
+            raise BadRule(f"steps: at most {MAX_STEPS} steps, {STEPS_EXAMPLE}")
     if low_balance is not None and not (0 <= low_balance <= MAX_LOW_BALANCE):
         raise BadRule(f"low_balance must be 0 (off) to {MAX_LOW_BALANCE:.0f} credits, e.g. 100")
     if runs_out_days is not None and not (0 <= runs_out_days <= MAX_DAYS):
