@@ -211,6 +211,9 @@ class MiniMaxClient:
         except TimeoutError as exc:
             self._tell(endpoint, "timeout")
             raise errors.UpstreamTimeout("useapi.net did not answer in time") from exc
+        except aiohttp.ClientConnectorError as exc:
+            self._tell(endpoint, "error")
+            raise errors.Unreachable(f"could not connect to useapi.net ({exc.strerror})") from exc
         except aiohttp.ClientError as exc:
             self._tell(endpoint, "error")
             raise errors.UpstreamUnavailable(

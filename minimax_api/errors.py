@@ -72,6 +72,11 @@ class UpstreamUnavailable(UseapiError):
     than the client reads), or no connection at all."""
 
 
+class Unreachable(UpstreamUnavailable):
+    """No connection to useapi.net at all (no network, no DNS, refused): the bot's own side,
+    not useapi.net's."""
+
+
 class UpstreamTimeout(UseapiError):
     """useapi.net did not answer within the client's timeout."""
 

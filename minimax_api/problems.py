@@ -78,6 +78,13 @@ def describe(exc: BaseException, account: str | None = None) -> Problem:
                 "useapi.net did not answer in time",
                 "It may be busy: try again in a minute.",
             )
+        case errors.Unreachable():
+            return Problem(
+                "The bot cannot reach useapi.net",
+                "The bot operator should check the network of the machine the bot runs on; "
+                "the bot tries again by itself.",
+                _detail(exc),
+            )
         case errors.UpstreamUnavailable():
             return Problem(
                 "useapi.net is unavailable right now",

@@ -5,54 +5,34 @@ its bad value gets, in one file, so the reference and the checks cannot drift ap
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from yarl import URL
 
 from minimax_api import DEFAULT_BASE_URL
+from settings.digest import DigestSchedule, parse_digest
+from settings.errors import SettingsError
+from settings.names import SETTING_NAMES, unknown_names
 from state import DatabaseTarget, SqliteTarget, parse_database_url
+
+__all__ = [
+    "SETTING_NAMES",
+    "DigestSchedule",
+    "Settings",
+    "SettingsError",
+    "interval_warnings",
+    "load_settings",
+    "unknown_names",
+]
 
 DEFAULT_DATABASE = SqliteTarget(Path("data/bot.sqlite3"))
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-
-
-class SettingsError(Exception):
-    """One bad setting: the message names it and says how to fix it."""
-
-
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-@dataclass(frozen=True)
-class DigestSchedule:
-    """When the digest is posted, in UTC: every day at `at`, or every week on `weekday`."""
-
-    at: time
-    weekday: int | None = None  # 0 = Monday; None: daily
-
-    @property
-    def period(self) -> timedelta:
-        return timedelta(days=1 if self.weekday is None else 7)
-
-    def last_due(self, now: datetime) -> datetime:
-        """The latest scheduled moment at or before `now`: the start of the current period."""
-        moment = datetime.combine(now.date(), self.at, tzinfo=UTC)
-        if self.weekday is not None:
-            moment -= timedelta(days=(now.weekday() - self.weekday) % 7)
-        while moment > now:
-            moment -= self.period
-        return moment
-
-    def __str__(self) -> str:
-        when = self.at.strftime("%H:%M")
-        return (
-            f"daily@{when}" if self.weekday is None else f"weekly@{WEEKDAYS[self.weekday]} {when}"
-        )
 
 
 @dataclass(frozen=True)
@@ -76,6 +56,7 @@ class Settings:
     health_port: int | None = None
     health_host: str = "0.0.0.0"
     log_format: str = "text"
+    log_color: str = "auto"
     usage_window_days: int = 7
     digest: DigestSchedule | None = None
 
@@ -94,6 +75,38 @@ def _required(env: Mapping[str, str], name: str, fix: str) -> str:
     if not value:
         raise SettingsError(f"{name} is not set: {fix}")
     return value
+
+
+def _token(env: Mapping[str, str], name: str, fix: str, *, required: bool = True) -> str:
+    """A token as given, or the one-line complaint for the shapes a pasted token takes by
+    mistake: in quotes (`docker --env-file` keeps them), with a prefix, or split."""
+    value = _required(env, name, fix) if required else _get(env, name)
+    if value and (value[0] in "\"'" or value[-1] in "\"'"):
+        raise SettingsError(f"{name} is in quotes: remove the quotes around the token")
+    prefix = next((p for p in ("Bot ", "Bearer ") if value.lower().startswith(p.lower())), None)
+    if prefix:
+        raise SettingsError(f"{name} starts with {prefix.strip()!r}: give the token alone")
+    if any(c.isspace() for c in value):
+        raise SettingsError(f"{name} has a space in it: copy the token again, in one piece")
+    return value
+
+
+HOST = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?")
+
+
+def _host(env: Mapping[str, str]) -> str:
+    raw = _get(env, "HEALTH_HOST")
+    if not raw:
+        return Settings.health_host
+    try:
+        ipaddress.ip_address(raw)
+    except ValueError:
+        if not HOST.fullmatch(raw):
+            raise SettingsError(
+                f"HEALTH_HOST={raw!r} is not an address to listen on: use 0.0.0.0 (every "
+                "interface), 127.0.0.1 (this machine only), or leave it empty"
+            ) from None
+    return raw
 
 
 def _snowflake(env: Mapping[str, str], name: str, what: str) -> int | None:
@@ -238,28 +251,6 @@ def _database(env: Mapping[str, str]) -> DatabaseTarget:
         raise SettingsError(str(exc)) from None
 
 
-def _digest(env: Mapping[str, str]) -> DigestSchedule | None:
-    raw = _get(env, "DIGEST_SCHEDULE")
-    if not raw:
-        return None
-    match = re.fullmatch(
-        r"(daily)@(\d{1,2}):(\d{2})|(weekly)@([a-z]{3}) (\d{1,2}):(\d{2})", raw.lower()
-    )
-    weekday: int | None = None
-    if match and match[1]:
-        hour, minute = int(match[2]), int(match[3])
-    elif match and match[5] in WEEKDAYS:
-        weekday, hour, minute = WEEKDAYS.index(match[5]), int(match[6]), int(match[7])
-    else:
-        hour = minute = -1
-    if not (0 <= hour <= 23 and 0 <= minute <= 59):
-        raise SettingsError(
-            f"DIGEST_SCHEDULE={raw!r} is not a schedule: use daily@HH:MM or weekly@mon HH:MM "
-            "(UTC, e.g. weekly@mon 09:00), or leave it empty for no digest"
-        )
-    return DigestSchedule(time(hour, minute), weekday)
-
-
 def _days(env: Mapping[str, str], name: str, default: int) -> int:
     raw = _get(env, name)
     if not raw:
@@ -291,16 +282,13 @@ def interval_warnings(settings: Settings) -> list[str]:
 
 def load_settings(env: Mapping[str, str], *, require_discord: bool = True) -> Settings:
     """Parse and validate every setting; raises SettingsError for the first bad one."""
-    discord_token = (
-        _required(
-            env,
-            "DISCORD_TOKEN",
-            "copy the bot token from the Discord developer portal (Bot → Reset Token) into .env",
-        )
-        if require_discord
-        else _get(env, "DISCORD_TOKEN")
+    discord_token = _token(
+        env,
+        "DISCORD_TOKEN",
+        "copy the bot token from the Discord developer portal (Bot → Reset Token) into .env",
+        required=require_discord,
     )
-    useapi_token = _required(
+    useapi_token = _token(
         env, "USEAPI_TOKEN", "copy your API token from useapi.net (Account → API token) into .env"
     )
     log_level = (_get(env, "LOG_LEVEL") or Settings.log_level).upper()
@@ -331,8 +319,9 @@ def load_settings(env: Mapping[str, str], *, require_discord: bool = True) -> Se
             env, "USEAPI_MAX_RPS", Settings.useapi_max_rps, "requests per second"
         ),
         health_port=_port(env),
-        health_host=_get(env, "HEALTH_HOST") or Settings.health_host,
+        health_host=_host(env),
         log_format=_choice(env, "LOG_FORMAT", ("text", "json")),
+        log_color=_choice(env, "LOG_COLOR", ("auto", "always", "never")),
         usage_window_days=_days(env, "USAGE_WINDOW_DAYS", Settings.usage_window_days),
-        digest=_digest(env),
+        digest=parse_digest(_get(env, "DIGEST_SCHEDULE")),
     )

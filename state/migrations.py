@@ -214,3 +214,12 @@ def too_new(version: int, known: int) -> str:
         f"the database schema is version {version}, newer than this bot knows ({known}): "
         "update the bot or point DATABASE_URL elsewhere"
     )
+
+
+def where_it_is(found: int, known: int) -> str:
+    """The one line a start logs about the schema."""
+    if found == known:
+        return f"database schema at version {known}"
+    if found == 0:
+        return f"database schema created at version {known}"
+    return f"database schema upgraded from version {found} to {known}"

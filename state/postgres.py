@@ -154,4 +154,4 @@ async def _migrate(pool: asyncpg.Pool) -> None:
         for number, script in enumerate(migrations.POSTGRES[version:], start=version + 1):
             await conn.execute(script)
             await conn.execute("INSERT INTO schema_version(version) VALUES ($1)", number)
-            log.info("database schema upgraded to version %d", number)
+    log.info("%s", migrations.where_it_is(version, known))

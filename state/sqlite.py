@@ -167,8 +167,8 @@ async def _migrate(conn: aiosqlite.Connection) -> None:
             for statement in migrations.statements(script):
                 await conn.execute(statement)
             await conn.execute(f"PRAGMA user_version = {number}")
-            log.info("database schema upgraded to version %d", number)
     except BaseException:
         await conn.rollback()
         raise
     await conn.commit()
+    log.info("%s", migrations.where_it_is(version, known))

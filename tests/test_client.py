@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 import tracemalloc
 from datetime import UTC, datetime, timedelta
@@ -17,6 +18,7 @@ from minimax_api import (
     RetryPolicy,
     SubscriptionExpired,
     TokenRefused,
+    Unreachable,
     UpstreamTimeout,
     UpstreamUnavailable,
 )
@@ -158,6 +160,19 @@ async def test_dropped_connection_every_time_is_unavailable(session, upstream) -
     upstream.fail("a", Fault("drop"))
     with pytest.raises(UpstreamUnavailable):
         await make(session, upstream).features("a")
+
+
+async def test_no_connection_at_all_is_unreachable_not_useapi_down(session, upstream) -> None:
+    """A refused connection is the bot's side (its network), and is said so; a dropped one
+    is useapi.net's (above)."""
+    with socket.socket() as taken:  # bound, never listening: connecting is refused
+        taken.bind(("127.0.0.1", 0))
+        base = f"http://127.0.0.1:{taken.getsockname()[1]}/v1"
+        with pytest.raises(Unreachable) as raised:
+            await make(session, upstream, base_url=base).features("a")
+    problem = describe(raised.value, "a")
+    assert problem.title == "The bot cannot reach useapi.net"
+    assert "network" in problem.advice
 
 
 async def test_slow_upstream_times_out(session, upstream) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 import threading
 from pathlib import Path
@@ -22,7 +23,7 @@ from state import (
     parse_database_url,
     this_process,
 )
-from state.migrations import SQLITE
+from state.migrations import POSTGRES, SQLITE
 from testbed.databases import BACKENDS
 from tests.support.databases import database_target
 
@@ -105,14 +106,36 @@ async def test_two_processes_starting_at_once_on_an_empty_database_both_come_up(
     await asyncio.gather(*(db.close() for db in opened))
 
 
-async def test_an_existing_sqlite_file_of_the_previous_version_is_upgraded(tmp_path: Path) -> None:
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_a_start_says_once_which_schema_version_the_database_is_at(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    target = database_target(backend, request, tmp_path)
+    known = len(SQLITE if backend == "sqlite" else POSTGRES)
+    said = []
+    for _ in range(2):
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="state"):
+            await (await open_database(target)).close()
+        said.append([r.getMessage() for r in caplog.records if "schema" in r.getMessage()])
+    assert said == [
+        [f"database schema created at version {known}"],
+        [f"database schema at version {known}"],
+    ]
+
+
+async def test_an_existing_sqlite_file_of_the_previous_version_is_upgraded(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     path = tmp_path / "bot.sqlite3"
     with sqlite3.connect(path) as conn:
         for number, script in enumerate(SQLITE[:3], start=1):
             conn.executescript(script)
             conn.execute(f"PRAGMA user_version = {number}")
         conn.execute("INSERT INTO meta(key, value) VALUES ('command_sync:global', 'old')")
-    db = await open_database(SqliteTarget(path))
+    with caplog.at_level(logging.INFO, logger="state"):
+        db = await open_database(SqliteTarget(path))
+    assert f"database schema upgraded from version 3 to {len(SQLITE)}" in caplog.messages
     assert await Meta(db).get("command_sync:global") == "old"
     assert await Claims(db, "me").claim("x") is True
     await db.close()

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from settings import SettingsError, interval_warnings, load_settings
+from settings import SETTING_NAMES, SettingsError, interval_warnings, load_settings, unknown_names
 from state import SqliteTarget
 from testbed.process import inherited_env
 from testbed.upstream import FakeUseapi, Fault, sample_features
@@ -99,13 +100,64 @@ BAD = [
     ({"ALLOWED_GUILD_IDS": "-1"}, "ALLOWED_GUILD_IDS: '-1' is not a Discord id"),
     ({"ALLOWED_GUILD_IDS": "123;456"}, "ALLOWED_GUILD_IDS: '123;456' is not a Discord id"),
     ({"ALLOWED_GUILD_IDS": str(2**64)}, "ALLOWED_GUILD_IDS: '18446744073709551616' is not a"),
+    ({"USEAPI_TOKEN": '"' + "u" * 30 + '"'}, "USEAPI_TOKEN is in quotes: remove the quotes"),
+    ({"DISCORD_TOKEN": "'" + "d" * 30 + "'"}, "DISCORD_TOKEN is in quotes: remove the quotes"),
+    ({"DISCORD_TOKEN": "Bot " + "d" * 30}, "DISCORD_TOKEN starts with 'Bot': give the token alone"),
+    ({"USEAPI_TOKEN": "Bearer " + "u" * 30}, "USEAPI_TOKEN starts with 'Bearer': give the token"),
+    ({"USEAPI_TOKEN": "u" * 10 + " " + "u" * 10}, "USEAPI_TOKEN has a space in it"),
+    ({"HEALTH_HOST": "not a host"}, "HEALTH_HOST='not a host' is not an address to listen on"),
+    ({"HEALTH_HOST": "http://0.0.0.0"}, "HEALTH_HOST='http://0.0.0.0' is not an address"),
+    ({"LOG_COLOR": "rainbow"}, "LOG_COLOR='rainbow' must be one of: auto, always, never"),
 ]
 
 
 @pytest.mark.parametrize(("change", "message"), BAD)
 def test_bad_settings_name_the_setting(change: dict[str, str], message: str) -> None:
-    with pytest.raises(SettingsError, match=message.replace("(", r"\(").replace(")", r"\)")):
+    with pytest.raises(SettingsError, match=re.escape(message)) as raised:
         load_settings({**GOOD, **change})
+    for name, value in change.items():
+        if name.endswith("_TOKEN") and value.strip():  # a token is never repeated, nor part
+            assert value.strip("\"' ").split()[-1] not in str(raised.value)
+
+
+def test_good_hosts_are_taken() -> None:
+    for host in ("0.0.0.0", "127.0.0.1", "::", "::1", "localhost", "bot-1.internal"):
+        assert load_settings({**GOOD, "HEALTH_HOST": host}).health_host == host
+
+
+class Recording(dict[str, str]):
+    """An environment that remembers every name asked for."""
+
+    def __init__(self, values: dict[str, str]) -> None:
+        super().__init__(values)
+        self.asked: set[str] = set()
+
+    def get(self, key: str, default: object = None) -> object:  # type: ignore[override]
+        self.asked.add(key)
+        return super().get(key, default)
+
+    def __getitem__(self, key: str) -> str:
+        self.asked.add(key)
+        return super().__getitem__(key)
+
+
+def test_setting_names_are_exactly_what_is_read() -> None:
+    env = Recording(GOOD)
+    load_settings(env)
+    assert env.asked == set(SETTING_NAMES)
+    assert len(SETTING_NAMES) == len(set(SETTING_NAMES))
+
+
+def test_a_misspelt_setting_is_named_with_the_closest_one() -> None:
+    env = {**GOOD, "ALERT_CHANEL_ID": "1", "CHECK_INTERVAL": "5", "PATH": "/bin", "LOG_X": "1"}
+    assert unknown_names(env) == [
+        "ALERT_CHANEL_ID is not a setting of this bot and is ignored: did you mean "
+        "ALERT_CHANNEL_ID?",
+        "CHECK_INTERVAL is not a setting of this bot and is ignored: did you mean "
+        "CHECK_INTERVAL_MINUTES?",
+        "LOG_X is not a setting of this bot and is ignored: no setting has that name",
+    ]
+    assert unknown_names(GOOD) == []
 
 
 @pytest.mark.parametrize(("change", "message"), [BAD[0], BAD[2], BAD[5], BAD[7], BAD[-4]])
