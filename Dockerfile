@@ -18,8 +18,8 @@ RUN /opt/venv/bin/pip install --no-cache-dir --disable-pip-version-check -r /tmp
     && rm /tmp/requirements.txt
 
 # The bot runs unprivileged; it may write only /data, where the SQLite default lives.
-RUN groupadd --system --gid 10001 bot \
-    && useradd --system --uid 10001 --gid bot --no-create-home --home-dir /nonexistent \
+RUN groupadd --gid 10001 bot \
+    && useradd --uid 10001 --gid bot --no-create-home --home-dir /nonexistent \
         --shell /usr/sbin/nologin bot \
     && mkdir /data && chown bot:bot /data
 
