@@ -1,17 +1,18 @@
-"""Entry point: `python bot.py` runs the bot; `python bot.py --check` checks useapi.net."""
+"""Entry point: `python bot.py` runs the bot; `python bot.py --check` checks what a start
+would find (settings, database, health address, useapi.net accounts) without Discord."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import signal
 import sqlite3
 import sys
-from collections.abc import Callable, Coroutine
-from datetime import UTC, datetime
+from collections.abc import Coroutine
 from typing import Any
 
 import aiohttp
@@ -19,16 +20,12 @@ import discord
 from dotenv import find_dotenv, load_dotenv
 
 import state
-from app.logs import setup_logging
+from app.logs import final_line, setup_logging
 from app.metrics import Metrics
 from app.monitoring import MonitoringServer
-from chat.accounts import AccountDirectory
-from chat.lookup import load_features
-from credits.report import account_report, problem_report
-from minimax_api import MiniMaxClient, RateLimiter, RetryPolicy
-from minimax_api.problems import Problem
-from settings import Settings, SettingsError, load_settings
-from startup.compose import compose
+from settings import Settings, SettingsError, load_settings, startup_warnings
+from startup.check import listen_problem, run_check
+from startup.compose import compose, make_client
 from state import Database, SqliteTarget, StoreUnavailable, this_process
 
 log = logging.getLogger("bot")
@@ -61,23 +58,6 @@ class StartupError(Exception):
     """Start-up cannot go on; the message names the setting and the fix."""
 
 
-def make_client(
-    session: aiohttp.ClientSession,
-    settings: Settings,
-    observe: Callable[[str, str], None] | None = None,
-    retry: RetryPolicy | None = None,
-) -> MiniMaxClient:
-    return MiniMaxClient(
-        session,
-        token=settings.useapi_token,
-        base_url=settings.useapi_base_url,
-        timeout=settings.useapi_timeout_seconds,
-        limiter=RateLimiter(settings.useapi_max_rps, burst=settings.useapi_max_rps),
-        retry=retry,
-        observe=observe,
-    )
-
-
 async def open_database(settings: Settings) -> Database:
     """The store, before anything talks to Discord: a bot that cannot remember must not log
     in (a crash loop would burn Discord logins)."""
@@ -103,52 +83,56 @@ async def run_bot(settings: Settings) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    say = functools.partial(_say_error, fmt=settings.log_format)
     try:
         async with contextlib.AsyncExitStack() as owned:
-            db = await open_database(settings)
-            owned.push_async_callback(db.close)
-            session = await owned.enter_async_context(aiohttp.ClientSession())
-            metrics = Metrics()
-            minimax = make_client(session, settings, metrics.observe_upstream)
-            bot = compose(
-                settings, db=db, minimax=minimax, metrics=metrics, identity=this_process()
-            )
+            metrics, monitoring = Metrics(), None
             if settings.health_port is not None:
+                # listening first: a wrong HEALTH_HOST or HEALTH_PORT is said before the
+                # database is touched; /healthz answers "starting" until the bot is built
                 monitoring = MonitoringServer(
-                    settings.health_host, settings.health_port, metrics, bot.healthz
+                    settings.health_host, settings.health_port, metrics, _starting
                 )
                 try:
                     await monitoring.start()
                 except OSError as exc:
-                    raise StartupError(
-                        f"HEALTH_PORT={settings.health_port}: cannot listen ({exc.strerror}): "
-                        "pick a free port or leave it empty"
-                    ) from exc
+                    raise StartupError(listen_problem(settings, exc)) from exc
                 owned.push_async_callback(monitoring.stop)
+            db = await open_database(settings)
+            owned.push_async_callback(db.close)
+            session = await owned.enter_async_context(aiohttp.ClientSession())
+            minimax = make_client(session, settings, metrics.observe_upstream)
+            bot = compose(
+                settings, db=db, minimax=minimax, metrics=metrics, identity=this_process()
+            )
+            if monitoring is not None:
+                monitoring.healthz = bot.healthz
             async with bot:
                 await _run_until(bot.start(settings.discord_token), stop)
     except (discord.LoginFailure, discord.PrivilegedIntentsRequired) as exc:
         code = 4004 if isinstance(exc, discord.LoginFailure) else 4014
-        print(f"error: {FATAL_CLOSES[code]}", file=sys.stderr)
-        return 2
+        return say(FATAL_CLOSES[code], 2)
     except discord.ConnectionClosed as exc:
         if exc.code not in FATAL_CLOSES:
             raise
-        print(f"error: {FATAL_CLOSES[exc.code]}", file=sys.stderr)
-        return 2
+        return say(FATAL_CLOSES[exc.code], 2)
     except StartupError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return say(str(exc), 2)
     except StoreUnavailable as exc:
-        print(f"error: {exc}: check DATABASE_URL and that the database is up", file=sys.stderr)
-        return 1
+        return say(f"{exc}: check DATABASE_URL and that the database is up", 1)
     except (aiohttp.ClientError, OSError) as exc:
-        print(
-            f"error: cannot reach Discord ({exc.__class__.__name__}): check the network",
-            file=sys.stderr,
-        )
-        return 1
+        return say(f"cannot reach Discord ({exc.__class__.__name__}): check the network", 1)
     return 0
+
+
+def _starting() -> tuple[bool, dict[str, Any]]:
+    return False, {"last_check": "starting"}
+
+
+def _say_error(message: str, code: int, fmt: str) -> int:
+    """Write the one line that ends the bot, in the log's format; return the exit code."""
+    print(final_line(message, fmt), file=sys.stderr, flush=True)
+    return code
 
 
 async def _run_until(main: Coroutine[Any, Any, None], stop: asyncio.Event) -> None:
@@ -167,40 +151,35 @@ async def _run_until(main: Coroutine[Any, Any, None], stop: asyncio.Event) -> No
             raise
 
 
-async def check(settings: Settings) -> int:
-    """Call the features endpoint for each configured account and print a report."""
-    now = datetime.now(UTC)
-    async with aiohttp.ClientSession() as session:
-        directory = AccountDirectory(make_client(session, settings), settings.useapi_accounts)
-        accounts: tuple[str | None, ...] = settings.useapi_accounts or (None,)
-        results = [(account, await load_features(directory, account)) for account in accounts]
-    for account, found in results:
-        if isinstance(found, Problem):
-            print(problem_report(account, found))
-        else:
-            print(account_report(account, found, now))
-    return 1 if any(isinstance(found, Problem) for _, found in results) else 0
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
         "--check",
         action="store_true",
-        help="check the useapi.net token and accounts, print a credits report, and exit",
+        help="check the settings, the database, the health address and every account the bot "
+        "would watch, print a credits report, and exit (1 when something is wrong)",
     )
     args = parser.parse_args(argv)
     load_dotenv(find_dotenv(usecwd=True))
     try:
         settings = load_settings(os.environ, require_discord=not args.check)
     except SettingsError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        fmt = "json" if os.environ.get("LOG_FORMAT", "").strip().lower() == "json" else "text"
+        return _say_error(str(exc), 2, fmt)
     secrets = (settings.discord_token, settings.useapi_token)
-    setup_logging(settings.log_level, secrets, settings.log_format)
-    if args.check:
-        return asyncio.run(check(settings))
-    return asyncio.run(run_bot(settings))
+    warnings = startup_warnings(settings, os.environ)
+    if args.check:  # the report is the answer; only what goes wrong is logged, on stderr
+        level = "DEBUG" if settings.log_level == "DEBUG" else "WARNING"
+        setup_logging(level, secrets, settings.log_format, settings.log_color)
+        return asyncio.run(run_check(settings, warnings))
+    setup_logging(settings.log_level, secrets, settings.log_format, settings.log_color)
+    for warning in warnings:
+        log.warning("%s", warning)
+    try:
+        return asyncio.run(run_bot(settings))
+    except Exception:  # the last words, in the log's format, and never a token
+        log.exception("the bot stopped on an unexpected error")
+        return 1
 
 
 if __name__ == "__main__":

@@ -162,7 +162,7 @@ def rss_mb(pid: int) -> tuple[float, float]:
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    """A Markdown table, ready for the README."""
+    """A Markdown table, ready for docs/performance.md."""
     cells = [list(map(str, headers))] + [[str(c) for c in r] for r in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
     lines = [

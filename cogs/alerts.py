@@ -12,13 +12,14 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from alerts.chat.channel import cannot_ping, cannot_post
+from alerts.chat.channel import Postable, PostableOption, cannot_ping, cannot_post
+from alerts.chat.controls import sample_alert_with_buttons
 from alerts.chat.parts import AlertParts
 from alerts.domain.account_rules import ALL, BadRule, proposed
 from alerts.domain.notices import TOKEN_SUBJECT
 from alerts.domain.port import Refused
 from alerts.domain.silences import BadDuration, Snooze, parse_duration
-from alerts.render.messages import alert_message, sample_notice
+from alerts.domain.status import Routes
 from alerts.render.rules import change_line, rules_embed
 from alerts.render.status import (
     AlertsShown,
@@ -38,7 +39,7 @@ from chat.accounts import AccountDirectory
 from chat.lookup import account_choices, rule_account_choices
 from minimax_api import MiniMaxClient, Priority, UseapiAccount, UseapiError
 from minimax_api.problems import describe
-from settings import Settings, interval_warnings
+from settings import Settings
 from usage.domain.history import History
 
 log = logging.getLogger(__name__)
@@ -82,9 +83,6 @@ class Alerts(commands.Cog):
                 "ALERT_CHANNEL_ID is not set: only accounts given a channel with /alerts rules "
                 "get alerts; every account is still read each check for the usage history"
             )
-        else:
-            for warning in interval_warnings(self.settings):
-                log.warning("%s", warning)
         self.leadership.loop.start()
 
     async def cog_unload(self) -> None:
@@ -98,6 +96,8 @@ class Alerts(commands.Cog):
         health = await self.store.health()
         now = datetime.now(UTC)
         window = self.settings.usage_window
+        book = await self.rules()
+        self.alert_status.routes = Routes.of(book)  # what /healthz says follows at once
         paces = {
             h.account: await self.history.outlooks(h.account, now, window)
             for h in health[: limits.FIELDS]
@@ -109,7 +109,7 @@ class Alerts(commands.Cog):
             leader=self.alert_status.leader,
             last_run=last.finished_at if (last := self.alert_status.last_check) else None,
             send_errors=self.delivery.channel_errors,
-            book=await self.rules(),
+            book=book,
             useapi=await useapi,
             failed=await self.store.failed(MAX_FAILED_SHOWN),
             paces=paces,
@@ -137,11 +137,9 @@ class Alerts(commands.Cog):
             return
         lines = []
         for channel_id in channels:
-            rendered = alert_message(sample_notice(datetime.now(UTC)), None)
-            assert rendered.embeds
-            rendered.embeds[0].set_footer(text="This is a test: nothing is expiring.")
+            sample = sample_alert_with_buttons(datetime.now(UTC))
             try:
-                await self.channel.post(rendered, None, channel_id)
+                await self.channel.post(sample, None, channel_id)
             except Refused as exc:
                 lines.append(
                     f"The test alert could not be posted in <#{channel_id}>: {exc.reason}."
@@ -220,7 +218,7 @@ class Alerts(commands.Cog):
         self,
         interaction: discord.Interaction,
         account: str,
-        channel: app_commands.AppCommandChannel | None = None,
+        channel: app_commands.Transform[PostableOption, Postable] | None = None,
         mention: discord.Role | None = None,
         steps: str | None = None,
         low_balance: float | None = None,
@@ -255,6 +253,7 @@ class Alerts(commands.Cog):
             said = "; ".join(change_line(c) for c in changed)
             log.info("alert rules of %s changed by user %s: %s", name, interaction.user.id, said)
         book = await self.rules()
+        self.alert_status.routes = Routes.of(book)
         embed = rules_embed(
             name,
             book.of(name),

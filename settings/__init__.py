@@ -28,6 +28,7 @@ __all__ = [
     "SettingsError",
     "interval_warnings",
     "load_settings",
+    "startup_warnings",
     "unknown_names",
 ]
 
@@ -278,6 +279,12 @@ def interval_warnings(settings: Settings) -> list[str]:
         f"between two checks and its warning is never posted; set CHECK_INTERVAL_MINUTES to "
         f"{step * 60:g} or less"
     ]
+
+
+def startup_warnings(settings: Settings, env: Mapping[str, str]) -> list[str]:
+    """What a start and `--check` warn of: misspelt settings, then settings that defeat each
+    other."""
+    return unknown_names(env) + interval_warnings(settings)
 
 
 def load_settings(env: Mapping[str, str], *, require_discord: bool = True) -> Settings:

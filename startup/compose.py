@@ -5,6 +5,10 @@ collaborator up."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import aiohttp
+
 from alerts.chat.channel import DiscordAlertChannel
 from alerts.chat.checks import ExpiryChecks
 from alerts.chat.controls import AlertAnswers, bound
@@ -16,7 +20,7 @@ from alerts.domain.answers import AlertGroups
 from alerts.domain.delivery import Delivery
 from alerts.domain.rule_store import RuleStore
 from alerts.domain.silences import Silences
-from alerts.domain.status import AlertStatus
+from alerts.domain.status import AlertStatus, Routes
 from alerts.domain.store import AlertStore
 from alerts.domain.watcher import Watcher
 from app.access import Access
@@ -27,10 +31,27 @@ from cogs.alerts import Alerts
 from cogs.credits import Credits
 from cogs.models import Models
 from cogs.usage import Usage
-from minimax_api import MiniMaxClient
+from minimax_api import MiniMaxClient, RateLimiter, RetryPolicy
 from settings import Settings
 from state import Claims, Database
 from usage.domain.history import History
+
+
+def make_client(
+    session: aiohttp.ClientSession,
+    settings: Settings,
+    observe: Callable[[str, str], None] | None = None,
+    retry: RetryPolicy | None = None,
+) -> MiniMaxClient:
+    return MiniMaxClient(
+        session,
+        token=settings.useapi_token,
+        base_url=settings.useapi_base_url,
+        timeout=settings.useapi_timeout_seconds,
+        limiter=RateLimiter(settings.useapi_max_rps, burst=settings.useapi_max_rps),
+        retry=retry,
+        observe=observe,
+    )
 
 
 def compose(
@@ -44,7 +65,7 @@ def compose(
     """The bot with everything it uses; its cogs are added when it starts (`setup_hook`)."""
     accounts = AccountDirectory(minimax, settings.useapi_accounts)
     history = History(db)
-    status = AlertStatus(enabled=settings.alert_channel_id is not None)
+    status = AlertStatus(Routes.of(RuleBook(defaults(settings), {})))
     bot: MiniMaxBot
 
     def channel_guild(channel_id: int) -> int | None:
@@ -136,7 +157,13 @@ def _alerts(
         digest=settings.digest,
     )
     leadership = Leadership(
-        bot, db, identity, status, checks=checks.loop, while_leading=checks.queue_digest
+        bot,
+        db,
+        identity,
+        status,
+        checks=checks.loop,
+        while_leading=checks.queue_digest,
+        rules=rules,
     )
     return AlertParts(
         store=store,

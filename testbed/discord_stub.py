@@ -78,16 +78,18 @@ def _content_type(data: bytes, filename: str) -> str:
     return mimetypes.guess_type(filename)[0] or "application/octet-stream"
 
 
-async def _body_of(request: web.Request) -> Any:
-    """The JSON a request carried (None without a body, the text when it is not JSON). A
-    message with files comes as multipart/form-data: its JSON is the `payload_json` part, and
-    each of its `attachments` gets the content type and size of its `files[id]` part, as
-    Discord reports them (discord.py sends every file as application/octet-stream)."""
+async def _body_of(request: web.Request) -> tuple[Any, dict[str, bytes]]:
+    """The JSON a request carried (None without a body, the text when it is not JSON), and
+    its files by name. A message with files comes as multipart/form-data: its JSON is the
+    `payload_json` part, and each of its `attachments` gets the content type and size of its
+    `files[id]` part, as Discord reports them (discord.py sends every file as
+    application/octet-stream)."""
     if not request.can_read_body:
-        return None
+        return None, {}
     if request.content_type == "multipart/form-data":
         form = await request.post()
         body = json.loads(str(form.get("payload_json") or "{}"))
+        files = {}
         for attachment in body.get("attachments") or []:
             part = form.get(f"files[{attachment.get('id')}]")
             if isinstance(part, web.FileField):
@@ -95,12 +97,13 @@ async def _body_of(request: web.Request) -> Any:
                 attachment.setdefault("filename", part.filename)
                 attachment["content_type"] = _content_type(data, attachment["filename"])
                 attachment["size"] = len(data)
-        return body
+                files[attachment["filename"]] = data
+        return body, files
     raw = await request.read()
     try:
-        return json.loads(raw) if raw else None
+        return (json.loads(raw) if raw else None), {}
     except ValueError:
-        return raw.decode(errors="replace")
+        return raw.decode(errors="replace"), {}
 
 
 @dataclass
@@ -113,6 +116,7 @@ class Call:
     body: Any
     at: float
     status: int = 200
+    files: dict[str, bytes] = field(default_factory=dict)  # a message's attachments, by name
 
     @property
     def interaction_token(self) -> str | None:
@@ -161,6 +165,10 @@ class Injected:
 
     def embeds(self) -> list[dict[str, Any]]:
         return [e for m in self.final_messages() for e in m.get("embeds", [])]
+
+    def files(self) -> dict[str, bytes]:
+        """The files the bot's answers carried, by name (a chart, say)."""
+        return {name: data for c in self.calls for name, data in c.files.items()}
 
 
 class DiscordStub:
@@ -254,8 +262,10 @@ class DiscordStub:
     ) -> web.StreamResponse:
         if request.path == "/gateway":
             return await handler(request)
-        body = await _body_of(request)
-        call = Call(request.method, request.path, dict(request.query), body, time.monotonic())
+        body, files = await _body_of(request)
+        call = Call(
+            request.method, request.path, dict(request.query), body, time.monotonic(), files=files
+        )
         if request.path != f"{API}/users/@me" and request.headers.get("Authorization") not in (
             f"Bot {self.token}",
             None,

@@ -14,6 +14,8 @@ import sys
 from pathlib import Path
 from typing import Protocol
 
+from settings.names import PREFIXES, SETTING_NAMES
+
 from .discord_stub import DiscordStub
 
 DISCORD_TOKEN = "discord-test-token-abcdefghijklmnop"
@@ -40,14 +42,12 @@ def base_env(upstream: Upstream, tmp_path: Path) -> dict[str, str]:
     }
 
 
-BOT_PREFIXES = ("DISCORD_", "USEAPI_", "ALERT_")
-"""The prefixes of the bot's own settings (not settings themselves)."""
-
-
 def inherited_env() -> dict[str, str]:
-    """This process's environment less the bot's own settings: a developer's variables of
-    those names never reach a bot under test."""
-    return {k: v for k, v in os.environ.items() if not k.startswith(BOT_PREFIXES)}
+    """This process's environment less everything named like a setting of the bot: a
+    developer's variables of those names never reach a bot under test."""
+    return {
+        k: v for k, v in os.environ.items() if not k.startswith(PREFIXES) and k not in SETTING_NAMES
+    }
 
 
 def free_port() -> int:
@@ -60,11 +60,18 @@ class BotProcess:
     """`python bot.py` as a child process, its output kept in a log file."""
 
     def __init__(
-        self, stub: DiscordStub, env: dict[str, str], log_path: Path, script: Path = LAUNCHER
+        self,
+        stub: DiscordStub,
+        env: dict[str, str],
+        log_path: Path,
+        script: Path = LAUNCHER,
+        *,
+        inherit: bool = True,
     ) -> None:
         self.script = script  # run as `python script API_BASE GATEWAY_URL`
         self.stub = stub
         self.env = env
+        self.inherit = inherit  # False: `env` is all of its environment
         self.log_path = log_path
         self.proc: asyncio.subprocess.Process | None = None
         self.killed = False
@@ -85,7 +92,7 @@ class BotProcess:
             str(self.script),
             self.stub.api_base,
             self.stub.gateway_url,
-            env={**inherited_env(), "PYTHONUNBUFFERED": "1", **self.env},
+            env={**(inherited_env() if self.inherit else {}), "PYTHONUNBUFFERED": "1", **self.env},
             cwd=self.log_path.parent,
             stdout=log,
             stderr=asyncio.subprocess.STDOUT,

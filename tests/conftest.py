@@ -11,10 +11,9 @@ import pytest
 from alerts.domain.store import AlertStore
 from app.client import MiniMaxBot
 from app.metrics import Metrics
-from bot import make_client
 from minimax_api import MiniMaxClient, RetryPolicy
 from settings import load_settings
-from startup.compose import compose
+from startup.compose import compose, make_client
 from state import Database, open_database
 from testbed.databases import BACKENDS
 from testbed.discord_stub import DiscordStub

@@ -63,7 +63,7 @@ def example_chart() -> ChartData:
 
 
 def write_example(target: Path) -> str:
-    """Render the README's example chart to `target`; returns its alt text."""
+    """Render the example chart of docs/commands.md to `target`; returns its alt text."""
     data = example_chart()
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(render_chart(data))

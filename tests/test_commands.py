@@ -314,3 +314,18 @@ async def test_the_rules_account_autocomplete_offers_all_first_then_the_accounts
     )
     names = [c["value"] for c in callback(item)["data"]["choices"]]
     assert "all" not in names and names[:2] == ["listed10", "listed11"]
+
+
+async def test_the_rules_channel_option_offers_only_channels_a_bot_can_post_in(
+    make_bot: BotFactory, discord_stub: DiscordStub
+) -> None:
+    await make_bot()
+    [alerts] = [c for c in discord_stub.commands["global"] if c["name"] == "alerts"]
+    [rules] = [o for o in alerts["options"] if o["name"] == "rules"]
+    [channel] = [o for o in rules["options"] if o["name"] == "channel"]
+    text, voice, category, news, stage, news_thread, thread, private = 0, 2, 4, 5, 13, 10, 11, 12
+    forum, media = 15, 16
+    assert sorted(channel["channel_types"]) == sorted(
+        [text, voice, news, stage, news_thread, thread, private]
+    )
+    assert not {category, forum, media} & set(channel["channel_types"])

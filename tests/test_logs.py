@@ -7,7 +7,7 @@ import io
 import json
 import logging
 
-from app.logs import JsonFormatter, RedactSecrets
+from app.logs import ColourFormatter, JsonFormatter, RedactSecrets, final_line, wants_colour
 
 TOKEN = "user:1234-secret-token-abcdef"
 
@@ -44,3 +44,32 @@ def test_json_lines_are_masked_and_carry_the_traceback() -> None:
     assert lines[0]["message"] == "request with *** failed"
     assert "Bearer *** refused" in lines[1]["exception"]
     assert TOKEN not in json.dumps(lines)
+
+
+def test_colour_lines_are_masked_too() -> None:
+    """discord.py's own colour formatter formats the traceback again from the exception, so
+    the masked copy was thrown away on a terminal."""
+    text = logged(ColourFormatter())
+    assert TOKEN not in text
+    assert "\x1b[" in text and "RuntimeError: Bearer *** refused" in text
+
+
+def test_colour_only_on_a_terminal_unless_asked() -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    assert not wants_colour("auto", io.StringIO())
+    assert wants_colour("auto", Terminal())
+    assert wants_colour("always", io.StringIO())
+    assert not wants_colour("never", Terminal())
+
+
+def test_the_final_error_line_is_in_the_log_format() -> None:
+    assert final_line("DATABASE_URL: cannot open", "text") == "error: DATABASE_URL: cannot open"
+    entry = json.loads(final_line("DATABASE_URL: cannot open", "json"))
+    assert (entry["level"], entry["logger"], entry["message"]) == (
+        "ERROR",
+        "bot",
+        "DATABASE_URL: cannot open",
+    )

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
+import socket
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,8 +14,8 @@ import pytest
 
 from settings import SETTING_NAMES, SettingsError, interval_warnings, load_settings, unknown_names
 from state import SqliteTarget
-from testbed.process import inherited_env
-from testbed.upstream import FakeUseapi, Fault, sample_features
+from testbed.process import LAUNCHER, free_port, inherited_env
+from testbed.upstream import FakeUseapi, sample_features
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = {"DISCORD_TOKEN": "d" * 30, "USEAPI_TOKEN": "u" * 30}
@@ -201,27 +203,111 @@ async def test_check_prints_a_report_without_discord(tmp_path: Path, upstream: F
 
 async def test_check_fails_with_the_human_reason(tmp_path: Path, upstream: FakeUseapi) -> None:
     upstream.add_account("acc1")
-    upstream.fail("acc2", Fault("status", status=596))
+    upstream.add_account("acc2")
     env = {
         "USEAPI_TOKEN": "wrong-token",
         "USEAPI_BASE_URL": upstream.base_url,
-        "USEAPI_ACCOUNTS": "acc1",
+        "USEAPI_ACCOUNTS": "acc1,acc2",
     }
     code, out, _ = await run_bot_py("--check", env=env, cwd=tmp_path)
     assert code == 1
-    assert "[FAILED] acc1: useapi.net refused the API token" in out
-    assert "check USEAPI_TOKEN" in out
+    assert out.count("[FAILED]") == 1, out  # once for the token, not once per account
+    assert "[FAILED] USEAPI_TOKEN: useapi.net refused USEAPI_TOKEN: copy the token" in out
 
 
-async def test_check_lists_accounts_when_one_is_required(
+async def test_check_watches_every_account_of_the_token_as_the_bot_does(
+    tmp_path: Path, upstream: FakeUseapi
+) -> None:
+    upstream.add_account("111", sample_features(total=11))
+    upstream.add_account("222", sample_features(total=22))
+    env = {"USEAPI_TOKEN": upstream.token, "USEAPI_BASE_URL": upstream.base_url}
+    code, out, err = await run_bot_py("--check", env=env, cwd=tmp_path)
+    assert code == 0, out + err
+    assert "[ok] 111\n  video/image credits: 11" in out
+    assert "[ok] 222\n  video/image credits: 22" in out
+    assert "Pick an account" not in out
+
+
+async def test_check_words_an_unknown_account_for_the_command_line(
     tmp_path: Path, upstream: FakeUseapi
 ) -> None:
     upstream.add_account("111")
-    upstream.add_account("222")
-    env = {"USEAPI_TOKEN": upstream.token, "USEAPI_BASE_URL": upstream.base_url}
+    env = {
+        "USEAPI_TOKEN": upstream.token,
+        "USEAPI_BASE_URL": upstream.base_url,
+        "USEAPI_ACCOUNTS": "111,999",
+    }
     code, out, _ = await run_bot_py("--check", env=env, cwd=tmp_path)
     assert code == 1
-    assert "Pick an account" in out and "111, 222" in out
+    assert "[ok] 111" in out
+    assert (
+        "[FAILED] 999: useapi.net does not know this account: remove it from USEAPI_ACCOUNTS "
+        "(the token's accounts: 111), or add it at useapi.net"
+    ) in out
+    assert "as you type" not in out and "`" not in out  # no Discord wording
+
+
+async def test_check_without_a_network_says_so_and_keeps_logs_out_of_the_report(
+    tmp_path: Path,
+) -> None:
+    with socket.socket() as taken:  # bound, not listening: every connection is refused
+        taken.bind(("127.0.0.1", 0))
+        env = {
+            "USEAPI_TOKEN": "u" * 30,
+            "USEAPI_BASE_URL": f"http://127.0.0.1:{taken.getsockname()[1]}/v1",
+            "USEAPI_ACCOUNTS": "acc1",
+        }
+        code, out, err = await run_bot_py("--check", env=env, cwd=tmp_path)
+    assert code == 1
+    assert "[FAILED] acc1: cannot reach useapi.net: check this machine's network" in out
+    assert "unavailable" not in out and "temporary" not in out
+    assert "INFO" not in err and "failed:" not in out + err, err
+
+
+async def test_check_checks_the_database_and_the_health_address(tmp_path: Path) -> None:
+    """Neither needs useapi.net: both are said even when it cannot be reached."""
+    (tmp_path / "data").write_text("a file where the folder should be")
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        env = {
+            "USEAPI_TOKEN": "u" * 30,
+            "USEAPI_BASE_URL": "http://127.0.0.1:9/v1",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'data' / 'bot.sqlite3'}",
+            "HEALTH_HOST": "127.0.0.1",
+            "HEALTH_PORT": str(busy.getsockname()[1]),
+        }
+        code, out, _ = await run_bot_py("--check", env=env, cwd=tmp_path)
+    assert code == 1
+    assert "[FAILED] database " in out and "is a file, not a folder: check DATABASE_URL" in out
+    assert f"[FAILED] HEALTH_PORT={env['HEALTH_PORT']}: the port is in use" in out
+
+
+async def test_check_creates_no_database(tmp_path: Path, upstream: FakeUseapi) -> None:
+    upstream.add_account("acc1")
+    env = {"USEAPI_TOKEN": upstream.token, "USEAPI_BASE_URL": upstream.base_url}
+    code, out, _ = await run_bot_py("--check", env=env, cwd=tmp_path)
+    assert code == 0
+    assert "[ok] database data/bot.sqlite3: new, the first start creates it" in out
+    assert not await asyncio.to_thread(lambda: list(tmp_path.rglob("*"))), "nothing created"
+
+
+async def test_check_and_a_start_show_the_same_settings_warnings(tmp_path: Path) -> None:
+    env = {
+        **GOOD,
+        "USEAPI_BASE_URL": "http://127.0.0.1:9/v1",
+        "ALERT_CHANEL_ID": "123",
+        "CHECK_INTERVAL_MINUTES": "120",
+        "DATABASE_URL": f"sqlite:///{tmp_path}",  # a folder: the start fails at the database
+    }
+    code, out, _ = await run_bot_py("--check", env=env, cwd=tmp_path)
+    checked = [line.removeprefix("[warning] ") for line in out.splitlines() if "[warning]" in line]
+    code, _, err = await run_bot_py(env=env, cwd=tmp_path)
+    assert code == 2 and "error: DATABASE_URL: cannot open" in err
+    started = [line.split("bot: ", 1)[1] for line in err.splitlines() if "WARNING" in line]
+    assert len(checked) == 2 and checked == started
+    assert "did you mean ALERT_CHANNEL_ID?" in checked[0]
+    assert "CHECK_INTERVAL_MINUTES=120 is longer than" in checked[1]
 
 
 @pytest.mark.parametrize(
@@ -279,3 +365,61 @@ def test_usage_window() -> None:
     assert load_settings({**GOOD, "USAGE_WINDOW_DAYS": "30"}).usage_window_days == 30
     with pytest.raises(SettingsError, match="USAGE_WINDOW_DAYS='0'"):
         load_settings({**GOOD, "USAGE_WINDOW_DAYS": "0"})
+
+
+async def test_a_start_blames_health_host_before_touching_the_database(tmp_path: Path) -> None:
+    env = {
+        **GOOD,
+        "HEALTH_HOST": "203.0.113.7",  # TEST-NET-3: an address no machine of ours has
+        "HEALTH_PORT": str(free_port()),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.sqlite3'}",
+    }
+    code, _, err = await run_bot_py(env=env, cwd=tmp_path)
+    assert code == 2
+    assert "error: HEALTH_HOST=203.0.113.7: cannot listen there" in err
+    assert "HEALTH_PORT" not in err.splitlines()[-1]
+    assert not await asyncio.to_thread((tmp_path / "bot.sqlite3").exists)
+
+
+async def start_without_discord(tmp_path: Path, **env: str) -> str:
+    """What a start writes when Discord cannot be reached (every connection refused)."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        refused = f"127.0.0.1:{taken.getsockname()[1]}"
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            str(LAUNCHER),
+            f"http://{refused}/api/v10",
+            f"ws://{refused}/",
+            cwd=tmp_path,
+            env={**inherited_env(), **GOOD, "DATABASE_URL": f"sqlite:///{tmp_path / 'db'}", **env},
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        _, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 1, err
+    return err.decode()
+
+
+async def test_logs_in_a_pipe_carry_no_colour_unless_asked(tmp_path: Path) -> None:
+    piped = await start_without_discord(tmp_path)
+    assert "database schema" in piped and "error: cannot reach Discord" in piped
+    assert "\x1b[" not in piped
+    assert "\x1b[" in await start_without_discord(tmp_path, LOG_COLOR="always")
+
+
+async def test_json_logs_end_with_a_json_error_line(tmp_path: Path) -> None:
+    lines = [
+        json.loads(line)
+        for line in (await start_without_discord(tmp_path, LOG_FORMAT="json")).splitlines()
+    ]
+    assert any(e["message"].startswith("database schema") for e in lines)
+    assert lines[-1]["level"] == "ERROR"
+    assert lines[-1]["message"].startswith("cannot reach Discord")
+
+
+async def test_a_bad_setting_is_a_json_line_when_the_log_is_json(tmp_path: Path) -> None:
+    env = {**GOOD, "LOG_FORMAT": "json", "CHECK_INTERVAL_MINUTES": "soon"}
+    code, _, err = await run_bot_py(env=env, cwd=tmp_path)
+    assert code == 2
+    assert json.loads(err)["message"].startswith("CHECK_INTERVAL_MINUTES='soon'")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -53,9 +54,42 @@ NEEDED = {
 }
 
 
-def cannot_post(channel: app_commands.AppCommandChannel | discord.abc.GuildChannel) -> str | None:
+PostableOption = app_commands.AppCommandChannel | app_commands.AppCommandThread
+
+
+class Postable(app_commands.Transformer):
+    """A channel option that offers only what a bot can post a message in: text and
+    announcement channels, the text chat of voice and stage channels, and threads (not
+    categories, forums or media channels, whose messages are posts made by members)."""
+
+    @property
+    def type(self) -> discord.AppCommandOptionType:
+        return discord.AppCommandOptionType.channel
+
+    @property
+    def channel_types(self) -> list[discord.ChannelType]:
+        kinds = discord.ChannelType
+        return [
+            kinds.text,
+            kinds.news,
+            kinds.voice,
+            kinds.stage_voice,
+            kinds.public_thread,
+            kinds.private_thread,
+            kinds.news_thread,
+        ]
+
+    async def transform(self, interaction: discord.Interaction, value: Any, /) -> PostableOption:
+        return value
+
+
+def cannot_post(channel: PostableOption | discord.abc.GuildChannel) -> str | None:
     """Why the bot could not post alerts in `channel` (one line), or None when it can."""
-    found = channel.resolve() if isinstance(channel, app_commands.AppCommandChannel) else channel
+    found = (
+        channel.resolve()
+        if isinstance(channel, app_commands.AppCommandChannel | app_commands.AppCommandThread)
+        else channel
+    )
     if found is None:
         return (
             f"I cannot see <#{channel.id}>: give the bot View Channel, Send Messages and "

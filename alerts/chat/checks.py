@@ -14,7 +14,7 @@ from discord.ext import tasks
 from alerts.domain.account_rules import RuleBook
 from alerts.domain.delivery import Delivery
 from alerts.domain.notices import DIGEST_SUBJECT, digest_notice
-from alerts.domain.status import AlertStatus
+from alerts.domain.status import AlertStatus, Routes
 from alerts.domain.store import AlertStore
 from alerts.domain.tick import CheckReport
 from alerts.domain.watcher import Watcher
@@ -77,9 +77,8 @@ class ExpiryChecks:
             report.queued,
         )
         self.status.last_check = report
-        # rules may give channels where the settings do not
-        self.status.enabled = bool((await self.rules()).channels())
-        report.sent = await self.delivery.flush()
+        self.status.routes = Routes.of(await self.rules())
+        report.posted = await self.delivery.flush()
         self._check_error = None
         return report
 

@@ -4,6 +4,9 @@ Persistent across restarts and replicas: each control is a `DynamicItem` whose c
 carries the message's ref; what the message is about, and what the team said of it, live in
 the database (alerts.domain.answers). Every press passes `Guarded` first (the team's server, this
 process claims it, Manage Server or ALERT_MANAGER_ROLE_ID), then edits the message it is on.
+
+The sample alert of `/alerts test` has sample buttons: persistent too (their custom ids carry
+no state), guarded the same, and a press only tells its presser what a real one would show.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, cast
 
@@ -21,8 +25,11 @@ from alerts.domain.notices import TOKEN_SUBJECT, USEAPI_SUBJECT
 from alerts.domain.silences import Ack, Snooze
 from alerts.render.messages import (
     ANSWER_FIELD,
+    AlertMessage,
     acknowledged_line,
     already_line,
+    sample_alert,
+    sample_pressed,
     snoozed_line,
     with_answers,
 )
@@ -138,19 +145,101 @@ class PickMenu(
 
 
 CONTROLS = (AcknowledgeButton, SnoozeButton, PickMenu)
+SAMPLE_LABEL = " (sample)"
+
+
+class SampleAcknowledgeButton(
+    Guarded, discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"alert:sample:ack"
+):
+    """Acknowledge on the sample alert: shows its presser what a press would do, does none of it."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=f"Acknowledge{SAMPLE_LABEL}",
+                style=discord.ButtonStyle.success,
+                custom_id="alert:sample:ack",
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> SampleAcknowledgeButton:
+        return cls()
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await _sample(interaction, acknowledged_line(interaction.user.id, datetime.now(UTC)))
+
+
+class SampleSnoozeButton(
+    Guarded,
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"alert:sample:snooze:(?P<hours>[0-9]{1,3})",
+):
+    """A Snooze button on the sample alert: as SampleAcknowledgeButton."""
+
+    def __init__(self, hours: int) -> None:
+        label = next((f"Snooze {k}" for k, v in SNOOZES.items() if v == hours), f"{hours} h")
+        super().__init__(
+            discord.ui.Button(
+                label=f"{label}{SAMPLE_LABEL}",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"alert:sample:snooze:{hours}",
+            )
+        )
+        self.hours = hours
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> SampleSnoozeButton:
+        return cls(int(match["hours"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        until = datetime.now(UTC) + timedelta(hours=self.hours)
+        await _sample(interaction, snoozed_line(interaction.user.id, until))
+
+
+SAMPLE_CONTROLS = (SampleAcknowledgeButton, SampleSnoozeButton)
+
+
+async def _sample(interaction: discord.Interaction, line: str) -> None:
+    """Answer a press on the sample at once, only to its presser; nothing is stored."""
+    embeds = interaction.message.embeds if interaction.message else []
+    said, shown = sample_pressed(line, embeds)
+    await interaction.response.send_message(
+        said, embeds=shown, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+    )
+
+
+def sample_alert_with_buttons(now: datetime) -> AlertMessage:
+    """What `/alerts test` posts: the sample alert with its sample buttons."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(SampleAcknowledgeButton())
+    for hours in SNOOZES.values():
+        view.add_item(SampleSnoozeButton(hours))
+    view.stop()  # dispatched by their templates, as the real controls
+    return replace(sample_alert(now), view=view)
 
 
 def bound(answers: AlertAnswers) -> tuple[type[discord.ui.DynamicItem[Any]], ...]:
     """The controls as the bot registers them (`add_dynamic_items`): each press on an alert,
-    posted before a restart too, is answered through `answers`."""
-    return tuple(
-        cast(
-            "type[discord.ui.DynamicItem[Any]]",
-            type(
-                c.__name__, (c,), {"answers": answers}, template=c.__discord_ui_compiled_template__
-            ),
-        )
-        for c in CONTROLS
+    posted before a restart too, is answered through `answers`; the sample's need nothing."""
+    return (
+        *(
+            cast(
+                "type[discord.ui.DynamicItem[Any]]",
+                type(
+                    c.__name__,
+                    (c,),
+                    {"answers": answers},
+                    template=c.__discord_ui_compiled_template__,
+                ),
+            )
+            for c in CONTROLS
+        ),
+        *SAMPLE_CONTROLS,
     )
 
 

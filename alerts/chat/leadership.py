@@ -12,7 +12,8 @@ from typing import Any
 import discord
 from discord.ext import tasks
 
-from alerts.domain.status import AlertStatus
+from alerts.domain.account_rules import RuleBook
+from alerts.domain.status import AlertStatus, Routes
 from state import Database, Lease, StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -36,12 +37,14 @@ class Leadership:
         *,
         checks: tasks.Loop[Any],
         while_leading: Callable[[datetime], Awaitable[None]],
+        rules: Callable[[], Awaitable[RuleBook]],
     ) -> None:
         self.client = client
         self.lease = Lease(db, "alerts", identity, ttl=LEASE_SECONDS)
         self.status = status
         self.checks = checks
         self.while_leading = while_leading
+        self.rules = rules
         self._lease_error: str | None = None
 
     @tasks.loop(seconds=RENEW_SECONDS)
@@ -50,6 +53,8 @@ class Leadership:
             await self._lead()
             if self.status.leading:
                 await self.while_leading(datetime.now(UTC))
+            else:  # the leader's checks keep its own; rules set anywhere show everywhere
+                self.status.routes = Routes.of(await self.rules())
         except StoreUnavailable:
             pass  # said once by _lead; the loop tries again
         except Exception:

@@ -42,6 +42,7 @@ from alerts.domain.port import (
 )
 from alerts.domain.silences import Ack, Silences, batch_acknowledged
 from alerts.domain.store import AlertStore
+from alerts.domain.tick import Posted
 
 log = logging.getLogger(__name__)
 
@@ -127,8 +128,8 @@ class Delivery(Generic[Message]):
         self.channel_errors: dict[int, str] = {}  # why each failing channel fails
         self._lock = asyncio.Lock()  # a tick and /alerts check must not send one notice twice
 
-    async def flush(self) -> int:
-        """Send every pending notice that is still true; returns how many were posted."""
+    async def flush(self) -> Posted:
+        """Send every pending notice that is still true; returns what was posted."""
         async with self._lock:
             return await self._flush()
 
@@ -163,19 +164,19 @@ class Delivery(Generic[Message]):
             live.append(notice)
         return live
 
-    async def _flush(self) -> int:
+    async def _flush(self) -> Posted:
         live = await self._live()
         if not live and not self.channel_errors:
-            return 0
+            return Posted()
         book = await self.rules()
         for gone in self.channel_errors.keys() - book.channels():
             del self.channel_errors[gone]  # no rule sends alerts there any more
         if not live:
-            return 0
+            return Posted()
         routed: dict[int | None, list[Notice]] = {}
         for notice in live:
             routed.setdefault(book.of(notice.account).channel_id, []).append(notice)
-        sent = 0
+        posted = Posted()
         for channel_id, notices in routed.items():
             if channel_id is None:
                 for notice in notices:
@@ -185,10 +186,10 @@ class Delivery(Generic[Message]):
             roles: dict[int | None, list[Notice]] = {}
             for notice in notices:
                 roles.setdefault(book.of(notice.account).role_id, []).append(notice)
-            sent += await self._flush_to(channel_id, roles)
-        return sent
+            posted += await self._flush_to(channel_id, roles)
+        return posted
 
-    async def _flush_to(self, channel_id: int, roles: dict[int | None, list[Notice]]) -> int:
+    async def _flush_to(self, channel_id: int, roles: dict[int | None, list[Notice]]) -> Posted:
         """Post the notices of one channel, each group pinging its role."""
         live = [n for notices in roles.values() for n in notices]
         role_of = {n.nonce: role for role, notices in roles.items() for n in notices}
@@ -198,13 +199,15 @@ class Delivery(Generic[Message]):
             for notice in live:
                 await self.store.mark_failed(notice.nonce, exc.reason)
             self._channel_failed(channel_id, exc.reason)
-            return 0
+            return Posted()
         todo = []
+        messages: set[int] = set()
         sent = transient = 0
         for notice in live:
             if (message_id := posted.get(notice.nonce)) is not None:
                 log.info("alert %s was already posted; not posting it again", notice.nonce)
                 await self._sent([notice], message_id, channel_id)
+                messages.add(message_id)
                 sent += 1
             else:
                 todo.append(notice)
@@ -245,8 +248,9 @@ class Delivery(Generic[Message]):
                 await self._refused(draft.notices[0], exc)
                 continue
             await self._sent(unit, message_id, channel_id)
+            messages.add(message_id)
             sent += len(unit)
-        return sent
+        return Posted(len(messages), sent)
 
     async def _announce(self, draft: Draft[Message]) -> None:
         """Keep what a message with buttons is about (its accounts, its batches), under its

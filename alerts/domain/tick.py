@@ -39,12 +39,24 @@ class Tick:
         return self.rules(account).channel_id is not None and account not in self.snoozed
 
 
+@dataclass(frozen=True)
+class Posted:
+    """What one delivery posted: Discord messages, and the alerts in them (one message may
+    carry several)."""
+
+    messages: int = 0
+    alerts: int = 0
+
+    def __add__(self, other: Posted) -> Posted:
+        return Posted(self.messages + other.messages, self.alerts + other.alerts)
+
+
 @dataclass
 class CheckReport:
     accounts: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
     queued: int = 0
-    sent: int = 0
+    posted: Posted = field(default_factory=Posted)
     finished_at: datetime | None = None
     seconds: float = 0.0
 

@@ -293,8 +293,30 @@ def with_answers(
     return answered
 
 
+SAMPLE_ACCOUNT = "example"
+SAMPLE_FOOTER = "This is a test: nothing is expiring, and its buttons change nothing."
+
+
 def sample_notice(now: datetime) -> Notice:
     """What `/alerts test` posts: a made-up alert that says it is a test."""
     ends = to_the_second(now) + timedelta(hours=20)
     item = ExpiryItem(ExpiryKind.VIDEO, 100, ends, 24)
-    return Notice("test", "example", ExpiringSoon((item,)), now)
+    return Notice("test", SAMPLE_ACCOUNT, ExpiringSoon((item,)), now)
+
+
+def sample_alert(now: datetime) -> AlertMessage:
+    """The sample alert of `/alerts test`, its footer saying it is one (no buttons yet)."""
+    rendered = alert_message(sample_notice(now), None)
+    assert rendered.embeds
+    rendered.embeds[0].set_footer(text=SAMPLE_FOOTER)
+    return rendered
+
+
+def sample_pressed(line: str, embeds: Sequence[discord.Embed]) -> tuple[str, list[discord.Embed]]:
+    """What the presser of a sample button is told: that it is a sample and changed nothing,
+    and the sample's embed as a real press would have left it, answered with `line`."""
+    said = (
+        "This is the sample alert of `/alerts test`: nothing was acknowledged or snoozed, and "
+        "no other alert changed. On a real alert, the message would now show this:"
+    )
+    return said, with_answers(embeds[:1], [SAMPLE_ACCOUNT], {SAMPLE_ACCOUNT: line})

@@ -11,6 +11,7 @@ import discord
 from alerts.domain.account_rules import ALL, RuleBook
 from alerts.domain.notices import TOKEN_SUBJECT
 from alerts.domain.silences import Ack, Snooze
+from alerts.domain.status import Routes
 from alerts.domain.store import AccountHealth, SetAside
 from alerts.domain.tick import CheckReport
 from alerts.render.names import subject
@@ -121,6 +122,26 @@ def unusable_line(account: str, why: str) -> str:
     )
 
 
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def routes_lines(routes: Routes) -> list[str]:
+    """Where each kind of alert goes, one line a kind."""
+    lines = [
+        "Alerts of accounts without a channel of their own: "
+        + (f"<#{routes.accounts}>" if routes.accounts else "nowhere")
+    ]
+    if routes.own:
+        channels = ", ".join(f"<#{c}> ({_plural(n, 'account')})" for c, n in routes.own[:10])
+        lines.append(f"Channels of accounts' own rules: {channels}")
+    lines.append(
+        "The useapi.net account and the digest: "
+        + (f"<#{routes.team_wide}>" if routes.team_wide else "nowhere")
+    )
+    return lines
+
+
 @dataclass(frozen=True)
 class AlertsShown:
     """What `/alerts status` shows besides the settings."""
@@ -152,6 +173,7 @@ def status_embed(settings: Settings, shown: AlertsShown) -> discord.Embed:
         else "every account in the useapi.net listing"
     )
     lines = [
+        *routes_lines(Routes.of(shown.book)),
         f"For every account: {rule_line(every) or 'no channel (only accounts with a rule post)'}"
         + (
             "; accounts with a rule of their own show it below"
@@ -224,7 +246,13 @@ def not_leading_embed(leader: str | None, settings: Settings) -> discord.Embed:
 
 
 def report_embed(report: CheckReport) -> discord.Embed:
-    lines = [f"Checked {len(report.accounts)} accounts; posted {report.sent} alert messages."]
+    posted = (
+        f"posted {_plural(report.posted.messages, 'message')} with "
+        f"{_plural(report.posted.alerts, 'alert')}"
+        if report.posted.messages
+        else "posted nothing"
+    )
+    lines = [f"Checked {_plural(len(report.accounts), 'account')}; {posted}."]
     for account, reason in list(report.failed.items())[:20]:
         lines.append(f"⚠️ {subject(account, 60)}: {safe(reason, 200)}")
     return discord.Embed(

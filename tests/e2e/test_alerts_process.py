@@ -199,7 +199,7 @@ async def test_alerts_commands(
     assert discord_stub.posted[-1]["embeds"][0]["footer"]["text"].startswith("This is a test")
     check = await discord_stub.inject("alerts", subcommand="check", permissions=MANAGER_PERMISSIONS)
     await discord_stub.wait_for(lambda: embeds_of(check))
-    assert "Checked 1 accounts" in embeds_of(check)[0]["description"]
+    assert "Checked 1 account;" in embeds_of(check)[0]["description"]
 
 
 async def test_alerts_off_without_a_channel(

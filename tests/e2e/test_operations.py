@@ -6,11 +6,16 @@ import json
 
 import aiohttp
 
-from testbed.discord_payloads import CHANNEL_ID
+from testbed.discord_payloads import (
+    CHANNEL_ID,
+    MANAGER_PERMISSIONS,
+    ROUTED_CHANNEL_ID,
+    ChannelRef,
+)
 from testbed.discord_stub import DiscordStub
 from testbed.process import DISCORD_TOKEN, free_port
 from testbed.upstream import FakeUseapi, Fault, sample_features
-from tests.support.bots import StartBot, command
+from tests.support.bots import StartBot, command, embeds_of
 
 
 async def get(url: str) -> tuple[int, str]:
@@ -60,12 +65,34 @@ async def test_healthz_and_metrics(
 
 
 async def test_healthz_without_alerts_follows_the_gateway(
-    start_bot: StartBot, upstream: FakeUseapi
+    start_bot: StartBot, upstream: FakeUseapi, discord_stub: DiscordStub
 ) -> None:
     port = free_port()
-    bot = await start_bot(HEALTH_PORT=str(port), HEALTH_HOST="127.0.0.1")
+    bot = await start_bot(HEALTH_PORT=str(port), HEALTH_HOST="127.0.0.1", USEAPI_ACCOUNTS="a")
+    upstream.add_account("a")
     status, body = await get(f"http://127.0.0.1:{port}/healthz")
-    assert status == 200 and json.loads(body)["last_check"] == "alerts off"
+    assert status == 200 and json.loads(body)["alerts"] == "off"
+    assert json.loads(body)["last_check"] == "alerts off"
+
+    # only a rule names a channel: alerts are not off, and where each kind goes is said
+    rules = {"account": "a", "channel": ChannelRef(ROUTED_CHANNEL_ID)}
+    await command(
+        discord_stub, "alerts", subcommand="rules", permissions=MANAGER_PERMISSIONS, **rules
+    )
+    status, body = await get(f"http://127.0.0.1:{port}/healthz")
+    routed = str(ROUTED_CHANNEL_ID)
+    assert json.loads(body)["alerts"] == {
+        "accounts": "none",
+        "own_channels": {routed: 1},
+        "team_wide": routed,
+    }
+    shown = await command(
+        discord_stub, "alerts", subcommand="status", permissions=MANAGER_PERMISSIONS
+    )
+    described = embeds_of(shown)[0]["description"]
+    assert "Alerts of accounts without a channel of their own: nowhere" in described
+    assert f"Channels of accounts' own rules: <#{routed}> (1 account)" in described
+    assert f"The useapi.net account and the digest: <#{routed}>" in described
     assert await bot.stop() == 0
 
 
