@@ -159,12 +159,22 @@ def test_the_image_installs_the_pinned_requirements_and_nothing_else() -> None:
     assert re.search(r"pip install --no-cache-dir .*-r /tmp/requirements\.txt", installs[0])
 
 
+def not_product() -> set[str]:
+    """What product code may never import (pyproject's import-linter contract): the tests,
+    the stand-ins and the like, none of which the bot needs to run."""
+    tool = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]
+    (contract,) = (
+        c for c in tool["importlinter"]["contracts"] if c["name"].startswith("Product code never")
+    )
+    return set(contract["forbidden_modules"])
+
+
 def test_the_image_holds_the_product_and_only_the_product() -> None:
     coverage = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["coverage"]["run"]
     packages = set(coverage["source_pkgs"]) - {"bot"}  # bot is bot.py
     copied = {rest.split()[0].rstrip("/") for rest in dockerfile_all("COPY")}
     assert copied == packages | {"bot.py", "requirements.txt"}
-    assert not {"tests", "testbed", "bench"} & copied
+    assert {"tests", "testbed"} <= not_product() and not not_product() & copied
 
 
 def test_the_image_runs_unprivileged_and_keeps_its_sqlite_file_on_the_volume() -> None:
@@ -186,6 +196,7 @@ def test_the_healthcheck_asks_healthz_on_the_health_port_without_curl() -> None:
 def test_dockerignore_keeps_secrets_state_and_caches_out_of_the_build() -> None:
     ignored = set(requirement_lines(ROOT / ".dockerignore"))
     assert {".env", ".venv", ".git", "data/", "**/__pycache__", ".pytest_cache"} <= ignored
+    assert {f"{name}/" for name in not_product()} <= ignored
 
 
 # -- compose.yaml ---------------------------------------------------------------------------
