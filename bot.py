@@ -42,8 +42,9 @@ FATAL_CLOSES: dict[int, str] = {
     "servers for one shard and needs sharding, which this bot does not do; remove it from "
     "servers it does not serve, or report it",
     4012: "Discord closed the gateway with 4012 (invalid API version): this discord.py speaks a "
-    "gateway version Discord no longer accepts; update discord.py "
-    "(pip install -U -r requirements.txt)",
+    "gateway version Discord no longer accepts; update discord.py (raise its pin: uv pip "
+    "compile requirements.in -o requirements.txt --upgrade-package discord-py, then "
+    "pip install -r requirements.txt)",
     4013: "Discord closed the gateway with 4013 (invalid intents): it did not accept the intents "
     "this bot sent; update the bot and discord.py, and report a bug if it persists",
     4014: "Discord closed the gateway with 4014 (disallowed intents): a privileged intent was "
