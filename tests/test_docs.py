@@ -18,10 +18,6 @@ SETTINGS_PAGE = ROOT / "docs" / "settings.md"
 ENV_EXAMPLE = ROOT / ".env.example"
 README_MAX_LINES = 150
 
-COMING = {"docs/deploying.md"}
-"""Written on other branches at the same time (deploying, the preview and its picture): a link
-to them may point nowhere until they are merged. Remove this set at that merge."""
-
 NOT_SETTINGS = {
     "ALERT_CHANEL_ID": "the docs' example of a misspelt name and the warning it gets",
     "DATABASE_PUBLIC_URL": "Railway's URL of its PostgreSQL from outside its network",
@@ -69,8 +65,6 @@ def broken_links(page: Path) -> list[str]:
         path, _, fragment = target.partition("#")
         file = (page.parent / path).resolve() if path else page
         shown = file.relative_to(ROOT).as_posix() if file.is_relative_to(ROOT) else str(file)
-        if shown in COMING:
-            continue
         if not file.exists():
             broken.append(f"{target} (no file {shown})")
         elif fragment and file.suffix == ".md" and fragment not in anchors(file):
