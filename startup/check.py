@@ -97,7 +97,9 @@ async def _accounts(client: MiniMaxClient, settings: Settings, write: Write) -> 
         known = tuple(a.account for a in await client.accounts())
     except UseapiError as exc:
         if not settings.useapi_accounts or isinstance(exc, (TokenRefused, SubscriptionExpired)):
-            write(failure_report("USEAPI_TOKEN", exc))  # once for the token, not per account
+            token_wide = isinstance(exc, (TokenRefused, SubscriptionExpired))
+            subject = "USEAPI_TOKEN" if token_wide else "the accounts listing"
+            write(failure_report(subject, exc))  # once for the token, not per account
             return False
     watched = settings.useapi_accounts or known
     if not watched:

@@ -266,6 +266,18 @@ async def test_check_without_a_network_says_so_and_keeps_logs_out_of_the_report(
     assert "INFO" not in err and "failed:" not in out + err, err
 
 
+async def test_check_without_a_network_and_no_accounts_blames_no_setting(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        env = {
+            "USEAPI_TOKEN": "u" * 30,
+            "USEAPI_BASE_URL": f"http://127.0.0.1:{taken.getsockname()[1]}/v1",
+        }
+        code, out, _ = await run_bot_py("--check", env=env, cwd=tmp_path)
+    assert code == 1
+    assert "[FAILED] the accounts listing: cannot reach useapi.net: check this machine's" in out
+
+
 async def test_check_checks_the_database_and_the_health_address(tmp_path: Path) -> None:
     """Neither needs useapi.net: both are said even when it cannot be reached."""
     (tmp_path / "data").write_text("a file where the folder should be")
