@@ -42,6 +42,25 @@ def test_a_slow_pace_loses_credits_and_says_when() -> None:
     assert pace_words(o) == "video/image: ≈ 5/day, ~115 to expire unused"
 
 
+def test_losses_from_several_batches_say_when_the_first_is_lost_not_all() -> None:
+    """180 credits ending in 19 h and 400 in 25 days at 15 a day: ~168 of the first and ~37
+    of the second are lost; not all ~205 "in 19 hours"."""
+    later = Batch(Pool.VIDEO, 400, NOW + timedelta(days=25))
+    history = [
+        Snapshot(
+            s.at,
+            s.video + 400,
+            0,
+            (Batch(Pool.VIDEO, s.video, NOW + timedelta(hours=19)), later),
+        )
+        for s in spending(15, 7, 285, timedelta(hours=19))
+    ]
+    o = outlook(history, Pool.VIDEO, NOW, WEEK)
+    assert o is not None
+    line = outlook_line(o)
+    assert "about **205** credits will expire unused, the first <t:" in line, line
+
+
 def test_a_fast_pace_uses_everything_and_runs_out_first() -> None:
     o = outlook(spending(40, 7, 500, timedelta(days=10)), Pool.VIDEO, NOW, WEEK)
     assert o is not None

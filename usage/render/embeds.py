@@ -36,7 +36,9 @@ def outlook_line(o: Outlook) -> str:
     if unused < 0.5:
         text = f"{pace}, all of them will be used in time."
     else:
-        first = f" {stamp(o.first_loss)}" if o.first_loss else ""
+        losing = sum(1 for b in o.forecast.batches if b.unused >= 0.5)
+        when = ", the first " if losing > 1 else " "
+        first = f"{when}{stamp(o.first_loss)}" if o.first_loss else ""
         lost = amount(unused, whole_from=10)
         text = f"{pace}, about **{lost}** credits will expire unused{first}."
     if o.forecast.runs_out_at is not None:
