@@ -66,22 +66,10 @@ class Tree(app_commands.CommandTree["MiniMaxBot"]):
     async def on_error(
         self, interaction: discord.Interaction[MiniMaxBot], error: app_commands.AppCommandError
     ) -> None:
-        """The one place unexpected command failures end: log them, answer briefly."""
+        """Unexpected command failures end in the bot's one place for them."""
         original = getattr(error, "original", error)
         command = interaction.command.qualified_name if interaction.command else "?"
-        if isinstance(original, discord.HTTPException) and original.code == ALREADY_ANSWERED:
-            log.debug("/%s: another process answered interaction %s", command, interaction.id)
-            return
-        interaction.client.metrics.commands.labels(command=command, outcome="error").inc()
-        if isinstance(original, UseapiError | StoreUnavailable):
-            log.warning("/%s: %r", command, original)
-        else:
-            log.error("/%s failed", command, exc_info=original)
-        problem = DATABASE_DOWN if isinstance(original, StoreUnavailable) else describe(original)
-        try:
-            await send_problem(interaction, problem)
-        except discord.HTTPException:
-            log.warning("/%s: could not tell the user about the failure", command)
+        await interaction.client.interaction_failed(interaction, original, f"/{command}")
 
 
 class MiniMaxBot(commands.Bot):
@@ -160,6 +148,27 @@ class MiniMaxBot(commands.Bot):
                 interaction, REFUSAL if where is not None else self.access.who_may_manage()
             )
         return False
+
+    async def interaction_failed(
+        self, interaction: discord.Interaction, error: BaseException, what: str
+    ) -> None:
+        """The one place an unexpected failure of a command, a button or a menu ends: 40060
+        means another process answered first (a debug line); anything else is logged once,
+        with its traceback when it is ours, and the member gets one short answer."""
+        if isinstance(error, discord.HTTPException) and error.code == ALREADY_ANSWERED:
+            log.debug("%s: another process answered interaction %s", what, interaction.id)
+            return
+        name = what.removeprefix("/") if what.startswith("/") else "component"
+        self.metrics.commands.labels(command=name, outcome="error").inc()
+        if isinstance(error, UseapiError | StoreUnavailable):
+            log.warning("%s: %r", what, error)
+        else:
+            log.error("%s failed", what, exc_info=error)
+        problem = DATABASE_DOWN if isinstance(error, StoreUnavailable) else describe(error)
+        try:
+            await send_problem(interaction, problem)
+        except discord.HTTPException:
+            log.warning("%s: could not tell the user about the failure", what)
 
     async def claim_interaction(self, interaction_id: int) -> bool:
         task = asyncio.current_task()  # the command's own task: let it finish at shutdown

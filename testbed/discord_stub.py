@@ -163,6 +163,14 @@ class Injected:
             if c.method in ("PATCH", "POST") and "/webhooks/" in c.path and isinstance(c.body, dict)
         ]
 
+    def followups(self) -> list[dict[str, Any]]:
+        """The follow-up messages the bot sent (a line after a deferred press, say)."""
+        return [
+            c.body
+            for c in self.calls
+            if c.method == "POST" and "/webhooks/" in c.path and isinstance(c.body, dict)
+        ]
+
     def embeds(self) -> list[dict[str, Any]]:
         return [e for m in self.final_messages() for e in m.get("embeds", [])]
 
@@ -194,6 +202,9 @@ class DiscordStub:
         self.hold_after_post: float = 0.0  # answer late, after the message exists
         self.callback_delay: float = 0.0  # answer interaction callbacks this late
         self.history_status: int = 200
+        # What Discord answers an edit of an interaction's message (status, code, message);
+        # None: it edits it.
+        self.edit_refusal: tuple[int, int, str] | None = None
         # A gateway close code to answer IDENTIFY and RESUME with (None: accept them).
         self.refuse_identify: int | None = None
         # Decide per message body: None posts it; (status, code, message) refuses it.
@@ -375,6 +386,9 @@ class DiscordStub:
         """Edit a webhook message. For a press answered with type 6 or 7, "@original" is the
         channel message the component is on: Discord edits that one."""
         body = request[CALL].body
+        if self.edit_refusal is not None:
+            status, code, text = self.edit_refusal
+            return _json({"message": text, "code": code}, status)
         if request.match_info["message"] == "@original":
             token = request.match_info["token"]
             item = next((i for i in self.injected.values() if i.token == token), None)

@@ -75,6 +75,7 @@ class BotProcess:
         self.log_path = log_path
         self.proc: asyncio.subprocess.Process | None = None
         self.killed = False
+        self.tracebacks_expected = 0  # a test that injects a failure says how many it logs
 
     async def kill(self) -> None:
         """SIGKILL: a crash at the worst moment, with no chance to clean up."""

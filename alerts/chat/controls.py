@@ -77,7 +77,7 @@ class AcknowledgeButton(
     ) -> AcknowledgeButton:
         return cls(match["ref"])
 
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def answer(self, interaction: discord.Interaction, /) -> None:
         await self.answers.acknowledge(interaction, self.ref)
 
 
@@ -104,7 +104,7 @@ class SnoozeButton(
     ) -> SnoozeButton:
         return cls(match["ref"], int(match["hours"]))
 
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def answer(self, interaction: discord.Interaction, /) -> None:
         until = datetime.now(UTC) + timedelta(hours=self.hours)
         await self.answers.snooze(interaction, self.ref, until)
 
@@ -139,7 +139,7 @@ class PickMenu(
     ) -> PickMenu:
         return cls(match["ref"])
 
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def answer(self, interaction: discord.Interaction, /) -> None:
         values = [str(v) for v in (interaction.data or {}).get("values", [])]  # type: ignore[union-attr]
         await self.answers.pick(interaction, self.ref, values)
 
@@ -168,7 +168,7 @@ class SampleAcknowledgeButton(
     ) -> SampleAcknowledgeButton:
         return cls()
 
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def answer(self, interaction: discord.Interaction, /) -> None:
         await _sample(interaction, acknowledged_line(interaction.user.id, datetime.now(UTC)))
 
 
@@ -196,7 +196,7 @@ class SampleSnoozeButton(
     ) -> SampleSnoozeButton:
         return cls(int(match["hours"]))
 
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def answer(self, interaction: discord.Interaction, /) -> None:
         until = datetime.now(UTC) + timedelta(hours=self.hours)
         await _sample(interaction, snoozed_line(interaction.user.id, until))
 

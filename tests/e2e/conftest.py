@@ -74,7 +74,8 @@ async def start_bot(
     assert codes == [0] * len(codes), f"exit codes {codes}\n{logs}"
     for secret in (DISCORD_TOKEN, upstream.token, *secrets):
         assert secret not in logs, "a secret was logged"
-    assert "Traceback" not in logs, logs
+    expected = sum(bot.tracebacks_expected for bot in bots)
+    assert logs.count("Traceback") == expected, logs
     extra_roles += roles_of_rules(tmp_path / "bot.sqlite3")
     problems = all_problems(discord_stub.calls, [DISCORD_TOKEN, upstream.token], extra_roles)
     late = [
