@@ -6,19 +6,23 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from alerts.domain.due import ExpiryKind
+from alerts.domain.conditions import Condition, condition_of, key
+from alerts.domain.due import AlertKey, ExpiryKind
 from alerts.domain.notices import (
     ExpiringSoon,
     ExpiryItem,
+    LowBalance,
     Notice,
     NoticeKind,
     Readable,
     Replacement,
     Unreadable,
+    expiry_nonce,
 )
-from alerts.domain.store import AlertStore
+from alerts.domain.store import AlertDecision, AlertStore
 from state import Database
 from state.moments import from_epoch
+from usage.domain.snapshot import Pool
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -92,3 +96,27 @@ async def test_a_set_aside_notice_leaves_the_outbox_and_its_replacement_enters(
     assert (failed.nonce, failed.outcome, failed.reason) == ("afirst", "failed", "AutoMod")
     await store.forget_before(NOW + timedelta(days=1))
     assert await store.failed(5) == []
+
+
+async def test_a_notice_held_for_a_snooze_is_forgotten_as_said(store: AlertStore) -> None:
+    """Its steps are not done, its condition not announced, its "can't read" not told: the
+    check after the snooze judges them again (and the same step gets the same nonce)."""
+    ends = NOW + timedelta(hours=2)
+    step = AlertKey("acc", ExpiryKind.VIDEO, ends, 24.0)
+    item = ExpiryItem(ExpiryKind.VIDEO, 10, ends, 24.0)
+    expiry = Notice(expiry_nonce([step]), "acc", ExpiringSoon((item,)), NOW)
+    await store.save(AlertDecision(expiry, [step]))
+    low = Notice("alow", "acc", LowBalance("video", 5, 100), NOW)
+    assert await store.rise("acc", key(Condition.LOW_BALANCE, Pool.VIDEO), 1, low)
+    await store.record_failure("acc", "down", NOW)
+    unreadable = Notice("aunread", "acc", Unreadable("down", "wait"), NOW)
+    await store.queue(unreadable, notified=True)
+    for notice in (expiry, low, unreadable):
+        await store.hold(notice, condition_of(notice.payload))
+    assert await store.pending() == []
+    assert await store.done_keys("acc") == set()
+    assert await store.conditions() == {}
+    [health] = [h for h in await store.health() if h.account == "acc"]
+    assert not health.notified
+    await store.save(AlertDecision(expiry, [step]))  # judged again: the same step, queued
+    assert [n.nonce for n in await store.pending()] == [expiry.nonce]

@@ -27,6 +27,15 @@ def key(condition: Condition, pool: Pool | None = None) -> str:
     return f"{condition}:{pool}" if pool is not None else str(condition)
 
 
+def condition_of(payload: Payload) -> str | None:
+    """The condition an account's balance alert announces (None for any other alert)."""
+    if isinstance(payload, LowBalance):
+        return key(Condition.LOW_BALANCE, Pool(payload.pool))
+    if isinstance(payload, RunningOut):
+        return key(Condition.RUNS_OUT, Pool(payload.pool))
+    return None
+
+
 HORIZON_DAYS = 3650.0
 
 

@@ -23,6 +23,7 @@ from typing import Generic
 
 from alerts.domain.account_rules import RuleBook
 from alerts.domain.answers import AlertGroup, AlertGroups, Announced
+from alerts.domain.conditions import condition_of
 from alerts.domain.notices import (
     Digest,
     ExpiringSoon,
@@ -154,11 +155,17 @@ class Delivery(Generic[Message]):
                     queued.nonce, "dropped", "expired before it was posted", now
                 )
                 continue
+            if shared(notice) and notice.account in snoozed:
+                log.info(
+                    "alert %s: its account was snoozed first; judged again after", notice.nonce
+                )
+                await self.store.hold(notice, condition_of(notice.payload))
+                continue
             notice = unanswered(notice, snoozed, acks)
             if notice is None:
-                log.info("alert %s was answered (snoozed or acknowledged) first", queued.nonce)
+                log.info("alert %s was acknowledged first", queued.nonce)
                 await self.store.set_aside(
-                    queued.nonce, "dropped", "answered before it was posted", now
+                    queued.nonce, "dropped", "acknowledged before it was posted", now
                 )
                 continue
             live.append(notice)

@@ -171,6 +171,27 @@ class AlertStore:
             if replacement is not None:
                 await self._insert(tx, replacement)
 
+    async def hold(self, notice: Notice, condition: str | None) -> None:
+        """Take back a notice whose account was snoozed before it could be posted, and
+        forget that it was said: the steps it announced are not done, its condition is not
+        announced, its account's "can't read" not told. The first check after the snooze
+        judges them again with everything else still due, so what is still true is posted
+        once then (the most severe step only)."""
+        async with self.db.transaction() as tx:
+            # gone rather than set aside: the same step judged again has the same nonce
+            await tx.execute("DELETE FROM outbox WHERE nonce = $1", notice.nonce)
+            await tx.execute("DELETE FROM alert_keys WHERE nonce = $1", notice.nonce)
+            if condition is not None:
+                await tx.execute(
+                    "DELETE FROM alert_conditions WHERE account = $1 AND condition = $2",
+                    notice.account,
+                    condition,
+                )
+            if notice.kind is NoticeKind.UNREADABLE:
+                await tx.execute(
+                    "UPDATE account_health SET notified = 0 WHERE account = $1", notice.account
+                )
+
     async def failed(self, limit: int) -> list[SetAside]:
         """The notices refused for good, newest first."""
         rows = await self.db.fetch(
