@@ -32,15 +32,15 @@ def test_the_two_figures_and_the_order_by_hand() -> None:
     b spends 5 a day and holds 60 ending in 2 days and 100 in 10 days.
 
     At each account's own pace:
-      a: 100 by day 5, 5 × 10 = 50 spent → 50 unused; 120 from day 5 at 10 a day is used
+      a: 100 by day 5, 5 * 10 = 50 spent → 50 unused; 120 from day 5 at 10 a day is used
          up on day 5 + 12 = 17 → 0 unused.                                  a: 50
-      b: 60 by day 2, 2 × 5 = 10 spent → 50 unused; 100 from day 2 to 10, 8 × 5 = 40
+      b: 60 by day 2, 2 * 5 = 10 spent → 50 unused; 100 from day 2 to 10, 8 * 5 = 40
          spent → 60 unused.                                                 b: 110
       X = 50 + 110 = 160.
     The team spends 10 + 5 = 15 a day from the account whose credits expire first:
-      b's 60 (day 2): 2 × 15 = 30 spent → 30 unused;
-      a's 100 (day 5): 3 × 15 = 45 spent → 55 unused;
-      b's 100 (day 10): 5 × 15 = 75 spent → 25 unused;
+      b's 60 (day 2): 2 * 15 = 30 spent → 30 unused;
+      a's 100 (day 5): 3 * 15 = 45 spent → 55 unused;
+      b's 100 (day 10): 5 * 15 = 75 spent → 25 unused;
       a's 120 (day 20): from day 10, 120 / 15 = 8 days → used up on day 18, 0 unused.
       Y = 30 + 55 + 25 = 110 (50 fewer).
     Order: use b until day 2, then a until day 5, then b until day 10, then a until day 18.

@@ -4,7 +4,7 @@ from the account whose credits expire first, and that order as advice. Pure."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -109,4 +109,14 @@ def team(outlooks: Mapping[str, Outlook], now: datetime) -> Team | None:
     )
 
 
-__all__ = ["Step", "Team", "team"]
+def teams(outlooks: Mapping[str, Sequence[Outlook]], now: datetime) -> list[Team]:
+    """The team view of each pool of `outlooks` (account → its outlooks), in pool order."""
+    found = []
+    for pool in Pool:
+        of_pool = {a: o for a, theirs in outlooks.items() for o in theirs if o.pool is pool}
+        if of_pool and (t := team(of_pool, now)) is not None:
+            found.append(t)
+    return found
+
+
+__all__ = ["Step", "Team", "team", "teams"]
