@@ -115,7 +115,8 @@ def order_words(t: Team, budget: int = ORDER_TEXT) -> str:
     for i, step in enumerate(steps):
         part = f"{'then' if i else 'use'} {_account(step.account)} until {stamp(step.until, 'f')}"
         more = f", …and {len(steps) - i} more"
-        if i and (i >= MAX_STEPS or len(", ".join([*shown, part])) + len(more) > budget):
+        after = len(more) if i + 1 < len(steps) else 0  # room to say what is left after it
+        if i and (i >= MAX_STEPS or len(", ".join([*shown, part])) + after > budget):
             return ", ".join(shown) + more
         shown.append(part)
     return ", ".join(shown)
