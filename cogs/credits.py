@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import discord
@@ -21,11 +22,20 @@ from state import StoreUnavailable
 from usage.domain.history import History
 from usage.domain.outlook import Past
 from usage.domain.snapshot import Snapshot, snapshot_of
+from usage.domain.team import Team, teams
 
 log = logging.getLogger(__name__)
 
 One = tuple[str | None, Features, AccountInfo | None, Past | None]
 """An account (None: the only one), its features, its line in the listing, its history."""
+
+
+@dataclass(frozen=True)
+class Several:
+    """Each account's features (or what went wrong), and the team view of them."""
+
+    results: list[tuple[str, Features | Problem]]
+    teams: list[Team]
 
 
 class Credits(commands.Cog):
@@ -46,9 +56,9 @@ class Credits(commands.Cog):
         if isinstance(found, Problem):
             await replies.send_problem(interaction, found)
             return
-        if isinstance(found, list):
-            now = datetime.now(UTC)
-            await replies.send_embeds(interaction, summary_embeds(found, now=now), public=public)
+        if isinstance(found, Several):
+            embeds = summary_embeds(found.results, now=datetime.now(UTC), teams=found.teams)
+            await replies.send_embeds(interaction, embeds, public=public)
             return
         account, features, info, past = found
         now = datetime.now(UTC)
@@ -64,11 +74,10 @@ class Credits(commands.Cog):
         if name:
             await self._record(name, current)
 
-    async def _fetch(
-        self, option: str | None
-    ) -> Problem | list[tuple[str, Features | Problem]] | One:
+    async def _fetch(self, option: str | None) -> Problem | Several | One:
         """The account or accounts the command is about, and what it shows of them: each
-        account's features for a summary, or one account's (with its history)."""
+        account's features and the team view for a summary, or one account's (with its
+        history)."""
         found = await command_target(self.accounts, option, several=True)
         if isinstance(found, Problem):
             return found
@@ -107,5 +116,16 @@ class Credits(commands.Cog):
             load_features(directory, account), directory.info(account), self._past(account)
         )
 
-    async def _summary(self, accounts: tuple[str, ...]) -> list[tuple[str, Features | Problem]]:
-        return await load_each(self.accounts, accounts, self.settings.poll_concurrency)
+    async def _summary(self, accounts: tuple[str, ...]) -> Several:
+        """Each account's features, and with their histories (read meanwhile) the team view."""
+        now = datetime.now(UTC)
+        found, pasts = await asyncio.gather(
+            load_each(self.accounts, accounts, self.settings.poll_concurrency),
+            asyncio.gather(*(self._past(a) for a in accounts)),
+        )
+        outlooks = {
+            name: past.plus(snapshot_of(f)).outlooks(now)
+            for (name, f), past in zip(found, pasts, strict=True)
+            if past is not None and not isinstance(f, Problem)
+        }
+        return Several(found, teams(outlooks, now))

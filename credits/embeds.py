@@ -14,7 +14,8 @@ from minimax_api import AccountInfo, CreditBatch, Features
 from minimax_api.problems import Problem
 from usage.domain.outlook import Outlook
 from usage.domain.snapshot import Pool
-from usage.render.embeds import outlook_line
+from usage.domain.team import Team
+from usage.render.embeds import outlook_line, team_line
 
 URGENT = timedelta(hours=24)
 SOON = timedelta(hours=72)
@@ -101,9 +102,13 @@ def credits_embed(
 
 
 def summary_embeds(
-    results: Sequence[tuple[str, Features | Problem]], *, now: datetime
+    results: Sequence[tuple[str, Features | Problem]],
+    *,
+    now: datetime,
+    teams: Sequence[Team] = (),
 ) -> list[discord.Embed]:
-    """One field per account with its balance and soonest expiry, or what went wrong."""
+    """One field per account with its balance and soonest expiry, or what went wrong; under
+    the title, a line per pool saying which account to use next (`teams`)."""
     soonest_all = [
         s
         for _, f in results
@@ -119,9 +124,11 @@ def summary_embeds(
         expiry = f"soonest expiry {relative_and_full(soonest)}" if soonest else "nothing expiring"
         audio = f" · **{amount(f.audio.total)}** audio" if f.audio else ""
         fields.append((name, f"**{amount(f.total_credits)}** credits{audio} · {expiry}"))
+    lines = [team_line(t) for t in teams]
+    lines.append("Use `/credits account:<name>` for one account's batches and queues.")
     template = discord.Embed(
         title=f"Credits · {len(results)} accounts",
-        description="Use `/credits account:<name>` for one account's batches and queues.",
+        description=limits.clip("\n".join(lines), limits.DESCRIPTION),
         colour=urgency_colour(min(soonest_all, default=None), now),
         timestamp=now,
     )

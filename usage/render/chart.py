@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from chat.fmt import amount
 from chat.limits import clip
-from usage.domain.forecast import projected
+from usage.domain.forecast import projected, whole
 from usage.domain.outlook import Outlook
 from usage.domain.snapshot import Pool, Snapshot, in_time_order
 
@@ -116,7 +116,7 @@ def captions(data: ChartData, limit: int = ALT_TEXT_LIMIT) -> Captions:
     short: list[str] = []
     long = [_what_is_shown(data, unit)]
     if data.balance is not None:
-        balance = amount(data.balance, whole_from=10, compact=True)
+        balance = amount(whole(data.balance), compact=True)
         short.append(f"Balance {balance}")
         long.append(f"Current balance: {balance} {unit}.")
     if data.per_day is None:
@@ -129,7 +129,7 @@ def captions(data: ChartData, limit: int = ALT_TEXT_LIMIT) -> Captions:
     long.append(_expiring(data.expiries))
     unused = data.unused
     if unused is not None:  # then there are expiries
-        lost = amount(unused, whole_from=10, compact=True)
+        lost = amount(whole(unused), compact=True)
         wasted = unused >= 0.5
         if data.per_day is not None:
             short.append(f"{lost} will expire unused" if wasted else "nothing expires unused")
@@ -144,11 +144,11 @@ def captions(data: ChartData, limit: int = ALT_TEXT_LIMIT) -> Captions:
 
 def expiry_label(e: Expiry, when: str = "") -> str:
     """ "105 (70 unused)": the credits, `when` they expire, and what of them goes unused."""
-    label = amount(e.amount, whole_from=10, compact=True) + when
+    label = amount(whole(e.amount), compact=True) + when
     if e.unused is None:
         return label
     if e.unused >= 0.5:
-        return f"{label} ({amount(e.unused, whole_from=10, compact=True)} unused)"
+        return f"{label} ({amount(whole(e.unused), compact=True)} unused)"
     return f"{label} (all used)"
 
 
