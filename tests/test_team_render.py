@@ -149,6 +149,7 @@ def test_nothing_lost_either_way_says_so() -> None:
     text = "\n".join(team_lines(t))
     assert "all of them will be used in time" in text
     assert "expire first, none: use **b** until" in text
+    assert team_line(t) == "At each account's own pace all video/image credits are used in time."
 
 
 def test_audio_gets_its_own_lines() -> None:

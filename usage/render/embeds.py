@@ -154,6 +154,8 @@ def _pooled(t: Team) -> str:
 def team_line(t: Team) -> str:
     """The team's figures in one line, for /credits."""
     prefix = _prefix(t.pool)
+    if not t.own_lost:
+        return f"{prefix}At each account's own pace all {t.pool.credits} are used in time."
     own = f"At each account's own pace about **{t.own_lost:,}** {t.pool.credits} expire unused"
     if len(t.paced) < 2:
         return f"{prefix}{own}."
