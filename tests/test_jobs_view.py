@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import io
+from datetime import date
 from typing import Any
 
 import discord
+from PIL import Image
 
 from tests.support.checks import message_problems
 from usage.domain.jobs_view import Tally, causes, jobs_view
 from usage.render.jobs import jobs_embed
+from usage.render.jobs_chart import alt_text, render_jobs_chart, series
 
 
 def shown(embed: discord.Embed) -> dict[str, Any]:
@@ -72,3 +76,25 @@ def test_no_jobs_says_so_and_many_models_stay_within_discord_limits() -> None:
     embed = jobs_embed(view, "Jobs · " + "z" * 300)
     assert not message_problems({"embeds": [embed.to_dict()], "allowed_mentions": {"parse": []}})
     assert "…and 189 more models" in shown(embed)["fields"][0]["value"]  # 11 fit
+
+
+def test_jobs_per_day_are_charted_stacked_by_model_with_alt_text() -> None:
+    since, until = date(2026, 11, 26), date(2026, 12, 2)
+    by_day = {
+        date(2026, 11, 27): {"23200": 5, "23000": 2},
+        date(2026, 12, 1): {"23200": 1, **{f"m{i}": 1 for i in range(6)}},
+    }
+    days, names, bars = series(by_day, since, until)
+    assert len(days) == 7 and days[0] == since
+    assert names[:2] == ["Hailuo 02, text to video", "T2V-01 (Hailuo 1.0 text…"]
+    assert names[-1] == "other models" and len(names) == 6
+    assert sum(bars["Hailuo 02, text to video"]) == 6 and bars["other models"][5] == 3
+    png = render_jobs_chart("Jobs per day · a", by_day, since, until)
+    with Image.open(io.BytesIO(png)) as image:
+        assert image.size == (800, 400)
+        assert len(image.getcolors(100_000) or []) > 6, "bars in several colours"
+    text = alt_text("Jobs per day · a", by_day, since, until)
+    assert (
+        "14 jobs in all" in text and "the busiest day 2026-11-27 with 7" in text
+    )  # the first of two
+    assert alt_text("x", {}, since, until) == "x: no jobs from 2026-11-26 to 2026-12-02."
