@@ -9,7 +9,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from PIL import Image
@@ -80,7 +80,19 @@ def test_the_preview_writes_each_answer_and_alert_as_text_and_a_picture(tmp_path
     assert "nothing was acknowledged or snoozed" in text["12-sample-acknowledge"]
     assert "Acknowledged by @tester" in text["13-alert-expiring-soon-acknowledged"]
     with Image.open(out / "06-usage-studio.png") as usage, Image.open(out / "02-credits.png") as c:
-        assert usage.height > c.height + 200, "the chart is drawn in its embed"
+        assert bluish(usage) > 40, "the chart (its balance line) is drawn in its embed"
+        assert bluish(c) == 0, "and not in an answer without one"
+
+
+def bluish(picture: Image.Image) -> int:
+    """Pixels near the usage chart's balance colour (#4cb8ff, usage/render/chart_draw.py),
+    which the picture scales, so not exactly it."""
+    colours = picture.convert("RGB").getcolors(2**20) or []
+    near = 0
+    for n, colour in colours:
+        r, g, b = cast(tuple[int, int, int], colour)
+        near += n if abs(r - 76) + abs(g - 184) + abs(b - 255) < 60 else 0
+    return near
 
 
 NOW = datetime(2026, 3, 2, 20, 0, tzinfo=UTC)
