@@ -32,6 +32,9 @@ from . import parsing as p
 BOT = "minimax"
 MAX_KEYS = 10_000  # entries kept of one summary map; more is not useapi.net's shape
 MAX_NAME = 100  # characters kept of a model, endpoint or account name
+MAX_CODE = 9999  # a code above is no HTTP status: the row is not counted
+MAX_MSEC = 10**9  # a job's time above (11 days) is no time: the job counts, untimed
+MAX_COUNT = 10**9  # a count of the summary above is not one
 UNKNOWN_MODEL = ""
 
 # A JSON object holding one of these keys is a row. The other objects of the body (the body
@@ -177,13 +180,13 @@ class _Rows:
             per = self.models.setdefault(config, {})
             per[model] = per.get(model, 0) + 1
         code = p.integer(row.get("code"))
-        if code is None:
+        if code is None or not 0 <= code <= MAX_CODE:
             self.uncounted += 1
             return
         total = self.outcomes.setdefault((config, _name(row.get("endpoint")), code), [0, 0, 0])
         total[0] += 1
         msec = p.number(row.get("msec"))
-        if msec is not None and msec >= 0:
+        if msec is not None and 0 <= msec <= MAX_MSEC:
             total[1] += round(msec)
             total[2] += 1
 
@@ -234,7 +237,7 @@ def _counts(value: Any) -> Mapping[str, int]:
     found: dict[str, int] = {}
     for key, raw in p.mapping(value).items():
         n = p.integer(raw)
-        if isinstance(key, str) and n is not None and n >= 0 and len(found) < MAX_KEYS:
+        if isinstance(key, str) and n is not None and 0 <= n <= MAX_COUNT and len(found) < MAX_KEYS:
             found[key.strip()[:MAX_NAME]] = found.get(key.strip()[:MAX_NAME], 0) + n
     return MappingProxyType(found)
 

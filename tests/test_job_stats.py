@@ -97,17 +97,19 @@ def test_rows_without_fields_or_with_unknown_values_are_kept_or_skipped_never_fa
             42,
             None,
             {"config": {"nested": True}, "code": True, "jobid": ["x"]},
+            {"config": "a", "code": 10**20},  # no HTTP status: not counted
+            {"config": "a", "code": 200, "msec": 1e300},  # counted, untimed
         ],
     }
     for stats in (parse_stats(body), load_stats(json.dumps(body))):
         figures = stats.figures("a")
         assert figures.outcomes == (
-            Outcome("", 200, 1, 0, 0),
+            Outcome("", 200, 2, 0, 0),
             Outcome("music-create", 599, 1, 12, 1),
         )
-        assert stats.rows == 9
-        assert stats.uncounted == 6  # None is not a row but the hook's: folded rows are None
-        assert dict(figures.models) == {"brand-new-model": 2}
+        assert stats.rows == 11
+        assert stats.uncounted == 7  # the None is a row of the body: not an object
+        assert dict(figures.models) == {"brand-new-model": 2, UNKNOWN_MODEL: 1}
         assert stats.summary is not None and stats.summary.success_rate == 7.0
 
 
