@@ -164,9 +164,15 @@ def _alerts(
         JobStore(db),
         window_days=settings.usage_window_days,
         interval=timedelta(minutes=settings.stats_interval_minutes),
+        store=store,
+        rules=rules,
     )
     stats = StatsChecks(
-        reader, status, checks.checked, interval_minutes=settings.stats_interval_minutes
+        reader,
+        status,
+        checks.checked,
+        interval_minutes=settings.stats_interval_minutes,
+        delivery=delivery,
     )
     leadership = Leadership(
         bot,

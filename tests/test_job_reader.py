@@ -11,7 +11,18 @@ from pathlib import Path
 
 import pytest
 
+from alerts.domain.account_rules import Rule, RuleBook
 from alerts.domain.job_stats import SETTLE, StatsReader, due
+from alerts.domain.notices import (
+    USEAPI_SUBJECT,
+    Notice,
+    NoticeKind,
+    StatsReadable,
+    StatsUnreadable,
+    load_payload,
+)
+from alerts.domain.store import AlertStore
+from alerts.render.messages import notice_embed
 from minimax_api import Priority, RateLimiter
 from state import Database, open_database
 from testbed.databases import BACKENDS
@@ -171,3 +182,81 @@ async def test_a_read_answering_bad_bodies_keeps_what_was_read(
         assert not (await stats.run(["a"])).ok
         upstream.clear()
         assert (await JobStore(database).by_account(None, TODAY, TODAY))["a"].jobs == 2
+
+
+async def test_three_failed_runs_are_said_once_and_the_recovery_once(
+    session, upstream, database: Database
+) -> None:
+    upstream.add_job("a", TODAY)
+    upstream.fail_stats(Fault("status", status=500))
+    clock = clock_at(datetime(2026, 12, 1, 10, tzinfo=UTC))
+    alerts = AlertStore(database)
+    client = make(session, upstream)
+    stats = StatsReader(
+        client, JobStore(database), window_days=2, interval=INTERVAL, store=alerts, clock=clock
+    )
+    kinds = []
+    for _ in range(5):
+        run = await stats.run(["a"])
+        assert not run.ok
+        kinds.append([n.kind for n in await alerts.pending()])
+        clock.now += INTERVAL
+    assert kinds == [[], [], *[[NoticeKind.STATS_UNREADABLE]] * 3]
+    [notice] = await alerts.pending()
+    assert notice.account == USEAPI_SUBJECT
+    assert isinstance(notice.payload, StatsUnreadable)
+    assert (notice.payload.failed, notice.payload.reads) == (2, 2)
+    assert notice.payload.title == "useapi.net is unavailable right now"
+    upstream.clear()
+    for _ in range(3):
+        assert (await stats.run(["a"])).ok
+        clock.now += INTERVAL
+    assert [n.kind for n in await alerts.pending()] == [
+        NoticeKind.STATS_UNREADABLE,
+        NoticeKind.STATS_READABLE,
+    ]
+    assert (await JobStore(database).by_account(None, TODAY, TODAY))["a"].jobs == 1
+
+
+async def test_a_streak_broken_before_three_says_nothing_and_no_channel_says_nothing(
+    session, upstream, database: Database
+) -> None:
+    clock = clock_at(datetime(2026, 12, 1, 10, tzinfo=UTC))
+    alerts = AlertStore(database)
+
+    async def nowhere() -> RuleBook:
+        return RuleBook(Rule(), {})
+
+    stats = StatsReader(
+        make(session, upstream),
+        JobStore(database),
+        window_days=1,
+        interval=INTERVAL,
+        store=alerts,
+        rules=nowhere,
+        clock=clock,
+    )
+    for faults in (2, 0, 4):
+        for _ in range(faults):
+            upstream.fail_stats(Fault("badjson", times=1))
+            await stats.run(["a"])
+            clock.now += INTERVAL
+        assert (await stats.run(["a"])).ok
+        clock.now += INTERVAL
+    assert await alerts.pending() == [], "two in a row is no notice; no channel, no notice"
+
+
+def test_the_statistics_notices_render_and_read_back() -> None:
+    now = datetime(2026, 12, 1, 10, tzinfo=UTC)
+    down = Notice("n1", USEAPI_SUBJECT, StatsUnreadable("useapi.net failed", "Wait.", 3, 7), now)
+    embed = notice_embed(down)
+    assert embed.title == "Can't read job statistics"
+    assert "(3 of 7 reads in the last run failed)" in (embed.description or "")
+    assert "expiry alerts are not affected" in (embed.description or "")
+    up = Notice("n2", USEAPI_SUBJECT, StatsReadable(), now)
+    assert notice_embed(up).title == "Job statistics readable again"
+    for notice in (down, up):
+        assert load_payload(str(notice.kind), notice.payload_json()) == notice.payload
+    assert load_payload("stats_unreadable", "{}") == StatsUnreadable(
+        "the statistics could not be read", ""
+    )

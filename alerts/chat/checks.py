@@ -118,7 +118,10 @@ class StatsChecks:
         checked: asyncio.Event,
         *,
         interval_minutes: float,
+        delivery: Delivery[Any] | None = None,
     ) -> None:
+        """`delivery` sends at once the notices a run queued."""
+        self.delivery = delivery
         self.reader = reader
         self.status = status
         self.checked = checked
@@ -144,4 +147,6 @@ class StatsChecks:
         accounts = [a for a in report.accounts if not a.startswith("*")] if report else []
         self.last = await self.reader.run(accounts)
         self._error = None
+        if self.last.queued and self.delivery is not None:
+            await self.delivery.flush()
         return self.last

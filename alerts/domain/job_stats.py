@@ -1,5 +1,6 @@
 """Reading useapi.net's job statistics into the job store, for the process that leads the
-checks, apart from the expiry check (a statistics read never holds an expiry alert up).
+checks, apart from the expiry check (a statistics read never holds an expiry alert up), and
+saying when they cannot be read.
 
 Each run reads, for every watched account, one day per request (`config=ACCOUNT`, so the
 summary's `by_model` is the account's own):
@@ -16,6 +17,12 @@ account and day of the window (the backfill), later runs about one per account; 
 through the client's rate limiter at background priority, at most `concurrency` at a time, so
 commands go first and the expiry checks keep most of the upstream. One account's failed read
 is retried next run and never stops the others.
+
+A run with a failed read (a failed request, or a body that does not parse; a 200 body is read
+as far as it goes) counts as a failure; FAILURES_BEFORE_NOTICE runs in a row are announced
+once, as "Can't read job statistics" about the useapi.net account (the statistics are the
+token's), and the first run after it without a failure says once that they are readable
+again. The streak is kept in the database, as an account's health is.
 """
 
 from __future__ import annotations
@@ -23,10 +30,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
+from alerts.domain.account_rules import RuleBook
+from alerts.domain.notices import (
+    USEAPI_SUBJECT,
+    Notice,
+    StatsReadable,
+    StatsUnreadable,
+    make_nonce,
+)
+from alerts.domain.reading import FAILURES_BEFORE_NOTICE
+from alerts.domain.store import AlertStore
 from minimax_api import MiniMaxClient, Priority, UseapiError
 from minimax_api.problems import describe
 from state import StoreUnavailable
@@ -58,6 +75,7 @@ class StatsRun:
     failed: dict[tuple[str, date], str] = field(default_factory=dict)
     error: BaseException | None = None
     seconds: float = 0.0
+    queued: int = 0  # notices
 
     @property
     def ok(self) -> bool:
@@ -104,9 +122,15 @@ class StatsReader:
         *,
         window_days: int,
         interval: timedelta,
+        store: AlertStore | None = None,
+        rules: Callable[[], Awaitable[RuleBook]] | None = None,
         concurrency: int = CONCURRENCY,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
+        """With `store`, failed runs are counted and announced there, where the rules of
+        the useapi.net account send them (`rules`; without: always)."""
+        self.store = store
+        self.rules = rules
         self.minimax = minimax
         self.jobs = jobs
         self.window_days = window_days
@@ -129,6 +153,7 @@ class StatsReader:
         )
         if down := next((r for r in results if isinstance(r, StoreUnavailable)), None):
             raise down
+        await self._judge(report, now)
         if self._forgot != since:
             await self.jobs.forget_before(now.astimezone(UTC).date() - timedelta(days=KEEP_DAYS))
             self._forgot = since
@@ -141,6 +166,47 @@ class StatsReader:
                 len(report.failed),
             )
         return report
+
+    async def _judge(self, report: StatsRun, now: datetime) -> None:
+        """Count the run as a failure or a success; announce three failures in a row once,
+        and their end once."""
+        store = self.store
+        if store is None or not report.reads:
+            return
+        if report.ok:
+            before = await store.stats_success(now)
+            if before.notified and await self._alerting():
+                nonce = make_nonce("stats-readable", before.failing_since)
+                notice = Notice(nonce, USEAPI_SUBJECT, StatsReadable(), now)
+                await store.queue_stats(notice, notified=False)
+                report.queued += 1
+            return
+        error = report.error
+        if isinstance(error, UseapiError):
+            problem = describe(error)
+            title, advice = problem.title, problem.advice
+        else:
+            title, advice = "internal error", "The bot's log says more."
+        health = await store.stats_failure(title, now)
+        log.warning(
+            "job statistics: %d of %d reads failed (%d runs in a row): %s",
+            len(report.failed),
+            report.reads,
+            health.failures,
+            title,
+        )
+        if health.failures >= FAILURES_BEFORE_NOTICE and not health.notified:
+            if not await self._alerting():
+                return  # said when it goes somewhere, if still true
+            nonce = make_nonce("stats-unreadable", health.failing_since)
+            payload = StatsUnreadable(title, advice, len(report.failed), report.reads)
+            await store.queue_stats(Notice(nonce, USEAPI_SUBJECT, payload, now), notified=True)
+            report.queued += 1
+
+    async def _alerting(self) -> bool:
+        if self.rules is None:
+            return True
+        return (await self.rules()).of(USEAPI_SUBJECT).channel_id is not None
 
     async def _read(self, item: Due, now: datetime, report: StatsRun) -> None:
         try:
