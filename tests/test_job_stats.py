@@ -4,6 +4,7 @@ useapi.net (its `/v2/account/stats` as documented, and misbehaving)."""
 from __future__ import annotations
 
 import json
+import tracemalloc
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -242,3 +243,16 @@ async def test_a_day_of_fifty_thousand_rows_is_read(session, upstream) -> None:
     figures = stats.figures("a")
     assert (figures.jobs, figures.succeeded, stats.rows) == (50_000, 45_000, 50_000)
     assert dict(figures.models) == {"hailuo-02": 50_000}
+
+
+def test_a_day_of_fifty_thousand_rows_parses_in_bounded_memory() -> None:
+    jobs = [Job("a", NOON, code=200 if i % 10 else 596, msec=i) for i in range(50_000)]
+    text = json.dumps(stats_payload(jobs, DAY))
+    tracemalloc.start()
+    try:
+        stats = load_stats(text)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert stats.figures("a").jobs == 50_000
+    assert peak < 4 * 2**20, f"{peak / 2**20:.1f} MiB beyond the text (keeping rows: ~32 MiB)"
