@@ -26,6 +26,7 @@ from .payloads import (
     parse_features,
 )
 from .ratelimit import Priority, RateLimiter
+from .stats import DayFigures, JobStats, Outcome, Summary, load_stats, parse_stats
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -37,24 +38,30 @@ __all__ = [
     "AudioCredits",
     "BadRequest",
     "CreditBatch",
+    "DayFigures",
     "Features",
+    "JobStats",
     "MiniMaxClient",
     "ModelInfo",
     "OutOfCredits",
+    "Outcome",
     "Priority",
     "RateLimited",
     "RateLimiter",
     "RetryPolicy",
     "ServiceCounts",
     "SubscriptionExpired",
+    "Summary",
     "TokenRefused",
     "Unreachable",
     "UpstreamTimeout",
     "UpstreamUnavailable",
     "UseapiAccount",
     "UseapiError",
+    "load_stats",
     "model_name",
     "parse_account",
     "parse_accounts",
     "parse_features",
+    "parse_stats",
 ]

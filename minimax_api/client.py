@@ -10,7 +10,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
@@ -22,6 +22,7 @@ from .account import UseapiAccount, parse_account
 from .handover import handed_over
 from .payloads import AccountInfo, Features, parse_accounts, parse_features
 from .ratelimit import Priority, RateLimiter
+from .stats import BOT, JobStats, load_stats
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,8 @@ RETRY_STATUSES = frozenset({429, 502, 503, 504})
 DEFAULT_BASE_URL = "https://api.useapi.net/v1"
 PRUNE_AT = 256  # cache size from which expired entries are dropped on the next insert
 MAX_BODY = 4 * 1024 * 1024  # bytes of an answer, on the wire and inflated; more is refused
+STATS_MAX_BODY = 32 * 1024 * 1024  # a day of job statistics: 50,000 rows are about 12 MiB
+MAX_STATS_LIMIT = 50_000  # useapi.net's most rows for `limit`
 READ_CHUNK = 64 * 1024
 NOT_JSON = "useapi.net answered with something that is not usable JSON"
 
@@ -132,6 +135,38 @@ class MiniMaxClient:
         Never cached; the same retries, rate limiter and errors as `features`."""
         return parse_account(await self._get_json(self.useapi_account_url(), "account", priority))
 
+    def stats_url(
+        self, day: date | None = None, *, limit: int | None = None, config: str | None = None
+    ) -> URL:
+        """`/v2/account/stats?bot=minimax`, beside the base URL as `/v2/account` is: the day
+        (`date`), or the last `limit` rows over every day; of one account with `config`."""
+        query = {"bot": BOT}
+        if limit is not None:
+            query["limit"] = str(limit)
+        elif day is not None:
+            query["date"] = day.isoformat()
+        if config is not None:
+            query["config"] = config
+        return (self.useapi_account_url() / "stats").with_query(query)
+
+    async def stats(
+        self,
+        day: date | None = None,
+        *,
+        limit: int | None = None,
+        config: str | None = None,
+        priority: Priority = Priority.BACKGROUND,
+    ) -> JobStats:
+        """Job statistics of `day` (None: today at useapi.net), or of the last `limit` jobs
+        (1 to 50,000; `day` is then ignored), of every account or of `config` alone. Never
+        cached; the same retries, rate limiter and errors as `features`, with a body cap
+        sized for a full day. A 200 body that is not a JSON object is UpstreamUnavailable;
+        one that is, is read as far as it goes."""
+        if limit is not None and not 1 <= limit <= MAX_STATS_LIMIT:
+            raise ValueError(f"limit must be from 1 to {MAX_STATS_LIMIT}")
+        url = self.stats_url(day, limit=limit, config=config)
+        return await self._get_json(url, "stats", priority, load=load_stats, cap=STATS_MAX_BODY)
+
     async def _cached(
         self,
         key: tuple[str, str | None],
@@ -167,7 +202,17 @@ class MiniMaxClient:
             self._cache = {k: e for k, e in self._cache.items() if e.expires > now}
         self._cache[key] = _Entry(now + self._cache_ttl, value)
 
-    async def _get_json(self, url: URL, endpoint: str, priority: Priority) -> Any:
+    async def _get_json(
+        self,
+        url: URL,
+        endpoint: str,
+        priority: Priority,
+        *,
+        load: Callable[[str], Any] = json.loads,
+        cap: int = MAX_BODY,
+    ) -> Any:
+        """The answer's body read by `load` (which raises ValueError on what it cannot read),
+        at most `cap` bytes of it."""
         policy = self._retry
         started = self._clock()
         attempt = 0
@@ -175,7 +220,7 @@ class MiniMaxClient:
             try:
                 if self._limiter is not None:
                     await self._limiter.acquire(priority, waiting=handed_over)
-                return await self._get_once(url, endpoint)
+                return await self._get_once(url, endpoint, load, cap)
             except (errors.RateLimited, errors.UpstreamUnavailable) as exc:
                 retryable = isinstance(exc, errors.RateLimited) or exc.status in (
                     None,
@@ -192,22 +237,24 @@ class MiniMaxClient:
                 handed_over()
                 await asyncio.sleep(delay)
 
-    async def _get_once(self, url: URL, endpoint: str) -> Any:
+    async def _get_once(self, url: URL, endpoint: str, load: Callable[[str], Any], cap: int) -> Any:
         headers = {"Authorization": f"Bearer {self._token}", "Accept": "application/json"}
         handed_over()
         try:
             async with self._session.get(
                 url, headers=headers, timeout=self._timeout, allow_redirects=False
             ) as resp:
-                body = await _read_text(resp)
+                body = await _read_text(resp, cap)
                 self._tell(endpoint, str(resp.status))
                 if body is None:
                     resp.close()  # the rest is never read: the connection is not reused
                     raise errors.UpstreamUnavailable(
-                        f"useapi.net sent an answer larger than {MAX_BODY // 2**20} MiB",
+                        f"useapi.net sent an answer larger than {cap // 2**20} MiB",
                         status=resp.status,
                     )
-                return _interpret(resp.status, resp.headers, body.replace(self._token, "***"))
+                if self._token in body:
+                    body = body.replace(self._token, "***")
+                return _interpret(resp.status, resp.headers, body, load)
         except TimeoutError as exc:
             self._tell(endpoint, "timeout")
             raise errors.UpstreamTimeout("useapi.net did not answer in time") from exc
@@ -225,8 +272,8 @@ class MiniMaxClient:
             self._observe(endpoint, outcome)
 
 
-async def _read_text(resp: aiohttp.ClientResponse) -> str | None:
-    """The body as text, or None when it is larger than MAX_BODY.
+async def _read_text(resp: aiohttp.ClientResponse, cap: int = MAX_BODY) -> str | None:
+    """The body as text, or None when it is larger than `cap` (MAX_BODY unless said).
 
     A declared Content-Length over the cap is refused before reading (for a compressed
     answer that is the size on the wire). What is read is counted after aiohttp inflated it,
@@ -234,12 +281,12 @@ async def _read_text(resp: aiohttp.ClientResponse) -> str | None:
     without a Content-Length (chunked) stops at the cap too, and the client's timeout bounds
     how long any answer can stream.
     """
-    if resp.content_length is not None and resp.content_length > MAX_BODY:
+    if resp.content_length is not None and resp.content_length > cap:
         return None
     body = bytearray()
     async for chunk in resp.content.iter_chunked(READ_CHUNK):
         body += chunk
-        if len(body) > MAX_BODY:
+        if len(body) > cap:
             return None
     encoding = resp.charset or "utf-8"
     try:
@@ -249,12 +296,16 @@ async def _read_text(resp: aiohttp.ClientResponse) -> str | None:
     return body.decode(encoding, errors="replace")
 
 
-def _interpret(status: int, headers: Mapping[str, str], body: str) -> Any:
-    """Turn one HTTP answer into a payload or the matching exception."""
+def _interpret(
+    status: int, headers: Mapping[str, str], body: str, load: Callable[[str], Any] = json.loads
+) -> Any:
+    """Turn one HTTP answer into a payload or the matching exception; `load` reads a 2xx
+    body (an error's body is read as JSON)."""
     payload: Any = None
     is_json = True
     try:
-        payload = json.loads(body) if body.strip() else None
+        reader = load if 200 <= status < 300 else json.loads
+        payload = reader(body) if body.strip() else None
     except (ValueError, RecursionError):  # RecursionError: nested too deep to be data
         is_json = False
 

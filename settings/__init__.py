@@ -59,6 +59,7 @@ class Settings:
     log_format: str = "text"
     log_color: str = "auto"
     usage_window_days: int = 7
+    stats_interval_minutes: float = 15.0
     digest: DigestSchedule | None = None
 
     @property
@@ -330,5 +331,8 @@ def load_settings(env: Mapping[str, str], *, require_discord: bool = True) -> Se
         log_format=_choice(env, "LOG_FORMAT", ("text", "json")),
         log_color=_choice(env, "LOG_COLOR", ("auto", "always", "never")),
         usage_window_days=_days(env, "USAGE_WINDOW_DAYS", Settings.usage_window_days),
+        stats_interval_minutes=_positive(
+            env, "STATS_INTERVAL_MINUTES", Settings.stats_interval_minutes, "minutes"
+        ),
         digest=parse_digest(_get(env, "DIGEST_SCHEDULE")),
     )

@@ -28,6 +28,7 @@ SETTING_NAMES: tuple[str, ...] = (
     "CHECK_INTERVAL_MINUTES",
     "POLL_CONCURRENCY",
     "USAGE_WINDOW_DAYS",
+    "STATS_INTERVAL_MINUTES",
     "DIGEST_SCHEDULE",
 )
 """Every environment variable the bot reads, in the order of the settings reference."""
@@ -43,6 +44,7 @@ PREFIXES = (
     "POLL_",
     "USAGE_",
     "DIGEST_",
+    "STATS_",
     "LOG_",
 )
 """What the names of the bot's settings start with: a variable starting so that is not a

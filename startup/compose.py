@@ -6,11 +6,12 @@ collaborator up."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 import aiohttp
 
 from alerts.chat.channel import DiscordAlertChannel
-from alerts.chat.checks import ExpiryChecks
+from alerts.chat.checks import ExpiryChecks, StatsChecks
 from alerts.chat.controls import AlertAnswers, bound
 from alerts.chat.leadership import Leadership
 from alerts.chat.messages import AlertMessages
@@ -18,6 +19,7 @@ from alerts.chat.parts import AlertParts
 from alerts.domain.account_rules import RuleBook, defaults
 from alerts.domain.answers import AlertGroups
 from alerts.domain.delivery import Delivery
+from alerts.domain.job_stats import StatsReader
 from alerts.domain.rule_store import RuleStore
 from alerts.domain.silences import Silences
 from alerts.domain.status import AlertStatus, Routes
@@ -35,6 +37,7 @@ from minimax_api import MiniMaxClient, RateLimiter, RetryPolicy
 from settings import Settings
 from state import Claims, Database
 from usage.domain.history import History
+from usage.domain.jobs import JobStore
 
 
 def make_client(
@@ -156,6 +159,21 @@ def _alerts(
         interval_minutes=settings.check_interval_minutes,
         digest=settings.digest,
     )
+    reader = StatsReader(
+        minimax,
+        JobStore(db),
+        window_days=settings.usage_window_days,
+        interval=timedelta(minutes=settings.stats_interval_minutes),
+        store=store,
+        rules=rules,
+    )
+    stats = StatsChecks(
+        reader,
+        status,
+        checks.checked,
+        interval_minutes=settings.stats_interval_minutes,
+        delivery=delivery,
+    )
     leadership = Leadership(
         bot,
         db,
@@ -164,6 +182,7 @@ def _alerts(
         checks=checks.loop,
         while_leading=checks.queue_digest,
         rules=rules,
+        stats=stats.loop,
     )
     return AlertParts(
         store=store,

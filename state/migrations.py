@@ -83,6 +83,47 @@ RULES = """
 and the conditions alerted once until they clear (low balance, running out, the useapi.net
 account's): a row while the condition holds and was announced, since when in epoch ms."""
 
+JOBS = """
+    CREATE TABLE job_outcomes (
+        account  TEXT NOT NULL,
+        day      TEXT NOT NULL,
+        endpoint TEXT NOT NULL,
+        code     INTEGER NOT NULL,
+        jobs     BIGINT NOT NULL,
+        msec     BIGINT NOT NULL,
+        timed    BIGINT NOT NULL,
+        PRIMARY KEY (account, day, endpoint, code)
+    );
+    CREATE INDEX job_outcomes_day ON job_outcomes(day);
+    CREATE TABLE job_models (
+        account TEXT NOT NULL,
+        day     TEXT NOT NULL,
+        model   TEXT NOT NULL,
+        jobs    BIGINT NOT NULL,
+        PRIMARY KEY (account, day, model)
+    );
+    CREATE INDEX job_models_day ON job_models(day);
+    CREATE TABLE job_days (
+        account TEXT NOT NULL,
+        day     TEXT NOT NULL,
+        read_at BIGINT NOT NULL,
+        final   INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (account, day)
+    );
+    CREATE TABLE job_stats_health (
+        subject       TEXT PRIMARY KEY,
+        failures      INTEGER NOT NULL DEFAULT 0,
+        failing_since TEXT,
+        notified      INTEGER NOT NULL DEFAULT 0,
+        last_error    TEXT,
+        last_success  TEXT
+    );
+    """
+"""useapi.net's job statistics per account and UTC day (`YYYY-MM-DD`), two facets: jobs and
+time per endpoint and code (`timed`: the jobs `msec` sums over), and jobs per model (model ""
+unknown); which days were read and when (epoch seconds; `final` once read after the day was
+over and its late rows in), and how reading them goes (the "can't read" notice)."""
+
 SQLITE: tuple[str, ...] = (
     """
     CREATE TABLE meta (
@@ -144,6 +185,7 @@ SQLITE: tuple[str, ...] = (
     SNAPSHOTS,
     SILENCES,
     RULES,
+    JOBS,
 )
 
 POSTGRES: tuple[str, ...] = (
@@ -201,6 +243,7 @@ POSTGRES: tuple[str, ...] = (
     SNAPSHOTS,
     SILENCES,
     RULES,
+    JOBS,
 )
 
 

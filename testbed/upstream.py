@@ -13,7 +13,7 @@ import time
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -131,6 +131,83 @@ def useapi_account_payload(
     }
 
 
+@dataclass(frozen=True)
+class Job:
+    """One job as useapi.net's statistics keep it; `model` is in `summary.by_model` only (the
+    MiniMax rows carry none), `code` None makes a row without a code."""
+
+    account: str
+    at: datetime
+    model: str | None = "hailuo-02"
+    endpoint: str = "videos-create"
+    code: int | None = 200
+    msec: int | None = 40_000
+    jobid: str = ""
+
+
+def _status_text(code: int | None) -> str:
+    return "OK" if code is not None and 200 <= code < 300 else "Failed"
+
+
+def _time_span(seconds: float) -> str:
+    hours, rest = divmod(int(seconds), 3600)
+    return f"{hours} hours {rest // 60} minutes"
+
+
+def _iso_ms(when: datetime) -> str:
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+
+
+def stats_payload(jobs: Sequence[Job], day: date | None, *, bot: str = "minimax") -> dict[str, Any]:
+    """The `GET /v2/account/stats` answer for `jobs` (already chosen by date, limit and config),
+    its `summary` computed as useapi.net documents it and left out when there are no rows."""
+    ordered = sorted(jobs, key=lambda j: j.at)
+    rows = [
+        {
+            "timestamp": _iso_ms(j.at),
+            "jobid": j.jobid or f"j-{i}",
+            "config": j.account,
+            "endpoint": j.endpoint,
+            "status": _status_text(j.code),
+            "func": f"v1-minimax-{j.endpoint}",
+            **({"code": j.code} if j.code is not None else {}),
+            **({"msec": j.msec} if j.msec is not None else {}),
+        }
+        for i, j in enumerate(ordered)
+    ]
+    payload: dict[str, Any] = {
+        "bot": bot,
+        "date": (day or datetime.now(UTC).date()).isoformat(),
+        "total": len(rows),
+        "data": rows,
+    }
+    if not ordered:
+        return payload
+
+    def tally(values: Sequence[Any]) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for value in values:
+            found[str(value)] = found.get(str(value), 0) + 1
+        return found
+
+    coded = [j for j in ordered if j.code is not None]
+    ok = sum(1 for j in coded if j.code is not None and 200 <= j.code < 300)
+    timed = [j.msec for j in ordered if j.msec is not None]
+    payload["summary"] = {
+        "from": _iso_ms(ordered[0].at),
+        "to": _iso_ms(ordered[-1].at),
+        "time_span": _time_span((ordered[-1].at - ordered[0].at).total_seconds()),
+        "by_config": tally([j.account for j in ordered]),
+        "by_code": tally([j.code for j in coded]),
+        "by_endpoint": tally([j.endpoint for j in ordered]),
+        "by_status": tally([_status_text(j.code) for j in ordered]),
+        "by_model": tally([j.model for j in ordered if j.model is not None]),
+        "success_rate": f"{100 * ok / len(coded):.1f}%" if coded else "0.0%",
+        "avg_msec": round(sum(timed) / len(timed)) if timed else 0,
+    }
+    return payload
+
+
 @dataclass
 class Fault:
     """One way to misbehave: `kind` is status, html, badjson, drop or slow, or one of the
@@ -190,6 +267,8 @@ class FakeUseapi:
         # GET /v2/account: None answers useapi_account_payload(total=<accounts added>)
         self.useapi_account: dict[str, Any] | None = None
         self.account_faults: list[Fault] = []
+        self.jobs: list[Job] = []  # GET /v2/account/stats serves these
+        self.stats_faults: list[Fault] = []
         self.requests: list[Seen] = []
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -213,10 +292,45 @@ class FakeUseapi:
         """Make `GET /v2/account` (and nothing else) misbehave."""
         self.account_faults.append(fault)
 
+    def add_job(
+        self,
+        account: str,
+        day: date | None = None,
+        model: str | None = "hailuo-02",
+        endpoint: str = "videos-create",
+        code: int | None = 200,
+        msec: int | None = 40_000,
+        *,
+        at: datetime | None = None,
+        count: int = 1,
+    ) -> None:
+        """`count` jobs of `account` for the statistics, at `at` (default: noon UTC of `day`,
+        today when neither is given)."""
+        if at is None:
+            at = datetime.combine(day or datetime.now(UTC).date(), datetime.min.time(), UTC)
+            at += timedelta(hours=12)
+        for _ in range(count):
+            jobid = f"j-{len(self.jobs)}"
+            self.jobs.append(Job(account, at, model, endpoint, code, msec, jobid))
+
+    def fail_stats(self, fault: Fault) -> None:
+        """Make `GET /v2/account/stats` (and nothing else) misbehave."""
+        self.stats_faults.append(fault)
+
     def clear(self) -> None:
         self.faults.clear()
         self.listing_faults.clear()
         self.account_faults.clear()
+        self.stats_faults.clear()
+
+    def stats_calls(self, account: str | None = None) -> list[Seen]:
+        """The statistics requests, of `account` (its `config`) when given."""
+        return [
+            r
+            for r in self.requests
+            if r.path == "/v2/account/stats"
+            and (account is None or r.query.get("config") == account)
+        ]
 
     def feature_calls(self, account: str | None = None) -> list[Seen]:
         return [
@@ -226,6 +340,7 @@ class FakeUseapi:
         ]
 
     def account_calls(self) -> list[Seen]:
+        """The `GET /v2/account` requests (the statistics beside it are not among them)."""
         return [r for r in self.requests if r.path == "/v2/account"]
 
     async def start(self) -> str:
@@ -233,6 +348,7 @@ class FakeUseapi:
         app.router.add_get("/v1/minimax/features/", self._features)
         app.router.add_get("/v1/minimax/accounts", self._accounts)
         app.router.add_get("/v2/account", self._useapi_account)
+        app.router.add_get("/v2/account/stats", self._stats)
         app.router.add_get("/_requests", self._seen)
         self._runner = runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.2)
         await runner.setup()
@@ -361,6 +477,41 @@ class FakeUseapi:
         if payload is None:
             payload = useapi_account_payload(total=len(self.features))
         return web.json_response(copy.deepcopy(payload))
+
+    async def _stats(self, request: web.Request) -> web.StreamResponse:
+        self._record(request)
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        if (early := await self._misbehave(request, self.stats_faults)) is not None:
+            return early
+        if not self._authorized(request):
+            return web.json_response({"error": "Unauthorized", "code": 401}, status=401)
+        query = request.query
+        bot = query.get("bot")
+        if not bot:
+            return web.json_response(
+                {"error": "Parameter bot is required", "code": 400}, status=400
+            )
+        jobs = [j for j in self.jobs if bot == "minimax"]
+        if (config := query.get("config")) is not None:
+            jobs = [j for j in jobs if j.account == config]
+        day: date | None = None
+        if (limit := query.get("limit")) is not None:
+            if not limit.isdigit() or not 1 <= int(limit) <= 50_000:
+                return web.json_response(
+                    {"error": "Parameter limit must be from 1 to 50000", "code": 400}, status=400
+                )
+            jobs = sorted(jobs, key=lambda j: j.at)[-int(limit) :]
+        else:
+            try:
+                day = date.fromisoformat(query["date"]) if "date" in query else None
+            except ValueError:
+                return web.json_response(
+                    {"error": "Parameter date must be YYYY-MM-DD", "code": 400}, status=400
+                )
+            wanted = day or datetime.now(UTC).date()
+            jobs = [j for j in jobs if j.at.astimezone(UTC).date() == wanted]
+        return web.json_response(stats_payload(jobs, day, bot=bot))
 
 
 async def _serve_forever(latency: float, accounts: int) -> None:

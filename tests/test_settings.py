@@ -58,6 +58,7 @@ def test_values_are_parsed() -> None:
             "DISCORD_GUILD_ID": "123456789012345678",
             "EXPIRY_WARNING_HOURS": "1, 72,24",
             "CHECK_INTERVAL_MINUTES": "0.5",
+            "STATS_INTERVAL_MINUTES": "0.05",
             "LOG_LEVEL": "debug",
         }
     )
@@ -66,6 +67,8 @@ def test_values_are_parsed() -> None:
     assert s.guild_id == 123456789012345678
     assert s.expiry_warning_hours == (72, 24, 1)
     assert s.check_interval_minutes == 0.5
+    assert s.stats_interval_minutes == 0.05
+    assert load_settings(GOOD).stats_interval_minutes == 15
     assert s.log_level == "DEBUG"
 
 
@@ -83,6 +86,7 @@ BAD = [
     ({"ALERT_MENTION_ROLE_ID": "<@&1>"}, "ALERT_MENTION_ROLE_ID"),
     ({"CHECK_INTERVAL_MINUTES": "soon"}, "CHECK_INTERVAL_MINUTES='soon' is not a positive number"),
     ({"CHECK_INTERVAL_MINUTES": "0"}, "CHECK_INTERVAL_MINUTES='0'"),
+    ({"STATS_INTERVAL_MINUTES": "-1"}, "STATS_INTERVAL_MINUTES='-1' is not a positive number"),
     ({"EXPIRY_WARNING_HOURS": "72,tomorrow"}, "EXPIRY_WARNING_HOURS='72,tomorrow' must be"),
     (
         {"EXPIRY_WARNING_HOURS": "72,99999999999"},

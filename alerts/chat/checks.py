@@ -1,9 +1,11 @@
 """The expiry checks of the process that leads them: every CHECK_INTERVAL_MINUTES the watcher
-reads every account and queues what is due, then the outbox goes to the alert channel; and
-the digest of each period is queued once."""
+reads every account and queues what is due, then the outbox goes to the alert channel; the
+digest of each period is queued once; and, in a loop of its own every STATS_INTERVAL_MINUTES,
+the job statistics of the accounts the last check watched are read (`StatsChecks`)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -13,6 +15,7 @@ from discord.ext import tasks
 
 from alerts.domain.account_rules import RuleBook
 from alerts.domain.delivery import Delivery
+from alerts.domain.job_stats import StatsReader, StatsRun
 from alerts.domain.notices import DIGEST_SUBJECT, digest_notice
 from alerts.domain.status import AlertStatus, Routes
 from alerts.domain.store import AlertStore
@@ -52,6 +55,7 @@ class ExpiryChecks:
         self.digest = digest
         self._check_error: str | None = None
         self._digest_queued: datetime | None = None
+        self.checked = asyncio.Event()  # set once a check of this process has ended
         self.loop.change_interval(minutes=interval_minutes)
 
     @tasks.loop(minutes=30)
@@ -77,6 +81,7 @@ class ExpiryChecks:
             report.queued,
         )
         self.status.last_check = report
+        self.checked.set()
         self.status.routes = Routes.of(await self.rules())
         report.posted = await self.delivery.flush()
         self._check_error = None
@@ -98,3 +103,50 @@ class ExpiryChecks:
         self._digest_queued = start
         log.info("digest of %s queued", start.isoformat())
         await self.delivery.flush()
+
+
+class StatsChecks:
+    """Reads the job statistics of the watched accounts every STATS_INTERVAL_MINUTES, in a
+    loop of its own: the first run waits for the first expiry check of this process (which
+    says which accounts there are, and goes first), and nothing here ever holds an expiry
+    check up or stops it."""
+
+    def __init__(
+        self,
+        reader: StatsReader,
+        status: AlertStatus,
+        checked: asyncio.Event,
+        *,
+        interval_minutes: float,
+        delivery: Delivery[Any] | None = None,
+    ) -> None:
+        """`delivery` sends at once the notices a run queued."""
+        self.delivery = delivery
+        self.reader = reader
+        self.status = status
+        self.checked = checked
+        self.last: StatsRun | None = None
+        self._error: str | None = None
+        self.loop.change_interval(minutes=interval_minutes)
+
+    @tasks.loop(minutes=15)
+    async def loop(self) -> None:
+        try:
+            await self.run()
+        except StoreUnavailable as exc:
+            if str(exc) != self._error:
+                log.warning("job statistics: the database failed (%s); trying again", exc)
+            self._error = str(exc)
+        except Exception:
+            log.exception("reading the job statistics failed; trying again next time")
+
+    async def run(self) -> StatsRun:
+        """One run now, after the first expiry check."""
+        await self.checked.wait()
+        report = self.status.last_check
+        accounts = [a for a in report.accounts if not a.startswith("*")] if report else []
+        self.last = await self.reader.run(accounts)
+        self._error = None
+        if self.last.queued and self.delivery is not None:
+            await self.delivery.flush()
+        return self.last

@@ -38,11 +38,15 @@ class Leadership:
         checks: tasks.Loop[Any],
         while_leading: Callable[[datetime], Awaitable[None]],
         rules: Callable[[], Awaitable[RuleBook]],
+        stats: tasks.Loop[Any] | None = None,
     ) -> None:
+        """`stats`, when given, is a loop of its own (the job statistics) that runs while
+        this process leads, as `checks` does."""
         self.client = client
         self.lease = Lease(db, "alerts", identity, ttl=LEASE_SECONDS)
         self.status = status
         self.checks = checks
+        self.loops: tuple[tasks.Loop[Any], ...] = (checks, *([stats] if stats else []))
         self.while_leading = while_leading
         self.rules = rules
         self._lease_error: str | None = None
@@ -81,19 +85,22 @@ class Leadership:
         status.leader = holder.name if holder else None
         if leading and not status.leading:
             log.info("this process (%s) leads the expiry checks now", self.lease.me)
-            if self.checks.is_running():
-                self.checks.restart()  # a cancel from a moment ago is still finishing
-            else:
-                self.checks.start()
+            for loop in self.loops:
+                if loop.is_running():
+                    loop.restart()  # a cancel from a moment ago is still finishing
+                else:
+                    loop.start()
         elif status.leading and not leading:
             log.info("%s leads the expiry checks now", status.leader or "no process")
-            self.checks.cancel()
+            for loop in self.loops:
+                loop.cancel()
         status.leading = leading
 
     async def stop(self) -> None:
         """Stop seeking the lease and checking; a leader hands the lease over at once."""
         self.loop.cancel()
-        self.checks.cancel()
+        for loop in self.loops:
+            loop.cancel()
         if self.status.leading:
             with contextlib.suppress(StoreUnavailable):
                 await self.lease.release()  # another replica takes over at once

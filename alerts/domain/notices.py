@@ -36,6 +36,8 @@ class NoticeKind(StrEnum):
     LOW_BALANCE = "low_balance"
     RUNNING_OUT = "running_out"
     USEAPI = "useapi"  # the useapi.net account: subscription, MiniMax accounts in error
+    STATS_UNREADABLE = "stats_unreadable"  # the job statistics: three runs in a row failed
+    STATS_READABLE = "stats_readable"
 
 
 @dataclass(frozen=True)
@@ -244,6 +246,44 @@ class UseapiTrouble:
         )
 
 
+@dataclass(frozen=True)
+class StatsUnreadable:
+    """Three runs of job statistics reads in a row had failed reads: the first problem's
+    title and what to do, and how many of the last run's `reads` failed."""
+
+    title: str
+    advice: str
+    failed: int = 0
+    reads: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "advice": self.advice,
+            "failed": self.failed,
+            "reads": self.reads,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> StatsUnreadable:
+        return cls(
+            str(data.get("title", "the statistics could not be read")),
+            str(data.get("advice", "")),
+            int(data.get("failed") or 0),
+            int(data.get("reads") or 0),
+        )
+
+
+@dataclass(frozen=True)
+class StatsReadable:
+    def to_json(self) -> dict[str, Any]:
+        return {}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> StatsReadable:
+        return cls()
+
+
 Payload = (
     ExpiringSoon
     | Unreadable
@@ -254,6 +294,8 @@ Payload = (
     | LowBalance
     | RunningOut
     | UseapiTrouble
+    | StatsUnreadable
+    | StatsReadable
 )
 PAYLOADS: dict[NoticeKind, type[Payload]] = {
     NoticeKind.EXPIRY: ExpiringSoon,
@@ -265,6 +307,8 @@ PAYLOADS: dict[NoticeKind, type[Payload]] = {
     NoticeKind.LOW_BALANCE: LowBalance,
     NoticeKind.RUNNING_OUT: RunningOut,
     NoticeKind.USEAPI: UseapiTrouble,
+    NoticeKind.STATS_UNREADABLE: StatsUnreadable,
+    NoticeKind.STATS_READABLE: StatsReadable,
 }
 KINDS: dict[type[Payload], NoticeKind] = {t: k for k, t in PAYLOADS.items()}
 

@@ -314,5 +314,67 @@ class AlertStore:
                 "DELETE FROM outbox WHERE sent_at < $1 OR set_aside_at < $1", _iso(moment)
             )
 
+    async def stats_failure(self, error: str, at: datetime) -> ReadHealth:
+        """One more run of job statistics reads with a failure; returns the health after."""
+        await self.db.execute(
+            "INSERT INTO job_stats_health(subject, failures, failing_since, last_error) "
+            "VALUES ($1, 1, $2, $3) ON CONFLICT(subject) DO UPDATE SET "
+            "failures = job_stats_health.failures + 1, "
+            "failing_since = COALESCE(job_stats_health.failing_since, excluded.failing_since), "
+            "last_error = excluded.last_error",
+            STATS_HEALTH,
+            _iso(at),
+            error[:500],
+        )
+        return await self._stats_health()
 
+    async def stats_success(self, at: datetime) -> ReadHealth:
+        """A run of job statistics reads without a failure: the streak and the notice are
+        over; returns the health as it was before."""
+        before = await self._stats_health()
+        await self.db.execute(
+            "INSERT INTO job_stats_health(subject, failures, last_success) VALUES ($1, 0, $2) "
+            "ON CONFLICT(subject) DO UPDATE SET failures = 0, failing_since = NULL, "
+            "notified = 0, last_success = excluded.last_success",
+            STATS_HEALTH,
+            _iso(at),
+        )
+        return before
+
+    async def queue_stats(self, notice: Notice, *, notified: bool) -> None:
+        """Queue a job statistics notice and remember whether "can't read" was said, in one
+        step."""
+        async with self.db.transaction() as tx:
+            await self._insert(tx, notice)
+            await tx.execute(
+                "UPDATE job_stats_health SET notified = $1 WHERE subject = $2",
+                int(notified),
+                STATS_HEALTH,
+            )
+
+    async def _stats_health(self) -> ReadHealth:
+        row = await fetch_one(
+            self.db,
+            "SELECT failures, failing_since, notified, last_error FROM job_stats_health "
+            "WHERE subject = $1",
+            STATS_HEALTH,
+        )
+        if row is None:
+            return ReadHealth()
+        return ReadHealth(int(row[0]), _time(row[1]), bool(row[2]), row[3])
+
+
+@dataclass(frozen=True)
+class ReadHealth:
+    """How reading the job statistics goes: the failed runs in a row, since when, whether
+    the "can't read" notice went out, and the last error."""
+
+    failures: int = 0
+    failing_since: datetime | None = None
+    notified: bool = False
+    last_error: str | None = None
+
+
+STATS_HEALTH = "job_stats"
+"""The one row of `job_stats_health`: the statistics are read for the whole token."""
 KEEP = timedelta(days=30)

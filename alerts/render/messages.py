@@ -21,6 +21,8 @@ from alerts.domain.notices import (
     Replacement,
     Resumed,
     RunningOut,
+    StatsReadable,
+    StatsUnreadable,
     Unreadable,
     UseapiTrouble,
 )
@@ -129,6 +131,23 @@ def notice_embed(notice: Notice) -> discord.Embed:
             )
         case UseapiTrouble():
             return _useapi_embed(notice.payload, notice)
+        case StatsUnreadable(title=title, advice=advice, failed=failed, reads=reads):
+            of = f" ({failed} of {reads} reads in the last run failed)" if reads else ""
+            return _embed(
+                "Can't read job statistics",
+                f"useapi.net's job statistics could not be read three times in a row{of}: "
+                f"{safe(title, 300)}. {safe(advice, 500)}\nThe days missed are read again "
+                "when it works; expiry alerts are not affected.",
+                discord.Colour.dark_red(),
+                notice,
+            )
+        case StatsReadable():
+            return _embed(
+                "Job statistics readable again",
+                "useapi.net's job statistics can be read again; the days missed are read now.",
+                discord.Colour.green(),
+                notice,
+            )
     raise ValueError(f"no embed for a {notice.kind} notice")
 
 
