@@ -68,6 +68,7 @@ def compose(
     """The bot with everything it uses; its cogs are added when it starts (`setup_hook`)."""
     accounts = AccountDirectory(minimax, settings.useapi_accounts)
     history = History(db)
+    jobs = JobStore(db)
     status = AlertStatus(Routes.of(RuleBook(defaults(settings), {})))
     bot: MiniMaxBot
 
@@ -90,7 +91,7 @@ def compose(
         cogs=lambda: [
             Credits(accounts, history, settings),
             Models(accounts),
-            Usage(accounts, history, settings),
+            Usage(accounts, history, jobs, settings),
             Alerts(
                 bot,
                 alerts,
@@ -102,7 +103,7 @@ def compose(
             ),
         ],
     )
-    alerts = _alerts(bot, settings, db, minimax, metrics, identity, history, status)
+    alerts = _alerts(bot, settings, db, minimax, metrics, identity, history, jobs, status)
     return bot
 
 
@@ -114,6 +115,7 @@ def _alerts(
     metrics: Metrics,
     identity: str,
     history: History,
+    jobs: JobStore,
     status: AlertStatus,
 ) -> AlertParts:
     window = settings.usage_window
@@ -161,7 +163,7 @@ def _alerts(
     )
     reader = StatsReader(
         minimax,
-        JobStore(db),
+        jobs,
         window_days=settings.usage_window_days,
         interval=timedelta(minutes=settings.stats_interval_minutes),
         store=store,

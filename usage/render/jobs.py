@@ -74,6 +74,6 @@ def jobs_embed(view: JobsView, title: str) -> discord.Embed:
         embed.add_field(name="Failed jobs by cause", value=_field(lines, "causes"), inline=False)
     embed.set_footer(
         text="From useapi.net's job statistics (5 to 15 minutes late). Credits are "
-        "estimated at each model's cost per job."
+        "estimated at each model's cost per job, failed jobs included (an upper bound)."
     )
     return embed
