@@ -141,7 +141,9 @@ def _alerts(
         rules=rules,
         useapi=True,
     )
-    messages = AlertMessages(history, status, configured=settings.useapi_accounts, window=window)
+    messages = AlertMessages(
+        history, status, configured=settings.useapi_accounts, window=window, jobs=jobs
+    )
     channel = DiscordAlertChannel(bot, messages)
     delivery = Delivery(
         store,

@@ -14,9 +14,12 @@ from alerts.domain.notices import Digest, Notice
 from alerts.domain.port import Draft, ref_of, shared
 from alerts.domain.status import AlertStatus
 from alerts.render.messages import REF, AlertMessage, alert_messages
-from chat.limits import pack_messages
+from chat.limits import DESCRIPTION, clip, pack_messages
+from usage.chat.jobs_report import jobs_summary
 from usage.chat.report import usage_report
 from usage.domain.history import History
+from usage.domain.jobs import JobStore
+from usage.render.jobs import jobs_line
 
 
 class AlertMessages:
@@ -27,8 +30,10 @@ class AlertMessages:
         *,
         configured: Sequence[str],
         window: timedelta,
+        jobs: JobStore | None = None,
     ) -> None:
         self.history = history
+        self.jobs = jobs
         self.status = status
         self.configured = tuple(configured)
         self.window = window
@@ -48,6 +53,16 @@ class AlertMessages:
             found.append(Draft(tuple(unit), message))
         return found
 
+    async def _jobs_line(self, embed: discord.Embed, period: int) -> None:
+        """The digest's one line of the job statistics, when there were jobs."""
+        assert self.jobs is not None
+        view = await jobs_summary(
+            self.jobs, self.watched() or ("",), {}, period=period, now=datetime.now(UTC)
+        )
+        if (line := jobs_line(view)) is not None:
+            text = f"{embed.description}\n{line}" if embed.description else line
+            embed.description = clip(text, DESCRIPTION)
+
     async def digest(self, notice: Notice, digest: Digest) -> AlertMessage:
         """The digest of every watched account: the first message's worth of it."""
         weekly = digest.until - digest.start > timedelta(days=1)
@@ -61,6 +76,8 @@ class AlertMessages:
             digest=True,
         )
         first = pack_messages(embeds)[0]
+        if self.jobs is not None:
+            await self._jobs_line(first[0], 7 if weekly else 1)
         first[0].set_footer(text=f"{REF} {notice.nonce}")
         files = [chart] if chart else []
         return AlertMessage(None, first, discord.AllowedMentions.none(), files)

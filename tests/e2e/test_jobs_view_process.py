@@ -5,6 +5,7 @@ with the jobs-per-day picture."""
 from __future__ import annotations
 
 import sqlite3
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from testbed.discord_stub import DiscordStub
@@ -54,3 +55,24 @@ async def test_usage_jobs_shows_where_the_credits_went(
     assert "jobs.png" in item.files()
     one = embeds_of(await command(discord_stub, "usage", view="jobs", account="b"))[0]
     assert one["title"] == "Jobs · b" and one["description"].startswith("**6** jobs")
+
+
+async def test_the_digest_has_one_line_of_the_jobs(
+    start_bot: StartBot, discord_stub: DiscordStub, upstream: FakeUseapi, tmp_path: Path
+) -> None:
+    upstream.add_account("a", sample_features(batches_in_hours=[500]))
+    upstream.add_job("a", model="23000", code=200, count=3)
+    upstream.add_job("a", model="23000", code=412, count=1)
+    bot = await start_bot(USEAPI_ACCOUNTS="a", **STATS_FAST)
+    await upstream.wait_for(lambda: jobs_kept(tmp_path) == 4)
+    assert await bot.stop() == 0
+    due = datetime.now(UTC) - timedelta(minutes=1)
+    bot.env["DIGEST_SCHEDULE"] = f"daily@{due:%H:%M}"
+    await bot.start()
+    [digest] = await discord_stub.wait_for(
+        lambda: [m for m in discord_stub.posted if "digest" in m["embeds"][0]["title"]]
+    )
+    assert (
+        "🎬 Jobs: **4**, 75% succeeded; failed: out of credits 1."
+        in (digest["embeds"][0]["description"])
+    )

@@ -11,11 +11,29 @@ from datetime import datetime, timedelta
 import discord
 
 from usage.domain.jobs import JobStore
-from usage.domain.jobs_view import Tally, jobs_view
+from usage.domain.jobs_view import JobsView, Tally, jobs_view
 from usage.render.jobs import jobs_embed
 from usage.render.jobs_chart import alt_text, render_jobs_chart
 
 JOBS_FILE = "jobs.png"
+
+
+async def jobs_summary(
+    jobs: JobStore,
+    names: Sequence[str],
+    costs: Mapping[str, float | None],
+    *,
+    period: int,
+    now: datetime,
+) -> JobsView:
+    """The jobs of `names` over the last `period` days (today, UTC, included)."""
+    until = now.date()
+    since = until - timedelta(days=period - 1)
+    outcomes = await jobs.outcomes(names, since, until)
+    by_model = await jobs.by_model(names, since, until)
+    each = await jobs.by_account(names, since, until)
+    accounts = {a: Tally(f.jobs, f.succeeded) for a, f in each.items()}
+    return jobs_view(period, outcomes, by_model, accounts, costs)
 
 
 async def jobs_report(

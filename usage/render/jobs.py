@@ -77,3 +77,15 @@ def jobs_embed(view: JobsView, title: str) -> discord.Embed:
         "estimated at each model's cost per job, failed jobs included (an upper bound)."
     )
     return embed
+
+
+def jobs_line(view: JobsView) -> str | None:
+    """The digest's line of the jobs (None without any): how many, the success rate, and
+    the causes of most failures."""
+    if not view.total.jobs:
+        return None
+    line = f"🎬 Jobs: **{view.total.jobs:,}**, {_rate(view.total)}"
+    if view.causes:
+        top = ", ".join(f"{c.words} {c.jobs:,}" for c in view.causes[:3])
+        line += f"; failed: {top}"
+    return f"{line}."
