@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from minimax_api import DayFigures, Outcome
 from testbed.upstream import ms, sample_features
 from usage.domain.snapshot import Batch, Pool, Snapshot
 
@@ -101,3 +102,26 @@ AUDIO = Sample(
 )
 SAMPLES = (EXPIRING, LOW, AUDIO)
 LOW_BALANCE = 100.0  # the rule `/alerts rules` gives LOW
+
+
+JOB_DAYS = 6
+
+
+def sample_jobs(name: str) -> list[DayFigures]:
+    """Six days of an account's jobs, newest first: the studio renders most (and runs out of
+    credits twice), the voice account's MiniMax session is rejected once."""
+    found = []
+    for back in range(1, JOB_DAYS + 1):
+        if name == "studio":
+            ok, failed = 12 + back % 3 * 4, ({412: 2} if back == 2 else {})
+            models = {"23200": ok - 4 + sum(failed.values()), "23021": 4}
+        elif name == "voice":
+            ok, failed = 3 + back % 2, ({596: 1} if back == 4 else {})
+            models = {"23000": ok + sum(failed.values())}
+        else:
+            ok, failed = 5, {}
+            models = {"23204": 5}
+        outcomes = [Outcome("videos-create", 200, ok, 40_000 * ok, ok)]
+        outcomes += [Outcome("videos-create", code, n) for code, n in failed.items()]
+        found.append(DayFigures(tuple(outcomes), models))
+    return found

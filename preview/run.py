@@ -12,7 +12,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +30,9 @@ from testbed.discord_stub import DiscordStub, Injected
 from testbed.process import DISCORD_TOKEN, BotProcess, base_env
 from testbed.upstream import FakeUseapi
 from usage.domain.history import History
+from usage.domain.jobs import JobStore
 
-from .accounts import AUDIO, EXPIRING, LOW, LOW_BALANCE, SAMPLES
+from .accounts import AUDIO, EXPIRING, LOW, LOW_BALANCE, SAMPLES, sample_jobs
 from .drawing import draw_message
 from .text import message_text
 
@@ -241,13 +242,20 @@ async def drive(preview: Preview) -> None:
     sample = await preview.alert("alert-sample", is_sample, "The sample alert of /alerts test")
     await preview.press("sample-acknowledge", sample, "Acknowledge (sample)")
     await preview.press("alert-expiring-soon-acknowledged", expiring, "Acknowledge")
+    await preview.command("usage-jobs", "usage", view="jobs")
 
 
 async def seed(path: Path, now: datetime) -> None:
-    """The usage history of the sample accounts, before the bot starts."""
+    """The usage history and the job statistics of the sample accounts, before the bot
+    starts (the days before today, as read after they were over)."""
     db = await open_database(SqliteTarget(path))
     try:
         await History(db).record([(s.name, p) for s in SAMPLES for p in s.history(now)])
+        jobs = JobStore(db)
+        for sample in SAMPLES:
+            for back, figures in enumerate(sample_jobs(sample.name), start=1):
+                day = now.date() - timedelta(days=back)
+                await jobs.replace_day(sample.name, day, figures, read_at=now, final=True)
     finally:
         await db.close()
 

@@ -32,6 +32,7 @@ EXPECTED = [
     "11-alert-sample",
     "12-sample-acknowledge",
     "13-alert-expiring-soon-acknowledged",
+    "14-usage-jobs",
 ]
 
 
@@ -79,6 +80,8 @@ def test_the_preview_writes_each_answer_and_alert_as_text_and_a_picture(tmp_path
     assert "[Acknowledge (sample)]" in text["11-alert-sample"]
     assert "nothing was acknowledged or snoozed" in text["12-sample-acknowledge"]
     assert "Acknowledged by @tester" in text["13-alert-expiring-soon-acknowledged"]
+    assert "## Jobs · 3 accounts" in text["14-usage-jobs"]
+    assert "out of credits (412): 2 jobs" in text["14-usage-jobs"]
     with Image.open(out / "06-usage-studio.png") as usage, Image.open(out / "02-credits.png") as c:
         assert bluish(usage) > 40, "the chart (its balance line) is drawn in its embed"
         assert bluish(c) == 0, "and not in an answer without one"
