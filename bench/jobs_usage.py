@@ -19,7 +19,7 @@ from contextlib import AsyncExitStack
 from datetime import UTC, date, datetime, timedelta
 
 from bench.common import Rig, backend_option, chosen_backends, percentile, postgres_for, rig, table
-from bench.usage import answer_of, usage_once
+from bench.usage import answer_of, take_turns
 from minimax_api import DayFigures, Outcome
 from state import open_database, parse_database_url
 from testbed.databases import BACKEND_NAMES
@@ -92,20 +92,7 @@ async def rows(
             "USEAPI_MAX_RPS": "100000",
             "STATS_INTERVAL_MINUTES": "600",
         }
-        bots = {b: r.bot(**env) for b, r in rigs.items()}
-        done: dict[str, list[Injected]] = {b: [] for b in backends}
-        try:
-            for bot in bots.values():
-                await bot.start()
-            for b, r in rigs.items():
-                await usage_once(r.stub, options, "\n" + bots[b].log())  # warm-up
-            for i in range(count):
-                for b in backends if i % 2 == 0 else backends[::-1]:
-                    done[b].append(await usage_once(rigs[b].stub, options))
-        finally:
-            for bot in bots.values():
-                if bot.proc is not None:
-                    await bot.stop()
+        done = await take_turns(rigs, env, options, count)
     return [row(b, days, done[b]) for b in backends]
 
 

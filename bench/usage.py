@@ -192,21 +192,32 @@ async def usage_rows(count: int, days: int, backends: list[str]) -> list[list[ob
             server = postgres if b == "postgresql" else None
             rigs[b] = await stack.enter_async_context(rig(FakeUseapi(), postgres=server))
             await seed(rigs[b].database_url, {"acct0": history})
-        bots = {b: r.bot(USEAPI_ACCOUNTS="acct0", USEAPI_MAX_RPS="100000") for b, r in rigs.items()}
-        done: dict[str, list[Injected]] = {b: [] for b in backends}
-        try:
-            for bot in bots.values():
-                await bot.start()
-            for b, r in rigs.items():
-                await usage_once(r.stub, options, "\n" + bots[b].log())  # warm-up
-            for i in range(count):
-                for b in backends if i % 2 == 0 else backends[::-1]:
-                    done[b].append(await usage_once(rigs[b].stub, options))
-        finally:
-            for bot in bots.values():
-                if bot.proc is not None:
-                    await bot.stop()
+        env = {"USEAPI_ACCOUNTS": "acct0", "USEAPI_MAX_RPS": "100000"}
+        done = await take_turns(rigs, env, options, count)
     return [usage_row(b, len(history), done[b]) for b in backends]
+
+
+async def take_turns(
+    rigs: dict[str, Rig[FakeUseapi]], env: dict[str, str], options: dict[str, Any], count: int
+) -> dict[str, list[Injected]]:
+    """A bot per rig with `env`; after a warm-up each, `count` times /usage with `options`
+    on each, the backends taking turns (ABBA)."""
+    backends = list(rigs)
+    bots = {b: r.bot(**env) for b, r in rigs.items()}
+    done: dict[str, list[Injected]] = {b: [] for b in backends}
+    try:
+        for bot in bots.values():
+            await bot.start()
+        for b, r in rigs.items():
+            await usage_once(r.stub, options, "\n" + bots[b].log())  # warm-up
+        for i in range(count):
+            for b in backends if i % 2 == 0 else backends[::-1]:
+                done[b].append(await usage_once(rigs[b].stub, options))
+    finally:
+        for bot in bots.values():
+            if bot.proc is not None:
+                await bot.stop()
+    return done
 
 
 async def run(renders: int, count: int, days: int, backends: list[str]) -> str:
