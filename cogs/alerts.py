@@ -212,6 +212,9 @@ class Alerts(commands.Cog):
         low_balance="Alert once when a balance falls below this many credits (0: off)",
         runs_out_days="Alert once when, at its pace, the balance runs out within this many "
         "days (0: off)",
+        failure_rate="Alert once when fewer than this percent of its last jobs succeed (0: off; "
+        "default 50)",
+        failure_min_jobs="How many of its last jobs the failure rate is judged over (default 10)",
         reset="Drop the account's rule first (back to the rule for all, or the settings)",
     )
     async def rules_command(
@@ -223,9 +226,11 @@ class Alerts(commands.Cog):
         steps: str | None = None,
         low_balance: float | None = None,
         runs_out_days: float | None = None,
+        failure_rate: float | None = None,
+        failure_min_jobs: int | None = None,
         reset: bool = False,
     ) -> None:
-        """Show or set an account's alert rules: channel, role, steps, low balance, running out."""
+        """Show or set an account's alert rules: channel, role, steps, balance, job failures."""
         name = ALL if account.strip().lower() in {"all", ALL} else account
         problem = (channel and cannot_post(channel)) or (mention and cannot_ping(mention))
         if problem:
@@ -242,6 +247,8 @@ class Alerts(commands.Cog):
             steps=steps,
             low_balance=low_balance,
             runs_out_days=runs_out_days,
+            failure_rate=failure_rate,
+            failure_min_jobs=failure_min_jobs,
             reset=reset,
         )
         try:

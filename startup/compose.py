@@ -170,6 +170,7 @@ def _alerts(
         interval=timedelta(minutes=settings.stats_interval_minutes),
         store=store,
         rules=rules,
+        silences=silences,
     )
     stats = StatsChecks(
         reader,

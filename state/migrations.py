@@ -124,6 +124,12 @@ time per endpoint and code (`timed`: the jobs `msec` sums over), and jobs per mo
 unknown); which days were read and when (epoch seconds; `final` once read after the day was
 over and its late rows in), and how reading them goes (the "can't read" notice)."""
 
+FAILURE_RULES = """
+    ALTER TABLE alert_rules ADD COLUMN failure_rate DOUBLE PRECISION;
+    ALTER TABLE alert_rules ADD COLUMN failure_min_jobs INTEGER;
+    """
+"""The job failure alert's rule: a success rate in percent (0: off) over the last jobs."""
+
 SQLITE: tuple[str, ...] = (
     """
     CREATE TABLE meta (
@@ -186,6 +192,7 @@ SQLITE: tuple[str, ...] = (
     SILENCES,
     RULES,
     JOBS,
+    FAILURE_RULES,
 )
 
 POSTGRES: tuple[str, ...] = (
@@ -244,6 +251,7 @@ POSTGRES: tuple[str, ...] = (
     SILENCES,
     RULES,
     JOBS,
+    FAILURE_RULES,
 )
 
 

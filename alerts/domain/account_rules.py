@@ -26,6 +26,8 @@ class Field(StrEnum):
     STEPS = "steps"
     LOW_BALANCE = "low_balance"
     RUNS_OUT_DAYS = "runs_out_days"
+    FAILURE_RATE = "failure_rate"
+    FAILURE_MIN_JOBS = "failure_min_jobs"
 
 
 ATTRIBUTES = {
@@ -34,6 +36,8 @@ ATTRIBUTES = {
     Field.STEPS: "steps",
     Field.LOW_BALANCE: "low_balance",
     Field.RUNS_OUT_DAYS: "runs_out_days",
+    Field.FAILURE_RATE: "failure_rate",
+    Field.FAILURE_MIN_JOBS: "failure_min_jobs",
 }
 SETTINGS = {
     Field.CHANNEL: "ALERT_CHANNEL_ID",
@@ -41,6 +45,11 @@ SETTINGS = {
     Field.STEPS: "EXPIRY_WARNING_HOURS",
 }
 """The setting each field defaults to (the balance alerts have none: off unless a rule)."""
+BUILT_IN = "the default"
+"""Where a field comes from that no setting and no rule sets (the job failure alert's)."""
+FAILURE_RATE = 50.0
+"""The job failure alert is on by default: below 50 % of the last FAILURE_MIN_JOBS jobs."""
+FAILURE_MIN_JOBS = 10
 
 
 @dataclass(frozen=True)
@@ -53,6 +62,8 @@ class Rule:
     steps: tuple[float, ...] | None = None
     low_balance: float | None = None
     runs_out_days: float | None = None
+    failure_rate: float | None = None  # percent
+    failure_min_jobs: int | None = None
 
     def get(self, field: Field) -> object:
         return getattr(self, ATTRIBUTES[field])
@@ -73,6 +84,8 @@ def defaults(settings: Settings) -> Rule:
         settings.alert_channel_id,
         settings.alert_mention_role_id,
         tuple(settings.expiry_warning_hours),
+        failure_rate=FAILURE_RATE,
+        failure_min_jobs=FAILURE_MIN_JOBS,
     )
 
 
@@ -80,6 +93,7 @@ MAX_DAYS = 90.0
 MAX_STEPS = 10
 MAX_LOW_BALANCE = 1_000_000_000.0
 """More credits than any account holds: a threshold above it means a typo."""
+MAX_FAILURE_MIN_JOBS = 1000
 STEPS_EXAMPLE = "e.g. 72,24,1"
 
 
@@ -99,6 +113,12 @@ def unusable(rule: Rule) -> str | None:
         return "a low balance out of range"
     if rule.runs_out_days is not None and not (0 <= rule.runs_out_days <= MAX_DAYS):
         return "a running-out horizon out of range"
+    if rule.failure_rate is not None and not (0 <= rule.failure_rate <= 100):
+        return "a failure rate out of range"
+    if rule.failure_min_jobs is not None and not (
+        1 <= rule.failure_min_jobs <= MAX_FAILURE_MIN_JOBS
+    ):
+        return "a number of jobs out of range"
     return None
 
 
@@ -110,6 +130,8 @@ def proposed(
     steps: str | None = None,
     low_balance: float | None = None,
     runs_out_days: float | None = None,
+    failure_rate: float | None = None,
+    failure_min_jobs: int | None = None,
     reset: bool = False,
 ) -> Rule | None:
     """The account's rule after `/alerts rules` with these options (None: no rule): `reset`
@@ -133,7 +155,13 @@ def proposed(
         raise BadRule(f"low_balance must be 0 (off) to {MAX_LOW_BALANCE:.0f} credits, e.g. 100")
     if runs_out_days is not None and not (0 <= runs_out_days <= MAX_DAYS):
         raise BadRule(f"runs_out_days must be 0 (off) to {MAX_DAYS:g} days, e.g. 7")
-    change = Rule(channel_id, role_id, parsed, low_balance, runs_out_days)
+    if failure_rate is not None and not (0 <= failure_rate <= 100):
+        raise BadRule("failure_rate must be 0 (off) to 100 percent, e.g. 50")
+    if failure_min_jobs is not None and not (1 <= failure_min_jobs <= MAX_FAILURE_MIN_JOBS):
+        raise BadRule(f"failure_min_jobs must be 1 to {MAX_FAILURE_MIN_JOBS} jobs, e.g. 10")
+    change = Rule(
+        channel_id, role_id, parsed, low_balance, runs_out_days, failure_rate, failure_min_jobs
+    )
     if not change.set():
         return base
     return change.over(base or Rule())
@@ -182,6 +210,15 @@ class Effective:
     def runs_out_days(self) -> float | None:
         return self.rule.runs_out_days or None
 
+    @property
+    def failure_rate(self) -> float | None:
+        """The success rate (percent) below which to alert; None when off."""
+        return self.rule.failure_rate or None
+
+    @property
+    def failure_min_jobs(self) -> int:
+        return self.rule.failure_min_jobs or FAILURE_MIN_JOBS
+
 
 @dataclass(frozen=True)
 class RuleBook:
@@ -207,7 +244,7 @@ class RuleBook:
             if level is None:
                 continue
             for field in level.set():
-                sources[field] = SETTINGS[field] if level is self.defaults else name
+                sources[field] = SETTINGS.get(field, BUILT_IN) if level is self.defaults else name
             rule = level.over(rule)
         if account in TEAM_WIDE and rule.channel_id is None and (found := self.channels()):
             rule = replace(rule, channel_id=min(found))

@@ -1,7 +1,8 @@
-"""The condition alerts of a check: low balance and running out per account, and the
-useapi.net account's troubles. A condition is queued once when it starts to hold and re-armed
-when it is seen clear; the store keeps which hold since when (`Tick.conditions`). While an
-account is snoozed or its alerts go nowhere nothing is queued, but clearing still re-arms."""
+"""The condition alerts of a check: low balance and running out per account, the job failure
+alert (judged by the statistics reader, `job_stats`), and the useapi.net account's troubles.
+A condition is queued once when it starts to hold and re-armed when it is seen clear; the
+store keeps which hold since when (`Tick.conditions`). While an account is snoozed or its
+alerts go nowhere nothing is queued, but clearing still re-arms."""
 
 from __future__ import annotations
 
@@ -76,13 +77,18 @@ async def judge(store: AlertStore, account: str, judged: Judged, tick: Tick) -> 
     for condition in clear:
         since = active[condition]
         held = make_nonce("condition", account, condition, since)
-        said = _cleared(account, condition, since, tick)
+        said = _cleared(account, condition, since, judged, tick)
         await store.clear(account, condition, since, held, said)
 
 
-def _cleared(account: str, condition: str, since: int, tick: Tick) -> Notice | None:
-    """What to say when a condition clears: only the useapi.net account's say so."""
-    if account != USEAPI_SUBJECT:
-        return None
+def _cleared(account: str, condition: str, since: int, judged: Judged, tick: Tick) -> Notice | None:
+    """What to say when a condition clears: the useapi.net account's troubles say so, and
+    the conditions judged with something to say (jobs succeed again) while the account's
+    alerts go somewhere and it is not snoozed."""
     nonce = make_nonce("cleared", account, condition, since)
-    return Notice(nonce, account, UseapiTrouble(condition, cleared=True), tick.now)
+    if account == USEAPI_SUBJECT:
+        return Notice(nonce, account, UseapiTrouble(condition, cleared=True), tick.now)
+    payload = judged.said.get(condition)
+    if payload is None or not tick.alerting(account):
+        return None
+    return Notice(nonce, account, payload, tick.now)

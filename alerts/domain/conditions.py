@@ -1,17 +1,19 @@
 """Conditions alerted once while they hold: a low balance, a balance that runs out at the
-account's pace, and the useapi.net account's own problems. Each is announced when it becomes
-true and re-armed when it is seen false again (no flapping alert while it stays true); one
-that cannot be judged this check (no read, no pace yet) keeps its state. Pure."""
+account's pace, too many of its last jobs failing, and the useapi.net account's own problems.
+Each is announced when it becomes true and re-armed when it is seen false again (no flapping
+alert while it stays true); one that cannot be judged this check (no read, no pace yet)
+keeps its state. Pure."""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from alerts.domain.account_rules import Effective
-from alerts.domain.notices import LowBalance, Payload, RunningOut, UseapiTrouble
+from alerts.domain.notices import JobFailures, LowBalance, Payload, RunningOut, UseapiTrouble
+from minimax_api.stats import succeeded
 from usage.domain.outlook import Outlook
 from usage.domain.snapshot import Pool, Snapshot
 
@@ -21,6 +23,7 @@ class Condition(StrEnum):
     RUNS_OUT = "runs_out"
     SUBSCRIPTION = "subscription"  # the useapi.net subscription is not active
     ACCOUNT_ERRORS = "account_errors"  # useapi.net reports MiniMax accounts in error
+    JOB_FAILURES = "job_failures"  # too few of the account's last jobs succeeded
 
 
 def key(condition: Condition, pool: Pool | None = None) -> str:
@@ -33,18 +36,25 @@ def condition_of(payload: Payload) -> str | None:
         return key(Condition.LOW_BALANCE, Pool(payload.pool))
     if isinstance(payload, RunningOut):
         return key(Condition.RUNS_OUT, Pool(payload.pool))
+    if isinstance(payload, JobFailures) and not payload.cleared:
+        return key(Condition.JOB_FAILURES)
     return None
 
 
 HORIZON_DAYS = 3650.0
+RECOVERY_MARGIN = 10.0
+"""Percentage points above the failure rule's threshold the success rate must reach before
+the alert clears (jobs succeed again), so that a rate around the threshold does not flap."""
 
 
 @dataclass(frozen=True)
 class Judged:
-    """What one check could tell: conditions true now (by key) and keys seen false."""
+    """What one check could tell: conditions true now (by key) and keys seen false, with what
+    to say of some of those when they clear (`said`)."""
 
     true: Mapping[str, Payload]
     false: frozenset[str]
+    said: Mapping[str, Payload] = field(default_factory=dict)
 
 
 def runs_out_at(outlook: Outlook, now: datetime) -> datetime | None:
@@ -113,6 +123,34 @@ def switched_off(active: Collection[str], rules: Effective) -> frozenset[str]:
 def gone_pools(active: Collection[str], pools: Collection[Pool]) -> frozenset[str]:
     """Announced balance conditions of a pool the account no longer has: they re-arm."""
     return frozenset(k for k in active if ":" in k and Pool(k.split(":")[1]) not in pools)
+
+
+def job_failures(outcomes: Mapping[int, int], rules: Effective) -> Judged:
+    """Whether too few of the account's last jobs succeeded (`outcomes`: jobs by status code,
+    2xx succeeded), by its rules: true below `failure_rate` percent, false (jobs succeed again)
+    at or above it plus RECOVERY_MARGIN (at most 100 %), not judged in between or with fewer
+    than `failure_min_jobs` jobs. Off, it is false (an alert announced before re-arms)."""
+    k = key(Condition.JOB_FAILURES)
+    threshold = rules.failure_rate
+    if threshold is None:
+        return Judged({}, frozenset({k}))
+    jobs = sum(n for n in outcomes.values() if n > 0)
+    if jobs < rules.failure_min_jobs:
+        return Judged({}, frozenset())
+    ok = sum(n for c, n in outcomes.items() if n > 0 and succeeded(c))
+    rate = 100 * ok / jobs
+    failed = tuple(
+        sorted(
+            ((c, n) for c, n in outcomes.items() if n > 0 and not succeeded(c)),
+            key=lambda f: (-f[1], f[0]),
+        )
+    )
+    if rate < threshold:
+        return Judged({k: JobFailures(rate, jobs, threshold, failed)}, frozenset())
+    if rate >= min(100.0, threshold + RECOVERY_MARGIN):
+        said = JobFailures(rate, jobs, threshold, failed, cleared=True)
+        return Judged({}, frozenset({k}), {k: said})
+    return Judged({}, frozenset())
 
 
 def useapi_conditions(

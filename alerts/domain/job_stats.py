@@ -23,6 +23,14 @@ as far as it goes) counts as a failure; FAILURES_BEFORE_NOTICE runs in a row are
 once, as "Can't read job statistics" about the useapi.net account (the statistics are the
 token's), and the first run after it without a failure says once that they are readable
 again. The streak is kept in the database, as an account's health is.
+
+Each run also judges the job failure alert of every account whose rule has it on (the
+default: below 50 % over the last 10 jobs): one more request, `limit=N&config=ACCOUNT`, reads
+its last N jobs across days, only when it had at least N jobs in the window and something
+changed since this process last judged it (its jobs there, its rule, its snooze, the alert's
+state), so an idle account costs no request. The condition is the `job_failures` of
+`conditions`, announced once and re-armed as every condition (`condition_alerts.judge`); a
+failed read judges nothing (the "can't read" notice is the day reads').
 """
 
 from __future__ import annotations
@@ -33,8 +41,11 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from alerts.domain.account_rules import RuleBook
+from alerts.domain.condition_alerts import judge
+from alerts.domain.conditions import Condition, job_failures, key, transitions
 from alerts.domain.notices import (
     USEAPI_SUBJECT,
     Notice,
@@ -43,11 +54,13 @@ from alerts.domain.notices import (
     make_nonce,
 )
 from alerts.domain.reading import FAILURES_BEFORE_NOTICE
+from alerts.domain.silences import Silences
 from alerts.domain.store import AlertStore
+from alerts.domain.tick import CheckReport, Tick
 from minimax_api import MiniMaxClient, Priority, UseapiError
 from minimax_api.problems import describe
 from state import StoreUnavailable
-from usage.domain.jobs import DayRead, JobStore
+from usage.domain.jobs import AccountJobs, DayRead, JobStore
 
 log = logging.getLogger(__name__)
 
@@ -124,12 +137,16 @@ class StatsReader:
         interval: timedelta,
         store: AlertStore | None = None,
         rules: Callable[[], Awaitable[RuleBook]] | None = None,
+        silences: Silences | None = None,
         concurrency: int = CONCURRENCY,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         """With `store`, failed runs are counted and announced there, where the rules of
-        the useapi.net account send them (`rules`; without: always)."""
+        the useapi.net account send them (`rules`; without: always); with both, the job
+        failure alerts are judged too (not for the accounts snoozed in `silences`)."""
         self.store = store
+        self.silences = silences
+        self._judged: dict[str, tuple[object, ...]] = {}  # what each failure alert went by
         self.rules = rules
         self.minimax = minimax
         self.jobs = jobs
@@ -154,6 +171,7 @@ class StatsReader:
         if down := next((r for r in results if isinstance(r, StoreUnavailable)), None):
             raise down
         await self._judge(report, now)
+        await self._failures(accounts, now, report)
         if self._forgot != since:
             await self.jobs.forget_before(now.astimezone(UTC).date() - timedelta(days=KEEP_DAYS))
             self._forgot = since
@@ -202,6 +220,78 @@ class StatsReader:
             payload = StatsUnreadable(title, advice, len(report.failed), report.reads)
             await store.queue_stats(Notice(nonce, USEAPI_SUBJECT, payload, now), notified=True)
             report.queued += 1
+
+    async def _failures(self, accounts: Sequence[str], now: datetime, report: StatsRun) -> None:
+        """Judge the job failure alert of each account whose rule has it on."""
+        store = self.store
+        if store is None or self.rules is None or not accounts:
+            return
+        today = now.astimezone(UTC).date()
+        since = today - timedelta(days=self.window_days - 1)
+        known = await self.jobs.by_account(accounts, since, today)
+        snoozed = await self.silences.snoozed(now) if self.silences is not None else ()
+        listing: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        listing.set_result({})  # a tick of the statistics reads no accounts listing
+        tick = Tick(now, CheckReport(), listing, await self.rules(), snoozed=frozenset(snoozed))
+        tick.conditions = await store.conditions()
+        results = await asyncio.gather(
+            *(self._failure(store, a, known.get(a, AccountJobs()), tick) for a in accounts),
+            return_exceptions=True,
+        )
+        if down := next((r for r in results if isinstance(r, StoreUnavailable)), None):
+            raise down
+        report.queued += tick.report.queued
+
+    async def _failure(
+        self, store: AlertStore, account: str, known: AccountJobs, tick: Tick
+    ) -> None:
+        rules = tick.rules(account)
+        k = key(Condition.JOB_FAILURES)
+        active = tick.conditions.get(account, {})
+        if rules.failure_rate is None:
+            if k in active:  # switched off: it re-arms
+                await judge(store, account, job_failures({}, rules), tick)
+            return
+        wanted = rules.failure_min_jobs
+        if known.jobs < wanted:
+            return  # too few jobs to judge: what was said stands
+        seen = (
+            known.jobs,
+            known.succeeded,
+            rules.failure_rate,
+            wanted,
+            tick.alerting(account),
+            active.get(k),
+        )
+        if self._judged.get(account) == seen:
+            return
+        try:
+            async with self.gate:
+                stats = await self.minimax.stats(
+                    limit=wanted, config=account, priority=Priority.BACKGROUND
+                )
+        except Exception as exc:
+            if isinstance(exc, UseapiError):
+                log.warning(
+                    "the last jobs of %r could not be read: %s", account, describe(exc).title
+                )
+            else:
+                log.exception("reading the last jobs of %r failed", account)
+            return  # judged again next run
+        outcomes: dict[int, int] = {}
+        for outcome in stats.figures(account).outcomes:
+            outcomes[outcome.code] = outcomes.get(outcome.code, 0) + outcome.jobs
+        judged = job_failures(outcomes, rules)
+        try:
+            await judge(store, account, judged, tick)
+        except StoreUnavailable:
+            raise
+        except Exception:
+            log.exception("the job failure alert of %r failed", account)
+            return
+        if transitions(active, judged)[1]:
+            tick.report.queued += 1  # "jobs succeed again" may be queued: deliver it now
+        self._judged[account] = seen
 
     async def _alerting(self) -> bool:
         if self.rules is None:

@@ -38,6 +38,7 @@ class NoticeKind(StrEnum):
     USEAPI = "useapi"  # the useapi.net account: subscription, MiniMax accounts in error
     STATS_UNREADABLE = "stats_unreadable"  # the job statistics: three runs in a row failed
     STATS_READABLE = "stats_readable"
+    JOB_FAILURES = "job_failures"  # too few of an account's last jobs succeed, or again enough
 
 
 @dataclass(frozen=True)
@@ -284,6 +285,38 @@ class StatsReadable:
         return cls()
 
 
+@dataclass(frozen=True)
+class JobFailures:
+    """Of the account's last `jobs` jobs, `rate` percent succeeded, below the `threshold` of
+    its rule; `failed` is the failed jobs by status code, most first. `cleared`: its jobs
+    succeed again (at least the threshold and the margin)."""
+
+    rate: float
+    jobs: int
+    threshold: float
+    failed: tuple[tuple[int, int], ...] = ()
+    cleared: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rate": self.rate,
+            "jobs": self.jobs,
+            "threshold": self.threshold,
+            "failed": [list(f) for f in self.failed],
+            "cleared": self.cleared,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> JobFailures:
+        return cls(
+            float(data["rate"]),
+            int(data["jobs"]),
+            float(data["threshold"]),
+            tuple((int(c), int(n)) for c, n in data.get("failed") or ()),
+            bool(data.get("cleared")),
+        )
+
+
 Payload = (
     ExpiringSoon
     | Unreadable
@@ -296,6 +329,7 @@ Payload = (
     | UseapiTrouble
     | StatsUnreadable
     | StatsReadable
+    | JobFailures
 )
 PAYLOADS: dict[NoticeKind, type[Payload]] = {
     NoticeKind.EXPIRY: ExpiringSoon,
@@ -309,6 +343,7 @@ PAYLOADS: dict[NoticeKind, type[Payload]] = {
     NoticeKind.USEAPI: UseapiTrouble,
     NoticeKind.STATS_UNREADABLE: StatsUnreadable,
     NoticeKind.STATS_READABLE: StatsReadable,
+    NoticeKind.JOB_FAILURES: JobFailures,
 }
 KINDS: dict[type[Payload], NoticeKind] = {t: k for k, t in PAYLOADS.items()}
 

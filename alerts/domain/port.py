@@ -11,6 +11,7 @@ from typing import Generic, Protocol, TypeVar
 
 from alerts.domain.notices import (
     ExpiringSoon,
+    JobFailures,
     LowBalance,
     Notice,
     RunningOut,
@@ -70,7 +71,7 @@ class AlertChannel(Protocol[Message]):
         ...
 
 
-_SHARED = (ExpiringSoon, Unreadable, LowBalance, RunningOut, UseapiTrouble)
+_SHARED = (ExpiringSoon, Unreadable, LowBalance, RunningOut, UseapiTrouble, JobFailures)
 
 
 def shared(notice: Notice) -> bool:
@@ -78,7 +79,7 @@ def shared(notice: Notice) -> bool:
     (and its buttons). A "back to normal" is not one."""
     payload = notice.payload
     return isinstance(payload, _SHARED) and not (
-        isinstance(payload, UseapiTrouble) and payload.cleared
+        isinstance(payload, UseapiTrouble | JobFailures) and payload.cleared
     )
 
 

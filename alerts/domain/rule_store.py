@@ -14,7 +14,7 @@ from state.moments import from_epoch, to_epoch
 
 log = logging.getLogger(__name__)
 
-_COLUMNS = "channel_id, role_id, steps, low_balance, runs_out_days"
+_COLUMNS = "channel_id, role_id, steps, low_balance, runs_out_days, failure_rate, failure_min_jobs"
 
 
 @dataclass(frozen=True)
@@ -51,13 +51,15 @@ def _number(value: object) -> float | None:
 
 
 def _rule(row: Row) -> Rule:
-    channel, role, steps, low, days = row
+    channel, role, steps, low, days, rate, jobs = row
     return Rule(
         _id(channel),
         _id(role),
         tuple(float(h) for h in json.loads(steps)) if steps else None,
         _number(low),
         _number(days),
+        _number(rate),
+        None if jobs is None else int(jobs),
     )
 
 
@@ -126,10 +128,12 @@ class RuleStore:
             else:
                 await tx.execute(
                     f"INSERT INTO alert_rules(account, {_COLUMNS}, by_user, at) "
-                    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (account) DO UPDATE SET "
+                    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
+                    "ON CONFLICT (account) DO UPDATE SET "
                     "channel_id = excluded.channel_id, role_id = excluded.role_id, "
                     "steps = excluded.steps, low_balance = excluded.low_balance, "
-                    "runs_out_days = excluded.runs_out_days, by_user = excluded.by_user, "
+                    "runs_out_days = excluded.runs_out_days, failure_rate = excluded.failure_rate, "
+                    "failure_min_jobs = excluded.failure_min_jobs, by_user = excluded.by_user, "
                     "at = excluded.at",
                     account,
                     None if rule.channel_id is None else str(rule.channel_id),
@@ -137,6 +141,8 @@ class RuleStore:
                     None if rule.steps is None else json.dumps(list(rule.steps)),
                     rule.low_balance,
                     rule.runs_out_days,
+                    rule.failure_rate,
+                    rule.failure_min_jobs,
                     str(by),
                     to_epoch(at),
                 )

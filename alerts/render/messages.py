@@ -9,11 +9,12 @@ from datetime import datetime, timedelta
 
 import discord
 
-from alerts.domain.conditions import Condition
+from alerts.domain.conditions import RECOVERY_MARGIN, Condition
 from alerts.domain.due import ExpiryKind
 from alerts.domain.notices import (
     ExpiringSoon,
     ExpiryItem,
+    JobFailures,
     LowBalance,
     Notice,
     NoticeKind,
@@ -31,9 +32,11 @@ from chat import limits
 from chat.fmt import amount, relative_and_full, stamp
 from chat.limits import pack_messages, safe
 from state.moments import to_the_second
+from usage.domain.jobs_view import causes
 from usage.domain.snapshot import Pool
 
 MAX_ITEMS = 20
+TOP_CAUSES = 3
 REF = "Alert ref"
 REF_IN_TEXT = re.compile(rf"\({REF} (a[0-9a-f]{{24}})\)")
 
@@ -131,6 +134,8 @@ def notice_embed(notice: Notice) -> discord.Embed:
             )
         case UseapiTrouble():
             return _useapi_embed(notice.payload, notice)
+        case JobFailures():
+            return _failures_embed(who, notice.payload, notice)
         case StatsUnreadable(title=title, advice=advice, failed=failed, reads=reads):
             of = f" ({failed} of {reads} reads in the last run failed)" if reads else ""
             return _embed(
@@ -173,6 +178,39 @@ def _useapi_embed(trouble: UseapiTrouble, notice: Notice) -> discord.Embed:
         )
     colour = discord.Colour.green() if trouble.cleared else discord.Colour.dark_red()
     return _embed(title, text, colour, notice)
+
+
+def _percent(rate: float) -> str:
+    return f"{rate:.0f} %" if rate >= 1 or rate == 0 else f"{rate:.1g} %"
+
+
+def _failures_embed(who: str, failures: JobFailures, notice: Notice) -> discord.Embed:
+    recover = min(100.0, failures.threshold + RECOVERY_MARGIN)
+    if failures.cleared:
+        return _embed(
+            f"Jobs succeed again on {who}",
+            f"✅ **{_percent(failures.rate)}** of its last {failures.jobs} jobs succeeded, "
+            f"at least the {recover:g} % that ends the job failure alert.",
+            discord.Colour.green(),
+            notice,
+        )
+    lines = [
+        f"❌ Only **{_percent(failures.rate)}** of its last {failures.jobs} jobs succeeded, "
+        f"below the {failures.threshold:g} % of its rule."
+    ]
+    found = causes(dict(failures.failed))
+    if found:
+        lines.append("\nWhy they failed:")
+    for cause in found[:TOP_CAUSES]:
+        jobs = f"{cause.jobs} job" + ("" if cause.jobs == 1 else "s")
+        advice = f": {cause.advice}" if cause.advice else ""
+        lines.append(f"- {safe(cause.words, 100)} ({jobs}){advice}")
+    if len(found) > TOP_CAUSES:
+        lines.append(f"- …and {len(found) - TOP_CAUSES} more causes (`/usage view:jobs`).")
+    lines.append(
+        f"\n(Said once: again only after at least {recover:g} % of its jobs have succeeded.)"
+    )
+    return _embed(f"Job failures on {who}", "\n".join(lines), discord.Colour.dark_red(), notice)
 
 
 def _embed(title: str, description: str, colour: discord.Colour, notice: Notice) -> discord.Embed:

@@ -20,6 +20,8 @@ LABELS = {
     Field.STEPS: "Expiry steps",
     Field.LOW_BALANCE: "Low balance",
     Field.RUNS_OUT_DAYS: "Running out",
+    Field.FAILURE_RATE: "Job failures",
+    Field.FAILURE_MIN_JOBS: "Over the last",
 }
 
 
@@ -35,8 +37,12 @@ def shown(field: Field, value: object) -> str:
     if isinstance(value, tuple):
         return ", ".join(f"{h:g}" for h in value) + " h"
     assert isinstance(value, float | int)
+    if field is Field.FAILURE_MIN_JOBS:
+        return f"{value:g} jobs"
     if value == 0:
         return "off"
+    if field is Field.FAILURE_RATE:
+        return f"below {value:g} % succeeded"
     return f"below {value:g} credits" if field is Field.LOW_BALANCE else f"within {value:g} days"
 
 
