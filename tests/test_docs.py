@@ -156,3 +156,12 @@ def test_the_checks_catch_what_they_look_for(tmp_path: Path) -> None:
         f"nowhere.md (no file {tmp_path / 'nowhere.md'})",
         "#there (no heading #there in " + str(page) + ")",
     ]
+
+
+def test_the_schema_versions_the_docs_give_are_the_code_s() -> None:
+    from state.migrations import POSTGRES, SQLITE
+
+    text = (ROOT / "docs" / "operations.md").read_text()
+    said = f"SQLite file is at version {len(SQLITE)} now, a PostgreSQL database at version "
+    assert f"{said}{len(POSTGRES)}" in text
+    assert f"schema version {len(SQLITE)}\n" in text
