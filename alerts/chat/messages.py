@@ -30,7 +30,7 @@ class AlertMessages:
         *,
         configured: Sequence[str],
         window: timedelta,
-        jobs: JobStore | None = None,
+        jobs: JobStore,
     ) -> None:
         self.history = history
         self.jobs = jobs
@@ -55,7 +55,6 @@ class AlertMessages:
 
     async def _jobs_line(self, embed: discord.Embed, period: int) -> None:
         """The digest's one line of the job statistics, when there were jobs."""
-        assert self.jobs is not None
         view = await jobs_summary(
             self.jobs, self.watched() or ("",), {}, period=period, now=datetime.now(UTC)
         )
@@ -76,8 +75,7 @@ class AlertMessages:
             digest=True,
         )
         first = pack_messages(embeds)[0]
-        if self.jobs is not None:
-            await self._jobs_line(first[0], 7 if weekly else 1)
+        await self._jobs_line(first[0], 7 if weekly else 1)
         first[0].set_footer(text=f"{REF} {notice.nonce}")
         files = [chart] if chart else []
         return AlertMessage(None, first, discord.AllowedMentions.none(), files)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import io
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import discord
 
@@ -18,6 +18,12 @@ from usage.render.jobs_chart import alt_text, render_jobs_chart
 JOBS_FILE = "jobs.png"
 
 
+def window(period: int, now: datetime) -> tuple[date, date]:
+    """The last `period` days, today (UTC) included."""
+    until = now.date()
+    return until - timedelta(days=period - 1), until
+
+
 async def jobs_summary(
     jobs: JobStore,
     names: Sequence[str],
@@ -27,8 +33,7 @@ async def jobs_summary(
     now: datetime,
 ) -> JobsView:
     """The jobs of `names` over the last `period` days (today, UTC, included)."""
-    until = now.date()
-    since = until - timedelta(days=period - 1)
+    since, until = window(period, now)
     outcomes = await jobs.outcomes(names, since, until)
     by_model = await jobs.by_model(names, since, until)
     each = await jobs.by_account(names, since, until)
@@ -45,8 +50,7 @@ async def jobs_report(
     now: datetime,
 ) -> tuple[list[discord.Embed], discord.File | None]:
     """The jobs of `names` over the last `period` days (today, UTC, included)."""
-    until = now.date()
-    since = until - timedelta(days=period - 1)
+    since, until = window(period, now)
     outcomes = await jobs.outcomes(names, since, until)
     by_model = await jobs.by_model(names, since, until)
     accounts = {

@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from minimax_api.stats import succeeded
+
 CAUSES: Mapping[int, str] = {
     400: "request rejected (prompt or settings)",
     401: "API token refused",
@@ -29,10 +31,6 @@ ADVICE: Mapping[int, str] = {
     401: "the operator checks USEAPI_TOKEN",
     402: "renew the subscription at useapi.net",
 }
-
-
-def succeeded(code: int) -> bool:
-    return 200 <= code < 300
 
 
 def cause(code: int) -> str:

@@ -16,9 +16,8 @@ from chat.limits import clip
 from minimax_api import model_name
 from usage.render.chart import ALT_TEXT_LIMIT
 from usage.render.chart_axes import value_ticks
-from usage.render.chart_draw import BORDER, CARD, GRID, MUTED, TEXT
+from usage.render.chart_draw import BORDER, CARD, GRID, HEIGHT, MUTED, TEXT, WIDTH
 
-WIDTH, HEIGHT = 800, 400
 LEFT, RIGHT, TOP, BOTTOM = 60, 190, 50, 40
 PALETTE = ("#4cb8ff", "#ffb347", "#7bd88f", "#ff8a9a", "#c9a0ff", "#b5bac1")
 """Bar colours, each 3:1 or more against CARD; the last is for the other models."""
