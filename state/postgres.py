@@ -34,6 +34,7 @@ LOST = (
     asyncpg.InterfaceError,  # also: the pool is closed (a command finishing at shutdown)
     asyncpg.InternalClientError,  # "cannot switch to state …": the server went away mid-batch
     asyncpg.CannotConnectNowError,
+    asyncpg.exceptions.OperatorInterventionError,  # the server shutting down (AdminShutdown)
     asyncpg.TooManyConnectionsError,
     OSError,
     TimeoutError,

@@ -25,6 +25,7 @@ from state import (
 )
 from state.migrations import POSTGRES, SQLITE
 from testbed.databases import BACKENDS
+from testbed.postgres import PostgresServer
 from tests.support.databases import database_target
 
 
@@ -231,3 +232,21 @@ async def test_a_lease_of_a_dead_process_of_this_host_is_taken_at_once(
     crashed = Lease(database, "alerts", f"{host}:{dead.pid}", ttl=600)
     assert await crashed.acquire() is True
     assert await me.acquire() is True, "the holder has died: no need to wait 10 minutes"
+
+
+async def test_a_postgresql_shut_down_under_the_pool_is_unavailable_not_a_crash(
+    postgres_server: PostgresServer, postgres_url: str
+) -> None:
+    """The server's "terminating connection due to administrator command" (AdminShutdown)
+    arrives on the pool's idle connections: StoreUnavailable, as any lost database."""
+    db = await open_database(PostgresTarget(postgres_url))
+    try:
+        await asyncio.gather(*(Meta(db).get(f"k{i}") for i in range(4)))  # idle connections
+        await asyncio.to_thread(postgres_server.stop_server)
+        for _ in range(4):
+            with pytest.raises(StoreUnavailable):
+                async with db.transaction() as tx:
+                    await tx.execute("SELECT 1")
+    finally:
+        await asyncio.to_thread(postgres_server.start_server)
+        await db.close()
