@@ -19,6 +19,7 @@ from alerts.chat.parts import AlertParts
 from alerts.domain.account_rules import RuleBook, defaults
 from alerts.domain.answers import AlertGroups
 from alerts.domain.delivery import Delivery
+from alerts.domain.follow_ups import FollowUps, escalation_plan
 from alerts.domain.job_stats import StatsReader
 from alerts.domain.rule_store import RuleStore
 from alerts.domain.silences import Silences
@@ -145,12 +146,14 @@ def _alerts(
         history, status, configured=settings.useapi_accounts, window=window, jobs=jobs
     )
     channel = DiscordAlertChannel(bot, messages)
+    follow_ups = FollowUps(db, groups, silences, rules=rules, policy=escalation_plan, edits=channel)
     delivery = Delivery(
         store,
         channel,
         rules,
         silences=silences,
         groups=groups,
+        follow_ups=follow_ups,
         on_sent=lambda notice: metrics.alerts.labels(kind=str(notice.kind)).inc(),
     )
     checks = ExpiryChecks(
@@ -162,6 +165,7 @@ def _alerts(
         metrics.check_duration,
         interval_minutes=settings.check_interval_minutes,
         digest=settings.digest,
+        follow_ups=follow_ups,
     )
     reader = StatsReader(
         minimax,
@@ -185,7 +189,7 @@ def _alerts(
         identity,
         status,
         checks=checks.loop,
-        while_leading=checks.queue_digest,
+        while_leading=checks.while_leading,
         rules=rules,
         stats=stats.loop,
     )

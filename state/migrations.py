@@ -130,6 +130,48 @@ FAILURE_RULES = """
     """
 """The job failure alert's rule: a success rate in percent (0: off) over the last jobs."""
 
+FOLLOW_UPS = """
+    CREATE TABLE alert_posts (
+        nonce      TEXT PRIMARY KEY,
+        ref        TEXT NOT NULL,
+        account    TEXT NOT NULL,
+        channel_id TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        position   INTEGER NOT NULL,
+        posted_at  BIGINT NOT NULL
+    );
+    CREATE INDEX alert_posts_ref ON alert_posts(ref);
+    CREATE INDEX alert_posts_account ON alert_posts(account, posted_at);
+    CREATE TABLE alert_resolved (
+        nonce TEXT PRIMARY KEY,
+        ref   TEXT NOT NULL,
+        line  TEXT NOT NULL,
+        at    BIGINT NOT NULL,
+        drawn INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX alert_resolved_ref ON alert_resolved(ref);
+    CREATE TABLE escalations (
+        ref        TEXT NOT NULL,
+        account    TEXT NOT NULL,
+        channel_id TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        role_id    TEXT NOT NULL,
+        started_at BIGINT NOT NULL,
+        due_at     BIGINT NOT NULL,
+        every_s    DOUBLE PRECISION NOT NULL,
+        sent       INTEGER NOT NULL DEFAULT 0,
+        most       INTEGER NOT NULL,
+        state      TEXT NOT NULL DEFAULT 'pending',
+        PRIMARY KEY (ref, account)
+    );
+    CREATE INDEX escalations_due ON escalations(state, due_at);
+    """
+"""What follows an alert once posted (epoch seconds; ids as text): where each alert notice
+was posted (message and channel, under the message's ref, its embed's `position`), the
+alerts whose cause ended (the line their message shows; `drawn` once the message says so),
+and the follow-ups pinging a role while nobody answers (`sent` of at most `most`, the next
+at `due_at`)."""
+
 SQLITE: tuple[str, ...] = (
     """
     CREATE TABLE meta (
@@ -193,6 +235,7 @@ SQLITE: tuple[str, ...] = (
     RULES,
     JOBS,
     FAILURE_RULES,
+    FOLLOW_UPS,
 )
 
 POSTGRES: tuple[str, ...] = (
@@ -252,6 +295,7 @@ POSTGRES: tuple[str, ...] = (
     RULES,
     JOBS,
     FAILURE_RULES,
+    FOLLOW_UPS,
 )
 
 

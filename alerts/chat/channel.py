@@ -11,10 +11,12 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from alerts.chat.controls import controls
 from alerts.chat.messages import AlertMessages
+from alerts.domain.answers import AlertGroup
 from alerts.domain.notices import Notice
 from alerts.domain.port import Draft, Refused, Scope
-from alerts.render.messages import AlertMessage, refs_in
+from alerts.render.messages import AlertMessage, alert_embeds, refs_in, with_answers
 
 log = logging.getLogger(__name__)
 
@@ -175,7 +177,38 @@ class DiscordAlertChannel:
                 allowed_mentions=message.allowed_mentions,
                 nonce=nonce if nonce is not None else discord.utils.MISSING,
                 view=message.view or discord.utils.MISSING,
+                reference=_reference(message),
             )
         except (discord.HTTPException, OSError, TimeoutError) as exc:
             raise refusal(exc, channel_id) from exc
         return sent.id
+
+    async def redraw(
+        self, channel_id: int, message_id: int, notices: Sequence[Notice], group: AlertGroup
+    ) -> None:
+        """Edit an alert message to what the database says of it: its answers, its
+        resolved alerts, and buttons only for the accounts still open."""
+        channel = await self.resolve(channel_id)
+        if not isinstance(channel, discord.abc.GuildChannel | discord.Thread):
+            raise Refused(Scope.CHANNEL, f"the alert channel {channel_id} is not a text channel")
+        embeds = with_answers(alert_embeds(notices), group.accounts, group.said, group.resolved)
+        left = group.open_accounts()
+        message = channel.get_partial_message(message_id)  # type: ignore[union-attr]
+        try:
+            await message.edit(
+                embeds=embeds,
+                view=controls(group.ref, left) if left else None,
+                allowed_mentions=discord.AllowedMentions.none(),
+            )
+        except (discord.HTTPException, OSError, TimeoutError) as exc:
+            raise refusal(exc, channel_id) from exc
+
+
+def _reference(message: AlertMessage) -> discord.MessageReference | None:
+    """The alert a reply answers (it is posted even when that alert was deleted)."""
+    if message.reference is None:
+        return None
+    channel_id, message_id = message.reference
+    return discord.MessageReference(
+        message_id=message_id, channel_id=channel_id, fail_if_not_exists=False
+    )

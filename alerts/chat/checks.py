@@ -15,6 +15,7 @@ from discord.ext import tasks
 
 from alerts.domain.account_rules import RuleBook
 from alerts.domain.delivery import Delivery
+from alerts.domain.follow_ups import FollowUps
 from alerts.domain.job_stats import StatsReader, StatsRun
 from alerts.domain.notices import DIGEST_SUBJECT, digest_notice
 from alerts.domain.status import AlertStatus, Routes
@@ -45,8 +46,10 @@ class ExpiryChecks:
         *,
         interval_minutes: float,
         digest: DigestSchedule | None,
+        follow_ups: FollowUps | None = None,
     ) -> None:
         self.watcher = watcher
+        self.follow_ups = follow_ups
         self.store = store
         self.rules = rules
         self.delivery = delivery
@@ -86,6 +89,13 @@ class ExpiryChecks:
         report.posted = await self.delivery.flush()
         self._check_error = None
         return report
+
+    async def while_leading(self, now: datetime) -> None:
+        """What the leader does between checks, every few seconds: the digest when due, and
+        the follow-ups of alerts nobody answered."""
+        await self.queue_digest(now)
+        if self.follow_ups is not None and await self.follow_ups.escalate(now):
+            await self.delivery.flush()
 
     async def queue_digest(self, now: datetime) -> None:
         """Queue the digest of the current period, once (its nonce makes a second queueing

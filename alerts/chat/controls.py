@@ -338,7 +338,7 @@ class AlertAnswers:
         for _ in range(REDRAWS):
             left = group.open_accounts()
             await interaction.edit_original_response(
-                embeds=with_answers(base, group.accounts, group.said),
+                embeds=with_answers(base, group.accounts, group.said, group.resolved),
                 view=controls(group.ref, left) if left else None,
                 allowed_mentions=discord.AllowedMentions.none(),
             )
@@ -346,7 +346,7 @@ class AlertAnswers:
                 latest = await self.groups.get(group.ref)
             except StoreUnavailable:
                 return  # what we drew is what we knew
-            if latest is None or latest.said == group.said:
+            if latest is None or (latest.said, latest.resolved) == (group.said, group.resolved):
                 return
             group = latest
 

@@ -9,6 +9,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from alerts.domain.silences import Ack, Snooze, write_acks, write_snooze
 from state import Database, Queries, fetch_one
@@ -33,25 +34,42 @@ class AlertGroup:
     accounts: list[str]
     announced: list[Announced]
     said: dict[str, str] = field(default_factory=dict)  # account → the line to show
+    nonces: list[str] = field(default_factory=list)  # the alert of each embed (older: none)
+    resolved: dict[str, tuple[str, datetime]] = field(default_factory=dict)
+    """The alerts whose cause ended: nonce → (how, when)."""
 
     def open_accounts(self) -> list[str]:
-        """The accounts nobody has answered for yet, each once."""
-        return [a for a in dict.fromkeys(self.accounts) if a not in self.said]
+        """The accounts nobody has answered for yet and with an alert whose cause has not
+        ended, each once."""
+        pairs = list(zip(self.nonces, self.accounts, strict=False)) if self.nonces else []
+        settled = {a for a in self.accounts if pairs and _all_resolved(a, pairs, self.resolved)}
+        return [a for a in dict.fromkeys(self.accounts) if a not in self.said and a not in settled]
 
     def to_json(self) -> str:
         items = [
             [a.account, a.kind, to_epoch(a.ends_at) if a.ends_at else None] for a in self.announced
         ]
-        return json.dumps({"accounts": self.accounts, "announced": items})
+        return json.dumps({"accounts": self.accounts, "announced": items, "nonces": self.nonces})
 
     @classmethod
-    def from_json(cls, ref: str, text: str, said: dict[str, str]) -> AlertGroup:
+    def from_json(
+        cls,
+        ref: str,
+        text: str,
+        said: dict[str, str],
+        resolved: dict[str, tuple[str, datetime]] | None = None,
+    ) -> AlertGroup:
         data = json.loads(text)
         announced = [
             Announced(str(a), str(k), from_epoch(e) if e is not None else None)
             for a, k, e in data.get("announced", [])
         ]
-        return cls(ref, list(data.get("accounts", [])), announced, said)
+        nonces = [str(n) for n in data.get("nonces", [])]
+        return cls(ref, list(data.get("accounts", [])), announced, said, nonces, resolved or {})
+
+
+def _all_resolved(account: str, pairs: list[tuple[str, str]], resolved: dict[str, Any]) -> bool:
+    return all(n in resolved for n, a in pairs if a == account)
 
 
 class AlertGroups:
@@ -172,7 +190,10 @@ async def _group(q: Queries, ref: str) -> AlertGroup | None:
     if row is None:
         return None
     said = await q.fetch("SELECT account, line FROM alert_answers WHERE ref = $1", ref)
-    return AlertGroup.from_json(ref, row[0], {a: line for a, line in said})
+    resolved = await q.fetch("SELECT nonce, line, at FROM alert_resolved WHERE ref = $1", ref)
+    return AlertGroup.from_json(
+        ref, row[0], {a: line for a, line in said}, {n: (w, from_epoch(t)) for n, w, t in resolved}
+    )
 
 
 async def _pick(q: Queries, ref: str, user: int) -> tuple[list[str], list[str] | None] | None:

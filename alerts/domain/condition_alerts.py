@@ -10,13 +10,20 @@ import logging
 from datetime import timedelta
 
 from alerts.domain.conditions import (
+    Condition,
     Judged,
     balance_conditions,
     gone_pools,
     switched_off,
     transitions,
 )
-from alerts.domain.notices import USEAPI_SUBJECT, Notice, UseapiTrouble, make_nonce
+from alerts.domain.notices import (
+    USEAPI_SUBJECT,
+    JobFailures,
+    Notice,
+    UseapiTrouble,
+    make_nonce,
+)
 from alerts.domain.store import AlertStore
 from alerts.domain.tick import Tick
 from minimax_api import Features
@@ -78,7 +85,31 @@ async def judge(store: AlertStore, account: str, judged: Judged, tick: Tick) -> 
         since = active[condition]
         held = make_nonce("condition", account, condition, since)
         said = _cleared(account, condition, since, judged, tick)
-        await store.clear(account, condition, since, held, said)
+        how = resolution(account, condition, judged, tick)
+        await store.clear(account, condition, since, held, said, how)
+
+
+def resolution(account: str, condition: str, judged: Judged, tick: Tick) -> str:
+    """How a condition's cause ended, as its resolved alert message says."""
+    name, _, pool = condition.partition(":")
+    said = judged.said.get(condition)
+    if isinstance(said, JobFailures):
+        return f"{said.rate:.0f} % of its last {said.jobs} jobs succeeded"
+    if name == Condition.SUBSCRIPTION:
+        return "the useapi.net subscription is active again"
+    if name == Condition.ACCOUNT_ERRORS:
+        return "no MiniMax account is in error at useapi.net any more"
+    if name == Condition.JOB_FAILURES:
+        return "the job failure alert is off now"
+    rules = tick.rules(account)
+    snapshot = tick.snapshots.get(account)
+    if name == Condition.LOW_BALANCE:
+        if rules.low_balance is None or snapshot is None:
+            return "its low-balance alert is off now"
+        return f"the balance is back to {snapshot.total(Pool(pool)):.0f}, at or above the threshold"
+    if rules.runs_out_days is None:
+        return "its running-out alert is off now"
+    return f"at its pace it no longer runs out within {rules.runs_out_days:g} days"
 
 
 def _cleared(account: str, condition: str, since: int, judged: Judged, tick: Tick) -> Notice | None:

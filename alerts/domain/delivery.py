@@ -24,11 +24,14 @@ from typing import Generic
 from alerts.domain.account_rules import RuleBook
 from alerts.domain.answers import AlertGroup, AlertGroups, Announced
 from alerts.domain.conditions import condition_of
+from alerts.domain.follow_ups import FollowUps, QuietUntil
 from alerts.domain.notices import (
     Digest,
+    Escalated,
     ExpiringSoon,
     Notice,
     Replacement,
+    Reply,
     RunningOut,
     make_nonce,
 )
@@ -100,6 +103,18 @@ def replacement(notice: Notice, refusal: Refused, now: datetime) -> Notice:
     return Notice(make_nonce("refused", notice.nonce), notice.account, payload, now)
 
 
+URGENT_HOURS = 1.0
+"""An expiry step this close to the end pings even in quiet hours."""
+
+
+def urgent(notice: Notice) -> bool:
+    """Whether `notice` pings during quiet hours: an expiry step of an hour or less."""
+    payload = notice.payload
+    return isinstance(payload, ExpiringSoon) and any(
+        i.threshold <= URGENT_HOURS for i in payload.items
+    )
+
+
 NO_CHANNEL = "no alert channel for this account: set one with /alerts rules or ALERT_CHANNEL_ID"
 
 
@@ -116,14 +131,21 @@ class Delivery(Generic[Message]):
         *,
         silences: Silences | None = None,
         groups: AlertGroups | None = None,
+        follow_ups: FollowUps | None = None,
+        quiet_until: QuietUntil | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         on_sent: Callable[[Notice], None] = lambda notice: None,
     ) -> None:
+        """`follow_ups`, when given, keeps where each alert went (for its resolution and
+        escalation) and redraws resolved messages; `quiet_until` tells whether quiet hours
+        are in force (then only urgent alerts ping)."""
         self.store = store
         self.channel = channel
         self.rules = rules
         self.silences = silences
         self.groups = groups
+        self.follow_ups = follow_ups
+        self.quiet_until = quiet_until
         self.clock = clock
         self.on_sent = on_sent
         self.channel_errors: dict[int, str] = {}  # why each failing channel fails
@@ -172,6 +194,12 @@ class Delivery(Generic[Message]):
         return live
 
     async def _flush(self) -> Posted:
+        posted = await self._post()
+        if self.follow_ups is not None:
+            await self.follow_ups.redraw_pending()
+        return posted
+
+    async def _post(self) -> Posted:
         live = await self._live()
         if not live and not self.channel_errors:
             return Posted()
@@ -180,9 +208,12 @@ class Delivery(Generic[Message]):
             del self.channel_errors[gone]  # no rule sends alerts there any more
         if not live:
             return Posted()
+        quiet = self.quiet_until is not None and await self.quiet_until(self.clock()) is not None
         routed: dict[int | None, list[Notice]] = {}
         for notice in live:
-            routed.setdefault(book.of(notice.account).channel_id, []).append(notice)
+            payload = notice.payload
+            where = payload.channel_id if isinstance(payload, Reply) else None
+            routed.setdefault(where or book.of(notice.account).channel_id, []).append(notice)
         posted = Posted()
         for channel_id, notices in routed.items():
             if channel_id is None:
@@ -192,9 +223,20 @@ class Delivery(Generic[Message]):
                 continue
             roles: dict[int | None, list[Notice]] = {}
             for notice in notices:
-                roles.setdefault(book.of(notice.account).role_id, []).append(notice)
+                roles.setdefault(self._role(notice, book, quiet), []).append(notice)
             posted += await self._flush_to(channel_id, roles)
         return posted
+
+    @staticmethod
+    def _role(notice: Notice, book: RuleBook, quiet: bool) -> int | None:
+        """The role `notice` pings: a follow-up's own, none for other replies, none in
+        quiet hours unless it is urgent, else the account's."""
+        payload = notice.payload
+        if isinstance(payload, Reply):
+            return payload.role_id or None if isinstance(payload, Escalated) else None
+        if quiet and not urgent(notice):
+            return None
+        return book.of(notice.account).role_id
 
     async def _flush_to(self, channel_id: int, roles: dict[int | None, list[Notice]]) -> Posted:
         """Post the notices of one channel, each group pinging its role."""
@@ -213,7 +255,7 @@ class Delivery(Generic[Message]):
         for notice in live:
             if (message_id := posted.get(notice.nonce)) is not None:
                 log.info("alert %s was already posted; not posting it again", notice.nonce)
-                await self._sent([notice], message_id, channel_id)
+                await self._sent([notice], message_id, channel_id, notice.nonce)
                 messages.add(message_id)
                 sent += 1
             else:
@@ -254,7 +296,7 @@ class Delivery(Generic[Message]):
                     continue
                 await self._refused(draft.notices[0], exc)
                 continue
-            await self._sent(unit, message_id, channel_id)
+            await self._sent(unit, message_id, channel_id, ref)
             messages.add(message_id)
             sent += len(unit)
         return Posted(len(messages), sent)
@@ -265,10 +307,15 @@ class Delivery(Generic[Message]):
         if self.groups is None or not all(shared(n) for n in draft.notices):
             return
         about = [a for n in draft.notices for a in announced(n)]
-        group = AlertGroup(draft.ref, [n.account for n in draft.notices], about)
+        accounts = [n.account for n in draft.notices]
+        group = AlertGroup(draft.ref, accounts, about, nonces=[n.nonce for n in draft.notices])
         await self.groups.save(group, self.clock())
 
-    async def _sent(self, unit: Sequence[Notice], message_id: int, channel_id: int) -> None:
+    async def _sent(
+        self, unit: Sequence[Notice], message_id: int, channel_id: int, ref: str
+    ) -> None:
+        if self.follow_ups is not None:
+            await self.follow_ups.posted(unit, ref, channel_id, message_id, self.clock())
         for notice in unit:
             await self.store.mark_sent(notice.nonce, message_id, self.clock())
             self.on_sent(notice)

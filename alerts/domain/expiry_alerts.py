@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from alerts.domain.due import plan, subjects
+from alerts.domain.follow_ups import resolve_expiry
 from alerts.domain.notices import ExpiringSoon, ExpiryItem, Notice, expiry_nonce
 from alerts.domain.silences import acknowledged
 from alerts.domain.store import AlertDecision, AlertStore
@@ -42,8 +43,14 @@ async def expiry(
     now, report = tick.now, tick.report
     found = await tick.listing
     info = found.get(account) if isinstance(found, dict) else None
+    found_subjects = subjects(account, features, info)
+    if features is not None:
+        alive = [
+            (str(s.kind), s.ends_at) for s in found_subjects if s.credit is None or s.credit > 0
+        ]
+        await resolve_expiry(store.db, account, alive, now, sessions_known=info is not None)
     post, silence = plan(
-        subjects(account, features, info),
+        found_subjects,
         tick.rules(account).steps,
         now,
         await store.done_keys(account),

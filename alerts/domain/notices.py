@@ -39,6 +39,8 @@ class NoticeKind(StrEnum):
     STATS_UNREADABLE = "stats_unreadable"  # the job statistics: three runs in a row failed
     STATS_READABLE = "stats_readable"
     JOB_FAILURES = "job_failures"  # too few of an account's last jobs succeed, or again enough
+    ESCALATION = "escalation"  # a reply to an alert nobody answered, pinging a role
+    RESOLVED = "resolved"  # a reply to an escalated alert whose cause ended
 
 
 @dataclass(frozen=True)
@@ -317,6 +319,68 @@ class JobFailures:
         )
 
 
+@dataclass(frozen=True)
+class Reply:
+    """Where a reply goes: under the alert message `message_id` in `channel_id`, whose ref
+    (the message's nonce) is `ref`."""
+
+    ref: str
+    channel_id: int
+    message_id: int
+
+    def _place(self) -> dict[str, Any]:
+        return {"ref": self.ref, "channel": str(self.channel_id), "message": str(self.message_id)}
+
+    @staticmethod
+    def _placed(data: dict[str, Any]) -> tuple[str, int, int]:
+        return str(data["ref"]), int(data["channel"]), int(data["message"])
+
+
+@dataclass(frozen=True)
+class Escalated(Reply):
+    """Nobody answered the alert for `waited` seconds: the `nth` follow-up, pinging `role_id`,
+    about `accounts`."""
+
+    accounts: tuple[str, ...] = ()
+    role_id: int = 0
+    waited: float = 0.0
+    nth: int = 1
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            **self._place(),
+            "accounts": list(self.accounts),
+            "role": str(self.role_id),
+            "waited": self.waited,
+            "nth": self.nth,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Escalated:
+        return cls(
+            *cls._placed(data),
+            tuple(str(a) for a in data.get("accounts", [])),
+            int(data.get("role") or 0),
+            float(data.get("waited") or 0),
+            int(data.get("nth") or 1),
+        )
+
+
+@dataclass(frozen=True)
+class ResolvedReply(Reply):
+    """The cause of an escalated alert ended: `line` says how (the message says it too)."""
+
+    account: str = ""
+    line: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self._place(), "account": self.account, "line": self.line}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ResolvedReply:
+        return cls(*cls._placed(data), str(data.get("account", "")), str(data.get("line", "")))
+
+
 Payload = (
     ExpiringSoon
     | Unreadable
@@ -330,6 +394,8 @@ Payload = (
     | StatsUnreadable
     | StatsReadable
     | JobFailures
+    | Escalated
+    | ResolvedReply
 )
 PAYLOADS: dict[NoticeKind, type[Payload]] = {
     NoticeKind.EXPIRY: ExpiringSoon,
@@ -344,6 +410,8 @@ PAYLOADS: dict[NoticeKind, type[Payload]] = {
     NoticeKind.STATS_UNREADABLE: StatsUnreadable,
     NoticeKind.STATS_READABLE: StatsReadable,
     NoticeKind.JOB_FAILURES: JobFailures,
+    NoticeKind.ESCALATION: Escalated,
+    NoticeKind.RESOLVED: ResolvedReply,
 }
 KINDS: dict[type[Payload], NoticeKind] = {t: k for k, t in PAYLOADS.items()}
 

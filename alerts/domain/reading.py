@@ -81,6 +81,7 @@ async def recovered(store: AlertStore, account: str, soonest: datetime | None, t
     now = tick.now
     before = await store.record_success(account, soonest, now)
     if before.notified and tick.alerting(account):
+        unreadable = make_nonce("unreadable", account, before.failing_since)
         nonce = make_nonce("readable", account, before.failing_since)
-        await store.queue(Notice(nonce, account, Readable(), now), notified=False)
-        tick.report.queued += 1
+        if await store.readable(account, unreadable, Notice(nonce, account, Readable(), now), now):
+            tick.report.queued += 1

@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from alerts.domain.due import AlertKey, ExpiryKind
+from alerts.domain.follow_ups import resolve
 from alerts.domain.notices import Notice, NoticeKind, load_payload
+from alerts.domain.outbox import insert_notice, iso
 from state import Database, Queries, fetch_one
 from state.moments import from_epoch, to_epoch
 
@@ -54,8 +56,7 @@ class AlertDecision:
     silence: Sequence[AlertKey] = field(default_factory=list)
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return moment.astimezone(UTC).isoformat() if moment else None
+_iso = iso
 
 
 def _time(text: str | None) -> datetime | None:
@@ -91,6 +92,29 @@ class AlertStore:
             if notice is not None:
                 await self._insert(tx, notice)
 
+    async def readable(self, account: str, unreadable: str, notice: Notice, at: datetime) -> bool:
+        """The account can be read again: its "can't read" alert `unreadable` is resolved, or,
+        when the bot has no record of its message, `notice` says so; False when neither."""
+        async with self.db.transaction() as tx:
+            resolved = await resolve(tx, unreadable, "it can be read again", at)
+            rows = await tx.fetch("SELECT sent_at FROM outbox WHERE nonce = $1", unreadable)
+            waiting = bool(rows) and rows[0][0] is None
+            if waiting:
+                await tx.execute(
+                    "UPDATE outbox SET set_aside = 'dropped', set_aside_at = $2, "
+                    "last_error = 'no longer true when it could be posted' "
+                    "WHERE nonce = $1 AND set_aside IS NULL",
+                    unreadable,
+                    _iso(at),
+                )
+            said = not resolved and not waiting
+            if said:
+                await self._insert(tx, notice)
+            await tx.execute(
+                "UPDATE account_health SET notified = 0 WHERE account = $1", notice.account
+            )
+        return said
+
     async def queue(self, notice: Notice, *, notified: bool) -> None:
         async with self.db.transaction() as tx:
             await self._insert(tx, notice)
@@ -102,15 +126,7 @@ class AlertStore:
 
     @staticmethod
     async def _insert(tx: Queries, notice: Notice) -> None:
-        await tx.execute(
-            "INSERT INTO outbox(nonce, account, kind, payload, created_at) "
-            "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-            notice.nonce,
-            notice.account,
-            str(notice.kind),
-            notice.payload_json(),
-            _iso(notice.created_at),
-        )
+        await insert_notice(tx, notice)
 
     async def pending(self) -> list[Notice]:
         rows = await self.db.fetch(
@@ -279,12 +295,19 @@ class AlertStore:
         return bool(new)
 
     async def clear(
-        self, account: str, condition: str, since: int, held: str, notice: Notice | None
+        self,
+        account: str,
+        condition: str,
+        since: int,
+        held: str,
+        notice: Notice | None,
+        resolution: str = "",
     ) -> None:
         """`condition`, held since `since`, no longer holds: re-arm it and set its alert
-        `held` aside when it still waits unposted (it is no longer true); `notice` (back to
-        normal) is queued only after an alert that was posted. Nothing happens when another
-        process re-armed it first."""
+        `held` aside when it still waits unposted (it is no longer true). A posted alert is
+        resolved (`resolution` says how: its message says so); `notice` (back to normal) is
+        queued only after a posted alert the bot cannot resolve (no record of its message).
+        Nothing happens when another process re-armed it first."""
         async with self.db.transaction() as tx:
             gone = await tx.execute(
                 "DELETE FROM alert_conditions WHERE account = $1 AND condition = $2 AND since = $3",
@@ -303,7 +326,10 @@ class AlertStore:
             )
             rows = await tx.fetch("SELECT sent_at FROM outbox WHERE nonce = $1", held)
             posted = not rows or rows[0][0] is not None  # no row: posted, and long forgotten
-            if notice is not None and posted:
+            if not posted:
+                return
+            resolved = bool(resolution) and await resolve(tx, held, resolution, datetime.now(UTC))
+            if notice is not None and not resolved:
                 await self._insert(tx, notice)
 
     async def forget_before(self, moment: datetime) -> None:

@@ -12,6 +12,7 @@ import discord
 from alerts.domain.conditions import RECOVERY_MARGIN, Condition
 from alerts.domain.due import ExpiryKind
 from alerts.domain.notices import (
+    Escalated,
     ExpiringSoon,
     ExpiryItem,
     JobFailures,
@@ -20,6 +21,7 @@ from alerts.domain.notices import (
     NoticeKind,
     Readable,
     Replacement,
+    ResolvedReply,
     Resumed,
     RunningOut,
     StatsReadable,
@@ -50,6 +52,7 @@ class AlertMessage:
     allowed_mentions: discord.AllowedMentions
     files: list[discord.File] | None = None
     view: discord.ui.View | None = None  # the buttons and menu, for the alerts that have them
+    reference: tuple[int, int] | None = None  # (channel, message) a reply answers
 
 
 def _hours(threshold: float) -> str:
@@ -255,10 +258,56 @@ def refs_in(content: str | None, footers: list[str | None]) -> list[str]:
     return found + REF_IN_TEXT.findall(content or "")
 
 
+def waited_words(seconds: float) -> str:
+    """How long an alert has waited, in the largest whole unit ("2 hours", "45 seconds")."""
+    for size, unit in ((86400, "day"), (3600, "hour"), (60, "minute"), (1, "second")):
+        if seconds >= size or size == 1:
+            count = max(1, int(seconds // size))
+            return f"{count} {unit}" + ("" if count == 1 else "s")
+    raise AssertionError  # the loop always returns
+
+
+def escalation_message(notice: Notice, escalated: Escalated) -> AlertMessage:
+    """The follow-up of an alert nobody answered: a reply under it pinging its role."""
+    names = ", ".join(subject(a, 60) for a in escalated.accounts[:10])
+    again = f" (follow-up {escalated.nth})" if escalated.nth > 1 else ""
+    text = (
+        f"⏫ Nobody has answered this alert about {names} for "
+        f"{waited_words(escalated.waited)}{again}: acknowledge or snooze it above. "
+        f"({REF} {notice.nonce})"
+    )
+    role = escalated.role_id
+    mentions = (
+        discord.AllowedMentions(everyone=False, users=False, roles=[discord.Object(role)])
+        if role
+        else discord.AllowedMentions.none()
+    )
+    content = limits.clip(f"<@&{role}> {text}" if role else text, limits.CONTENT)
+    return AlertMessage(
+        content, None, mentions, reference=(escalated.channel_id, escalated.message_id)
+    )
+
+
+def resolved_reply_message(notice: Notice, reply: ResolvedReply) -> AlertMessage:
+    """The one short reply under an escalated alert whose cause ended."""
+    who = subject(reply.account, 60)
+    text = f"☑️ Resolved for {who}: {safe(reply.line, 300)}. ({REF} {notice.nonce})"
+    return AlertMessage(
+        limits.clip(text, limits.CONTENT),
+        None,
+        discord.AllowedMentions.none(),
+        reference=(reply.channel_id, reply.message_id),
+    )
+
+
 def alert_message(notice: Notice, role_id: int | None) -> AlertMessage:
     """The message for `notice`: pings `role_id` and nothing else, when configured."""
     if isinstance(notice.payload, Replacement):
         return refused_message(notice, notice.payload)
+    if isinstance(notice.payload, Escalated):
+        return escalation_message(notice, notice.payload)
+    if isinstance(notice.payload, ResolvedReply):
+        return resolved_reply_message(notice, notice.payload)
     embed = _with_ref(notice_embed(notice), notice)
     return _pinging(_summary([notice], [embed]), [embed], role_id)
 
@@ -333,19 +382,48 @@ def already_line(already: Mapping[str, str]) -> str:
     return limits.clip(" ".join(parts), limits.CONTENT)
 
 
+RESOLVED_FIELD = "Resolved"
+RESOLVED_COLOUR = discord.Colour.dark_grey()
+RESOLVED_ROOM = 120  # of ANSWER_ROOM: the resolution's field
+
+
+def resolved_line(reason: str, at: datetime) -> str:
+    return f"☑️ {stamp(at)}: {safe(reason, 80)}."
+
+
+def alert_embeds(notices: Sequence[Notice]) -> list[discord.Embed]:
+    """The embeds of an alert message as it was posted, one per notice, in order."""
+    return [_with_ref(notice_embed(n), n) for n in notices]
+
+
+def _nonce_of(embed: discord.Embed) -> str | None:
+    found = refs_in(None, [embed.footer.text])
+    return found[0] if found else None
+
+
 def with_answers(
-    embeds: Sequence[discord.Embed], accounts: Sequence[str], said: Mapping[str, str]
+    embeds: Sequence[discord.Embed],
+    accounts: Sequence[str],
+    said: Mapping[str, str],
+    resolved: Mapping[str, tuple[str, datetime]] | None = None,
 ) -> list[discord.Embed]:
-    """The message's embeds (one per account, in order) with what the team answered."""
+    """The message's embeds (one per account, in order) with what the team answered, and,
+    for the alerts whose cause ended (`resolved`, by the nonce in the embed's footer), that
+    they are resolved and when, in a muted colour."""
     answered = []
     for embed, account in zip(embeds, accounts, strict=False):
         copy = embed.copy()
         copy.clear_fields()
         for field in embed.fields:
-            if field.name != ANSWER_FIELD:
+            if field.name not in (ANSWER_FIELD, RESOLVED_FIELD):
                 copy.add_field(name=field.name or "", value=field.value or "", inline=False)
         if account in said:
-            copy.add_field(name=ANSWER_FIELD, value=limits.clip(said[account], ANSWER_ROOM - 10))
+            room = ANSWER_ROOM - 10 - (RESOLVED_ROOM if resolved else 0)
+            copy.add_field(name=ANSWER_FIELD, value=limits.clip(said[account], max(40, room)))
+        if resolved and (found := resolved.get(_nonce_of(embed) or "")) is not None:
+            line = resolved_line(*found)
+            copy.add_field(name=RESOLVED_FIELD, value=limits.clip(line, RESOLVED_ROOM - 10))
+            copy.colour = RESOLVED_COLOUR
         answered.append(copy)
     return answered
 
