@@ -177,7 +177,7 @@ class DiscordAlertChannel:
                 allowed_mentions=message.allowed_mentions,
                 nonce=nonce if nonce is not None else discord.utils.MISSING,
                 view=message.view or discord.utils.MISSING,
-                **_reference(message),
+                reference=_reference(message),
             )
         except (discord.HTTPException, OSError, TimeoutError) as exc:
             raise refusal(exc, channel_id) from exc
@@ -204,12 +204,12 @@ class DiscordAlertChannel:
             raise refusal(exc, channel_id) from exc
 
 
-def _reference(message: AlertMessage) -> dict[str, discord.MessageReference]:
-    """The alert a reply answers (it is posted even when that alert was deleted)."""
+def _reference(message: AlertMessage) -> Any:
+    """The alert a reply answers (it is posted even when that alert was deleted); None for
+    any other message, which discord.py takes though its annotation says otherwise."""
     if message.reference is None:
-        return {}
+        return None
     channel_id, message_id = message.reference
-    reference = discord.MessageReference(
+    return discord.MessageReference(
         message_id=message_id, channel_id=channel_id, fail_if_not_exists=False
     )
-    return {"reference": reference}
