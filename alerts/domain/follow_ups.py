@@ -160,7 +160,9 @@ async def resolve_expiry(
 
 
 @dataclass(frozen=True)
-class _Due:
+class Due:
+    """One escalation due: its message, account and role, and how far it has gone."""
+
     ref: str
     account: str
     channel_id: int
@@ -287,31 +289,13 @@ class FollowUps:
             Notice(n, a, load_payload(k, p), datetime.fromisoformat(c)) for n, a, k, p, c in rows
         ]
 
-    async def escalate(self, now: datetime) -> int:
-        """Queue the follow-ups due by `now`; returns how many were queued."""
-        rows = await self.db.fetch(
-            "SELECT ref, account, channel_id, message_id, role_id, started_at, due_at, every_s, "
-            "sent, most FROM escalations WHERE state = 'pending' AND due_at <= $1 "
-            "ORDER BY due_at, ref, account",
-            to_epoch(now),
-        )
-        if not rows:
+    async def escalate(self, now: datetime, due: Sequence[Due] | None = None) -> int:
+        """Queue the follow-ups due by `now` (those read by `due` before, if given: another
+        process may have moved them on since); returns how many were queued."""
+        if due is None:
+            due = await self.due(now)
+        if not due:
             return 0
-        due = [
-            _Due(
-                str(r),
-                str(a),
-                int(c),
-                int(m),
-                int(role),
-                from_epoch(s),
-                from_epoch(d),
-                timedelta(seconds=float(e)),
-                int(n),
-                int(most),
-            )
-            for r, a, c, m, role, s, d, e, n, most in rows
-        ]
         quiet_end = await self.quiet_until(now)
         if quiet_end is not None:
             await self.db.execute(
@@ -323,7 +307,7 @@ class FollowUps:
             return 0
         snoozed = await self.silences.snoozed(now)
         acks = await self.silences.acks(now)
-        together: dict[tuple[str, int], list[_Due]] = {}
+        together: dict[tuple[str, int], list[Due]] = {}
         for row in due:
             why = await self._closed(row, snoozed, acks, now)
             if why is not None:
@@ -341,8 +325,32 @@ class FollowUps:
             queued += await self._follow_up(rows_of, now)
         return queued
 
+    async def due(self, now: datetime) -> list[Due]:
+        """The escalations due by `now`."""
+        rows = await self.db.fetch(
+            "SELECT ref, account, channel_id, message_id, role_id, started_at, due_at, every_s, "
+            "sent, most FROM escalations WHERE state = 'pending' AND due_at <= $1 "
+            "ORDER BY due_at, ref, account",
+            to_epoch(now),
+        )
+        return [
+            Due(
+                str(r),
+                str(a),
+                int(c),
+                int(m),
+                int(role),
+                from_epoch(s),
+                from_epoch(d),
+                timedelta(seconds=float(e)),
+                int(n),
+                int(most),
+            )
+            for r, a, c, m, role, s, d, e, n, most in rows
+        ]
+
     async def _closed(
-        self, row: _Due, snoozed: Mapping[str, Snooze], acks: Sequence[Ack], now: datetime
+        self, row: Due, snoozed: Mapping[str, Snooze], acks: Sequence[Ack], now: datetime
     ) -> str | None:
         """Why the alert needs no follow-up any more (None: it still does)."""
         if row.account in snoozed:
@@ -366,7 +374,7 @@ class FollowUps:
             return "ended"
         return None
 
-    async def _follow_up(self, rows: list[_Due], now: datetime) -> int:
+    async def _follow_up(self, rows: list[Due], now: datetime) -> int:
         """One reply for the accounts of one message due together, moving their rows on in
         the same transaction (a row another process moved first is left out)."""
         first = rows[0]
