@@ -1,8 +1,9 @@
-"""The README's picture of an alert with its buttons (docs/alert-buttons.png), drawn by the
+"""The README's picture of an alert with its buttons (docs/alert-buttons.png) and the docs'
+picture of a resolved one (docs/alert-resolved.png), drawn by the
 preview's message drawing (preview/drawing.py) from the message the bot itself posts for two
 accounts due together.
 
-`.venv/bin/python -m docs.alert_picture` (from the project root) writes docs/alert-buttons.png.
+`.venv/bin/python -m docs.alert_picture` (from the project root) writes both.
 """
 
 from __future__ import annotations
@@ -13,7 +14,14 @@ from typing import Any
 
 from preview.drawing import draw_message, plain
 
-__all__ = ["draw_message", "main", "plain", "sample_message", "the_bots_alert"]
+__all__ = [
+    "draw_message",
+    "main",
+    "plain",
+    "sample_message",
+    "the_bots_alert",
+    "the_bots_resolved_alert",
+]
 
 
 def sample_message() -> dict[str, Any]:
@@ -101,10 +109,48 @@ def the_bots_alert() -> dict[str, Any]:
     }
 
 
+def the_bots_resolved_alert() -> dict[str, Any]:
+    """An alert message about two accounts once the cause of one ended: account 123456 was
+    topped up (its embed resolved and muted), 654321 still waits (its buttons stay)."""
+    from alerts.chat.controls import controls
+    from alerts.domain.answers import AlertGroup
+    from alerts.domain.notices import LowBalance, Notice
+    from alerts.domain.port import ref_of
+    from alerts.render.messages import alert_messages, with_answers
+
+    now = datetime(2026, 3, 2, 20, 0, tzinfo=UTC)
+    notices = [
+        Notice("a3f9c1e07b52d4a68e1f0c93a", "123456", LowBalance("video", 42, 100), now),
+        Notice("a7d20b9f4c1e86a35b0d2e71b", "654321", LowBalance("video", 18, 100), now),
+    ]
+    ref = ref_of(notices)
+    [(_, message)] = alert_messages(notices, None)
+    reason = "the balance is back to 640, at or above the threshold"
+    group = AlertGroup(
+        ref,
+        [n.account for n in notices],
+        [],
+        nonces=[n.nonce for n in notices],
+        resolved={notices[0].nonce: (reason, now + timedelta(hours=3))},
+    )
+    embeds = with_answers(message.embeds or [], group.accounts, group.said, group.resolved)
+    return {
+        "content": message.content,
+        "timestamp": now.isoformat(),
+        "author": {"username": "minimax-bot", "bot": True},
+        "embeds": [e.to_dict() for e in embeds],
+        "components": controls(ref, group.open_accounts()).to_components(),
+    }
+
+
 def main() -> None:
-    path = Path(__file__).resolve().parent / "alert-buttons.png"
-    path.write_bytes(draw_message(the_bots_alert()))
-    print(path)
+    folder = Path(__file__).resolve().parent
+    for name, message in (
+        ("alert-buttons.png", the_bots_alert()),
+        ("alert-resolved.png", the_bots_resolved_alert()),
+    ):
+        (folder / name).write_bytes(draw_message(message))
+        print(folder / name)
 
 
 if __name__ == "__main__":

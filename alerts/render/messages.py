@@ -388,7 +388,7 @@ RESOLVED_ROOM = 120  # of ANSWER_ROOM: the resolution's field
 
 
 def resolved_line(reason: str, at: datetime) -> str:
-    return f"☑️ {stamp(at)}: {safe(reason, 80)}."
+    return f"☑️ {stamp(at, 'f')}: {safe(reason, 80)}."
 
 
 def alert_embeds(notices: Sequence[Notice]) -> list[discord.Embed]:
