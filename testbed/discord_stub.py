@@ -51,6 +51,8 @@ def _json(data: Any, status: int = 200) -> web.Response:
 UNKNOWN_MESSAGE = {"message": "Unknown Message", "code": 10008}
 UNKNOWN_CHANNEL = {"message": "Unknown Channel", "code": 10003}
 MISSING_ACCESS = {"message": "Missing Access", "code": 50001}  # a channel the bot cannot see
+UNKNOWN_MEMBER = {"message": "Unknown Member", "code": 10007}
+DMS_CLOSED = {"message": "Cannot send messages to this user", "code": 50007}
 ALREADY_ACKNOWLEDGED = {"message": "Interaction has already been acknowledged.", "code": 40060}
 UPDATES_ITS_MESSAGE = (6, 7)  # DEFERRED_UPDATE_MESSAGE and UPDATE_MESSAGE: only for components
 EDITABLE = ("content", "embeds", "components", "allowed_mentions")  # what an edit may change
@@ -199,6 +201,12 @@ class DiscordStub:
         self.messages: dict[str, dict[str, Any]] = {}  # channel messages as they are now, by id
         self.edits: list[Edit] = []  # every change to a channel message, oldest first
         self.by_nonce: dict[str, dict[str, Any]] = {}
+        self.dms: list[dict[str, Any]] = []  # direct messages, as sent, with their `user_id`
+        self.dm_closed: set[int] = set()  # users whose DMs are closed: 403 50007
+        self.left: set[int] = set()  # users who are in no server: Get Member answers 10007
+        self.dm_gate = asyncio.Event()  # cleared: DMs wait (Discord takes them late)
+        self.dm_gate.set()
+        self._dm_channels: dict[int, int] = {}  # DM channel id: its recipient
         self.hold_after_post: float = 0.0  # answer late, after the message exists
         self.callback_delay: float = 0.0  # answer interaction callbacks this late
         self.history_status: int = 200
@@ -245,6 +253,8 @@ class DiscordStub:
         r.add_patch(f"{API}/webhooks/{{app}}/{{token}}/messages/{{message}}", self._edit)
         r.add_delete(f"{API}/webhooks/{{app}}/{{token}}/messages/{{message}}", self._delete)
         r.add_post(f"{API}/webhooks/{{app}}/{{token}}", self._followup)
+        r.add_post(f"{API}/users/@me/channels", self._open_dm)
+        r.add_get(f"{API}/guilds/{{guild}}/members/{{user}}", self._member)
         r.add_post(f"{API}/channels/{{channel}}/messages", self._channel_message)
         r.add_get(f"{API}/channels/{{channel}}", self._channel)
         r.add_get(f"{API}/channels/{{channel}}/messages", self._history)
@@ -434,9 +444,58 @@ class DiscordStub:
             return _json(UNKNOWN_CHANNEL, 404)
         return _json(channel_payload(guild, channel))
 
+    async def _open_dm(self, request: web.Request) -> web.Response:
+        """Create DM: one DM channel (type 1) per recipient."""
+        user = int((request[CALL].body or {})["recipient_id"])
+        channel = next((c for c, u in self._dm_channels.items() if u == user), None)
+        if channel is None:
+            channel = int(snowflake())
+            self._dm_channels[channel] = user
+        return _json(
+            {
+                "id": str(channel),
+                "type": 1,
+                "recipients": [user_payload(user)],
+                "last_message_id": None,
+                "flags": 0,
+            }
+        )
+
+    async def _member(self, request: web.Request) -> web.Response:
+        """Get Guild Member: every user is a member of every server but those in `left`."""
+        user = int(request.match_info["user"])
+        if user in self.left:
+            return _json(UNKNOWN_MEMBER, 404)
+        return _json(
+            {
+                "user": user_payload(user),
+                "roles": [],
+                "joined_at": "2026-01-01T00:00:00+00:00",
+                "deaf": False,
+                "mute": False,
+                "flags": 0,
+            }
+        )
+
+    async def _direct_message(self, user: int, channel: int, body: dict[str, Any]) -> web.Response:
+        """A message in a DM channel: refused (50007) when the user closed their DMs, else
+        recorded in `dms` once `dm_gate` is open."""
+        await self.dm_gate.wait()
+        if user in self.dm_closed:
+            return _json(DMS_CLOSED, 403)
+        message = message_payload(body, interaction=False, channel_id=channel)
+        del message["guild_id"]
+        self.dms.append({**body, "id": message["id"], "channel_id": str(channel), "user_id": user})
+        self._changes.notify()
+        return _json(message)
+
     async def _channel_message(self, request: web.Request) -> web.Response:
-        """Create Message: refused everywhere while `channel_status` is not 200, then as
-        `channel_refusals` says for its channel, then as `refuse` says for its body."""
+        """Create Message: a DM as `_direct_message` says; else refused everywhere while
+        `channel_status` is not 200, then as `channel_refusals` says for its channel, then as
+        `refuse` says for its body."""
+        if (user := self._dm_channels.get(int(request.match_info["channel"]))) is not None:
+            body = request[CALL].body or {}
+            return await self._direct_message(user, int(request.match_info["channel"]), body)
         if self.channel_status != 200:
             return _json({"message": "Missing Permissions", "code": 50013}, self.channel_status)
         channel = int(request.match_info["channel"])
@@ -559,14 +618,23 @@ class DiscordStub:
 
     # -- injecting interactions -------------------------------------------------------------
     def interaction_payload(
-        self, name: str, options: dict[str, Any] | None = None, **how: Any
+        self,
+        name: str,
+        options: dict[str, Any] | None = None,
+        *,
+        user_id: int | None = None,
+        **how: Any,
     ) -> dict[str, Any]:
-        """`command_payload` with the id Discord gave the command when it was synced."""
+        """`command_payload` with the id Discord gave the command when it was synced (with
+        `user_id`: sent by that member, in a server)."""
         command = next(
             (c for cs in self.commands.values() for c in cs if c["name"] == name),
             {"id": snowflake()},
         )
-        return command_payload(name, options, command_id=command["id"], **how)
+        payload = command_payload(name, options, command_id=command["id"], **how)
+        if user_id is not None:
+            payload["member"]["user"] = user_payload(user_id)
+        return payload
 
     def track(self, payload: dict[str, Any]) -> Injected:
         """Record an interaction sent to the bot; a press remembers the message it is on."""

@@ -514,3 +514,45 @@ async def test_the_bots_own_role_and_an_unknown_one_resolve_as_roles(
         (900000000000000999, "role-900000000000000999", False),
     ]
     assert roles[0].permissions.value & SEND_MESSAGES
+
+
+async def test_direct_messages_open_one_channel_per_user_and_are_kept_apart(
+    connect: Connect, discord_stub: DiscordStub
+) -> None:
+    bot = await connect()
+    other = 900000000000000302
+    first = await bot.create_dm(discord.Object(PRESSER_ID))
+    assert isinstance(first, discord.DMChannel)
+    sent = await first.send("hello", allowed_mentions=discord.AllowedMentions.none())
+    assert sent.guild is None
+    second = await bot.create_dm(discord.Object(other))
+    await second.send("hi", allowed_mentions=discord.AllowedMentions.none())
+    assert first.id != second.id
+    assert [(d["user_id"], d["content"]) for d in discord_stub.dms] == [
+        (PRESSER_ID, "hello"),
+        (other, "hi"),
+    ]
+    assert discord_stub.posted == [], "a DM is not a channel post"
+    discord_stub.dm_closed.add(other)
+    with pytest.raises(discord.Forbidden) as closed:
+        await second.send("again", allowed_mentions=discord.AllowedMentions.none())
+    assert (closed.value.status, closed.value.code) == (403, 50007)
+    assert len(discord_stub.dms) == 2
+
+
+async def test_get_member_answers_unknown_member_for_who_left(
+    connect: Connect, discord_stub: DiscordStub
+) -> None:
+    bot = await connect()
+    member = await bot.http.get_member(GUILD_ID, PRESSER_ID)
+    assert member["user"]["id"] == str(PRESSER_ID)
+    discord_stub.left.add(PRESSER_ID)
+    with pytest.raises(discord.NotFound) as gone:
+        await bot.http.get_member(GUILD_ID, PRESSER_ID)
+    assert gone.value.code == 10007
+
+
+def test_a_command_may_come_from_another_member(discord_stub: DiscordStub) -> None:
+    payload = discord_stub.interaction_payload("credits", user_id=PRESSER_ID)
+    assert payload["member"]["user"]["id"] == str(PRESSER_ID)
+    assert discord_stub.interaction_payload("credits")["member"]["user"]["id"] != str(PRESSER_ID)
