@@ -172,6 +172,20 @@ alerts whose cause ended (the line their message shows; `drawn` once the message
 and the follow-ups pinging a role while nobody answers (`sent` of at most `most`, the next
 at `due_at`)."""
 
+FOLLOWS = """
+    CREATE TABLE follows (
+        account      TEXT NOT NULL,
+        user_id      TEXT NOT NULL,
+        guild_id     TEXT NOT NULL,
+        at           BIGINT NOT NULL,
+        dm_closed_at BIGINT,
+        PRIMARY KEY (account, user_id)
+    );
+    CREATE INDEX follows_user ON follows(user_id);
+    """
+"""Members who get an account's alerts by DM as well (epoch seconds), from the server they
+followed in; `dm_closed_at`: Discord refused their DM (50007), no more until they follow again."""
+
 SQLITE: tuple[str, ...] = (
     """
     CREATE TABLE meta (
@@ -236,6 +250,7 @@ SQLITE: tuple[str, ...] = (
     JOBS,
     FAILURE_RULES,
     FOLLOW_UPS,
+    FOLLOWS,
 )
 
 POSTGRES: tuple[str, ...] = (
@@ -296,6 +311,7 @@ POSTGRES: tuple[str, ...] = (
     JOBS,
     FAILURE_RULES,
     FOLLOW_UPS,
+    FOLLOWS,
 )
 
 
