@@ -204,6 +204,7 @@ class DiscordStub:
         self.dms: list[dict[str, Any]] = []  # direct messages, as sent, with their `user_id`
         self.dm_closed: set[int] = set()  # users whose DMs are closed: 403 50007
         self.left: set[int] = set()  # users who are in no server: Get Member answers 10007
+        self.dm_refusal: tuple[int, int, str] | None = None  # every DM refused with it
         self.dm_gate = asyncio.Event()  # cleared: DMs wait (Discord takes them late)
         self.dm_gate.set()
         self._dm_channels: dict[int, int] = {}  # DM channel id: its recipient
@@ -478,11 +479,14 @@ class DiscordStub:
         )
 
     async def _direct_message(self, user: int, channel: int, body: dict[str, Any]) -> web.Response:
-        """A message in a DM channel: refused (50007) when the user closed their DMs, else
-        recorded in `dms` once `dm_gate` is open."""
+        """A message in a DM channel: refused (50007) when the user closed their DMs, or as
+        `dm_refusal` says; else recorded in `dms` once `dm_gate` is open."""
         await self.dm_gate.wait()
         if user in self.dm_closed:
             return _json(DMS_CLOSED, 403)
+        if self.dm_refusal is not None:
+            status, code, text = self.dm_refusal
+            return _json({"message": text, "code": code}, status)
         message = message_payload(body, interaction=False, channel_id=channel)
         del message["guild_id"]
         self.dms.append({**body, "id": message["id"], "channel_id": str(channel), "user_id": user})
