@@ -13,6 +13,7 @@ import aiohttp
 from alerts.chat.channel import DiscordAlertChannel
 from alerts.chat.checks import ExpiryChecks, StatsChecks
 from alerts.chat.controls import AlertAnswers, bound
+from alerts.chat.direct import Followers
 from alerts.chat.leadership import Leadership
 from alerts.chat.messages import AlertMessages
 from alerts.chat.parts import AlertParts
@@ -20,7 +21,9 @@ from alerts.domain.account_rules import RuleBook, defaults
 from alerts.domain.answers import AlertGroups
 from alerts.domain.delivery import Delivery
 from alerts.domain.follow_ups import FollowUps, escalation_plan
+from alerts.domain.follows import Follows
 from alerts.domain.job_stats import StatsReader
+from alerts.domain.notices import Notice
 from alerts.domain.rule_store import RuleStore
 from alerts.domain.silences import Silences
 from alerts.domain.status import AlertStatus, Routes
@@ -32,6 +35,7 @@ from app.metrics import Metrics
 from chat.accounts import AccountDirectory
 from cogs.alerts import Alerts
 from cogs.credits import Credits
+from cogs.follow import Follow
 from cogs.models import Models
 from cogs.usage import Usage
 from minimax_api import MiniMaxClient, RateLimiter, RetryPolicy
@@ -79,6 +83,7 @@ def compose(
         return guild.id if guild is not None else None
 
     access = Access(settings, channel_guild)
+    follows = Follows(db)
     bot = MiniMaxBot(
         settings,
         db=db,
@@ -102,9 +107,13 @@ def compose(
                 minimax=minimax,
                 access=access,
             ),
+            Follow(follows, accounts, settings),
         ],
     )
-    alerts = _alerts(bot, settings, db, minimax, metrics, identity, history, jobs, status)
+    followers = Followers(bot, follows, access.serves)
+    alerts = _alerts(
+        bot, settings, db, minimax, metrics, identity, history, jobs, status, followers
+    )
     return bot
 
 
@@ -118,6 +127,7 @@ def _alerts(
     history: History,
     jobs: JobStore,
     status: AlertStatus,
+    followers: Followers,
 ) -> AlertParts:
     window = settings.usage_window
     store = AlertStore(db)
@@ -146,6 +156,11 @@ def _alerts(
         history, status, configured=settings.useapi_accounts, window=window, jobs=jobs
     )
     channel = DiscordAlertChannel(bot, messages)
+
+    def sent(notice: Notice) -> None:
+        metrics.alerts.labels(kind=str(notice.kind)).inc()
+        followers.sent(notice)
+
     follow_ups = FollowUps(db, groups, silences, rules=rules, policy=escalation_plan, edits=channel)
     delivery = Delivery(
         store,
@@ -154,7 +169,7 @@ def _alerts(
         silences=silences,
         groups=groups,
         follow_ups=follow_ups,
-        on_sent=lambda notice: metrics.alerts.labels(kind=str(notice.kind)).inc(),
+        on_sent=sent,
     )
     checks = ExpiryChecks(
         watcher,

@@ -18,7 +18,14 @@ from testbed.process import BotProcess
 if TYPE_CHECKING:  # only a type: imported on its own at run time it is a circular import
     from discord.types.interactions import Interaction as InteractionPayload
 
-SLASH_COMMANDS = {"alerts", "credits", "models", "usage"}  # what the bot registers
+SLASH_COMMANDS = {
+    "alerts",
+    "credits",
+    "follow",
+    "models",
+    "unfollow",
+    "usage",
+}  # what the bot registers
 
 BotFactory = Callable[..., Awaitable[MiniMaxBot]]  # the `make_bot` fixture
 StartBot = Callable[..., Awaitable[BotProcess]]  # the `start_bot` fixture
