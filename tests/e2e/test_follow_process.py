@@ -14,9 +14,7 @@ from tests.support.bots import StartBot
 from tests.support.watching import FAST, ticks
 
 ANNA, BO, CY = 900000000000000401, 900000000000000402, 900000000000000403
-LINE = (
-    "I could not DM you the alerts of a (your DMs are closed); open them and use /follow again."
-)
+LINE = "I could not DM you the alerts of a (your DMs are closed); open them and use /follow again."
 
 
 async def typed(stub: DiscordStub, user: int, name: str, **options: Any) -> Injected:
