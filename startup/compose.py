@@ -21,6 +21,7 @@ from alerts.domain.answers import AlertGroups
 from alerts.domain.delivery import Delivery
 from alerts.domain.follow_ups import FollowUps, escalation_plan
 from alerts.domain.job_stats import StatsReader
+from alerts.domain.quiet import QuietHours
 from alerts.domain.rule_store import RuleStore
 from alerts.domain.silences import Silences
 from alerts.domain.status import AlertStatus, Routes
@@ -146,7 +147,16 @@ def _alerts(
         history, status, configured=settings.useapi_accounts, window=window, jobs=jobs
     )
     channel = DiscordAlertChannel(bot, messages)
-    follow_ups = FollowUps(db, groups, silences, rules=rules, policy=escalation_plan, edits=channel)
+    quiet = QuietHours(db)
+    follow_ups = FollowUps(
+        db,
+        groups,
+        silences,
+        rules=rules,
+        policy=escalation_plan,
+        edits=channel,
+        quiet_until=quiet.until,
+    )
     delivery = Delivery(
         store,
         channel,
@@ -154,6 +164,7 @@ def _alerts(
         silences=silences,
         groups=groups,
         follow_ups=follow_ups,
+        quiet_until=quiet.until,
         on_sent=lambda notice: metrics.alerts.labels(kind=str(notice.kind)).inc(),
     )
     checks = ExpiryChecks(
@@ -204,4 +215,5 @@ def _alerts(
         leadership=leadership,
         status=status,
         controls=bound(AlertAnswers(groups)),
+        quiet=quiet,
     )

@@ -98,7 +98,7 @@ async def test_an_unanswered_alert_escalates_once_and_an_acknowledged_one_does_n
     [reply] = await discord_stub.wait_for(lambda: replies_to(discord_stub, message["id"]), 20)
     assert reply["content"].startswith(f"<@&{ESCALATION_ROLE}> ⏫ Nobody has answered")
     assert "account a" in reply["content"] and "account b" not in reply["content"]
-    assert reply["allowed_mentions"]["roles"] == [str(ESCALATION_ROLE)]
+    assert [str(r) for r in reply["allowed_mentions"]["roles"]] == [str(ESCALATION_ROLE)]
     await past(WAIT, upstream, "a")
     assert len(replies_to(discord_stub, message["id"])) == 1, "once: no escalate_repeat"
 
@@ -175,6 +175,6 @@ async def test_inside_quiet_hours_no_alert_pings_but_the_last_hour_step_does(
     assert f"<@&{TEAM_ROLE}>" not in (quiet["content"] or "")
     assert not (quiet["allowed_mentions"] or {}).get("roles"), "nobody pinged at night"
     assert urgent["content"].startswith(f"<@&{TEAM_ROLE}>")
-    assert urgent["allowed_mentions"]["roles"] == [str(TEAM_ROLE)]
+    assert [str(r) for r in urgent["allowed_mentions"]["roles"]] == [str(TEAM_ROLE)]
     status = await alerts(discord_stub, "status")
     assert "Quiet hours" in str(status) and "UTC" in str(status), status
