@@ -1,4 +1,4 @@
-"""`/alerts status|test|check|snooze|unsnooze|rules`, and the start of the expiry checks,
+"""`/alerts status|test|check|snooze|unsnooze|quiet|rules`, and the start of the expiry checks,
 their leadership and the buttons on alert messages."""
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from alerts.chat.parts import AlertParts
 from alerts.domain.account_rules import ALL, BadRule, proposed
 from alerts.domain.notices import TOKEN_SUBJECT
 from alerts.domain.port import Refused
+from alerts.domain.quiet import BadWindows, parse_windows, unparse
 from alerts.domain.silences import BadDuration, Snooze, parse_duration
 from alerts.domain.status import Routes
 from alerts.render.rules import change_line, rules_embed
@@ -25,6 +26,7 @@ from alerts.render.status import (
     AlertsShown,
     not_leading_embed,
     not_snoozed,
+    quiet_said,
     report_embed,
     snooze_said,
     status_embed,
@@ -74,6 +76,7 @@ class Alerts(commands.Cog):
         self.channel, self.delivery, self.checks = parts.channel, parts.delivery, parts.checks
         self.leadership, self.alert_status = parts.leadership, parts.status
         self.controls = parts.controls
+        self.quiet = parts.quiet
         self.channel_id = settings.alert_channel_id
 
     async def cog_load(self) -> None:
@@ -116,6 +119,8 @@ class Alerts(commands.Cog):
             strangers=[(g.name, g.id) for g in self.bot.guilds if not self.access.serves(g.id)],
             snoozes=list((await self.silences.snoozed(now)).values()),
             acks=await self.silences.acks(since=now),
+            quiet=await self.quiet.get(),
+            now=now,
         )
         embed = status_embed(self.settings, shown)
         await interaction.edit_original_response(embed=embed)
@@ -201,6 +206,27 @@ class Alerts(commands.Cog):
             await replies.say(interaction, unsnooze_said(account))
         else:
             await replies.say(interaction, not_snoozed(account))
+
+    @alerts.command(name="quiet", extras={MANAGES: True})
+    @app_commands.describe(
+        windows="Days, times and an IANA zone, e.g. Mon-Fri 22:00-08:00 Europe/Berlin; "
+        "several separated by ;, or off"
+    )
+    async def quiet_command(self, interaction: discord.Interaction, windows: str) -> None:
+        """Set the server's quiet hours: alerts are posted without pings, escalations wait."""
+        try:
+            found = parse_windows(windows)
+        except BadWindows as exc:
+            await replies.say(interaction, f"{exc}.")
+            return
+        await replies.defer(interaction, public=False)
+        await self.quiet.set(found)
+        log.info(
+            "quiet hours set by user %s: %s",
+            interaction.user.id,
+            unparse(found) if found else "off",
+        )
+        await replies.say(interaction, quiet_said(found, datetime.now(UTC)))
 
     @alerts.command(name="rules", extras={MANAGES: True})
     @app_commands.autocomplete(account=rule_account_choices)

@@ -24,6 +24,7 @@ from alerts.domain.follow_ups import FollowUps, escalation_plan
 from alerts.domain.follows import Follows
 from alerts.domain.job_stats import StatsReader
 from alerts.domain.notices import Notice
+from alerts.domain.quiet import QuietHours
 from alerts.domain.rule_store import RuleStore
 from alerts.domain.silences import Silences
 from alerts.domain.status import AlertStatus, Routes
@@ -161,7 +162,16 @@ def _alerts(
         metrics.alerts.labels(kind=str(notice.kind)).inc()
         followers.sent(notice)
 
-    follow_ups = FollowUps(db, groups, silences, rules=rules, policy=escalation_plan, edits=channel)
+    quiet = QuietHours(db)
+    follow_ups = FollowUps(
+        db,
+        groups,
+        silences,
+        rules=rules,
+        policy=escalation_plan,
+        edits=channel,
+        quiet_until=quiet.until,
+    )
     delivery = Delivery(
         store,
         channel,
@@ -169,6 +179,7 @@ def _alerts(
         silences=silences,
         groups=groups,
         follow_ups=follow_ups,
+        quiet_until=quiet.until,
         on_sent=sent,
     )
     checks = ExpiryChecks(
@@ -219,4 +230,5 @@ def _alerts(
         leadership=leadership,
         status=status,
         controls=bound(AlertAnswers(groups)),
+        quiet=quiet,
     )

@@ -161,3 +161,12 @@ async def test_a_renewed_or_used_up_batch_resolves_its_expiry_alert(database: Da
     assert group is not None and group.resolved["an1"][0] == "renewed or used up in time"
     later = NOW + timedelta(hours=31)
     assert await resolve_expiry(database, "a", [], later, sessions_known=True) == 0, "expired"
+
+
+async def test_what_follows_an_old_alert_is_forgotten_with_its_message(database: Database) -> None:
+    ups = follow_ups(database)
+    await post(database, ups, expiry("a", "an1"), ref="r1")
+    await ups.resolve("an1", "renewed", NOW)
+    await AlertGroups(database).forget_before(NOW + timedelta(days=1))
+    for table in ("alert_posts", "alert_resolved", "escalations", "alert_messages"):
+        assert await database.fetch(f"SELECT * FROM {table}") == [], table

@@ -14,6 +14,7 @@ from alerts.chat.checks import ExpiryChecks
 from alerts.chat.leadership import Leadership
 from alerts.domain.account_rules import RuleBook
 from alerts.domain.delivery import Delivery
+from alerts.domain.quiet import QuietHours
 from alerts.domain.rule_store import RuleStore
 from alerts.domain.silences import Silences
 from alerts.domain.status import AlertStatus
@@ -34,3 +35,4 @@ class AlertParts:
     status: AlertStatus
     controls: tuple[type[discord.ui.DynamicItem[Any]], ...]
     """The buttons and menu to register, bound to what answers them."""
+    quiet: QuietHours

@@ -159,6 +159,8 @@ class AlertGroups:
         async with self.db.transaction() as tx:
             await tx.execute(f"DELETE FROM alert_picks WHERE ref IN ({refs})", to_epoch(moment))
             await tx.execute(f"DELETE FROM alert_answers WHERE ref IN ({refs})", to_epoch(moment))
+            for table in ("alert_resolved", "escalations", "alert_posts"):
+                await tx.execute(f"DELETE FROM {table} WHERE ref IN ({refs})", to_epoch(moment))
             await tx.execute("DELETE FROM alert_messages WHERE created_at < $1", to_epoch(moment))
 
 

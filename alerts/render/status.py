@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 import discord
 
 from alerts.domain.account_rules import ALL, RuleBook
 from alerts.domain.notices import TOKEN_SUBJECT
+from alerts.domain.quiet import Window, describe, quiet_until
 from alerts.domain.silences import Ack, Snooze
 from alerts.domain.status import Routes
 from alerts.domain.store import AccountHealth, SetAside
@@ -158,6 +159,27 @@ class AlertsShown:
     strangers: Sequence[tuple[str, int]] = ()
     snoozes: Sequence[Snooze] = ()
     acks: Sequence[Ack] = ()
+    quiet: Sequence[Window] = ()
+    now: datetime | None = None
+
+
+def quiet_line(windows: Sequence[Window], now: datetime) -> str:
+    """The quiet hours and whether they are in force (`/alerts status`, `/alerts quiet`)."""
+    if not windows:
+        return "Quiet hours: none (alerts ping at any hour)"
+    end = quiet_until(windows, now)
+    state = f"**in force** until {stamp(end, 't')} ({stamp(end)})" if end else "not in force now"
+    return f"Quiet hours: {safe(describe(windows), 600)}: {state}"
+
+
+def quiet_said(windows: Sequence[Window], now: datetime) -> str:
+    """What `/alerts quiet` answers once the windows are set."""
+    if not windows:
+        return "Quiet hours are off: alerts ping at any hour."
+    return (
+        f"{quiet_line(windows, now)}.\nInside them alerts are still posted, without pings, and "
+        "escalations wait until they end; an expiry step of 1 hour or less pings anyway."
+    )
 
 
 def status_embed(settings: Settings, shown: AlertsShown) -> discord.Embed:
@@ -185,6 +207,7 @@ def status_embed(settings: Settings, shown: AlertsShown) -> discord.Embed:
         f"Checked by: {safe(shown.leader, 100) if shown.leader else 'no process yet'}",
         f"Last check here: {stamp(shown.last_run) if shown.last_run else 'not yet'}",
         f"Watching: {watched}",
+        quiet_line(shown.quiet, shown.now or datetime.now(UTC)),
     ]
     if shown.useapi is not None:
         lines.append(useapi_line(shown.useapi))

@@ -139,9 +139,15 @@ async def test_three_failures_then_recovery(
     assert titles(discord_stub) == ["Can't read account a"]
     assert "Re-add the account at useapi.net" in discord_stub.posted[0]["embeds"][0]["description"]
     upstream.clear()
-    await discord_stub.wait_for(lambda: len(discord_stub.posted) == 2)
+    first = discord_stub.posted[0]["id"]
+    now = await discord_stub.wait_for(
+        lambda: (m := discord_stub.message(first))["embeds"][0].get("fields") and m
+    )
+    [field] = now["embeds"][0]["fields"]
+    assert field["name"] == "Resolved" and "it can be read again" in field["value"]
+    assert not now["components"], "nothing left to answer"
     await ticks(upstream, "a", 2)
-    assert titles(discord_stub) == ["Can't read account a", "Account a is readable again"]
+    assert titles(discord_stub) == ["Can't read account a"], "resolved in place: nothing new"
 
 
 async def test_session_expiry_from_the_accounts_listing(

@@ -7,12 +7,15 @@ except for the last-hour step."""
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from testbed.discord_payloads import MANAGER_PERMISSIONS
 from testbed.discord_stub import DiscordStub
+from testbed.process import BotProcess
 from testbed.upstream import FakeUseapi, sample_features
 from tests.support.bots import StartBot, controls, reply_of
 from tests.support.watching import FAST, ticks
@@ -95,7 +98,7 @@ async def test_an_unanswered_alert_escalates_once_and_an_acknowledged_one_does_n
     [reply] = await discord_stub.wait_for(lambda: replies_to(discord_stub, message["id"]), 20)
     assert reply["content"].startswith(f"<@&{ESCALATION_ROLE}> ⏫ Nobody has answered")
     assert "account a" in reply["content"] and "account b" not in reply["content"]
-    assert reply["allowed_mentions"]["roles"] == [str(ESCALATION_ROLE)]
+    assert [str(r) for r in reply["allowed_mentions"]["roles"]] == [str(ESCALATION_ROLE)]
     await past(WAIT, upstream, "a")
     assert len(replies_to(discord_stub, message["id"])) == 1, "once: no escalate_repeat"
 
@@ -124,3 +127,54 @@ async def test_a_topped_up_balance_resolves_its_alert_and_cancels_its_escalation
     await past(WAIT, upstream, "a")
     assert replies_to(discord_stub, message["id"]) == [], "no escalation for what is resolved"
     assert len(alert_messages(discord_stub)) == 1, "nothing new is posted for a resolution"
+
+
+def leader_of(*bots: BotProcess) -> BotProcess:
+    [leader] = [b for b in bots if re.search(r"this process \(\S+\) leads", b.log())]
+    return leader
+
+
+async def test_a_follow_up_outlives_a_restart_and_two_processes_post_it_once(
+    postgres_url: str, start_bot: StartBot, discord_stub: DiscordStub, upstream: FakeUseapi
+) -> None:
+    upstream.add_account("a", features())
+    env = {"USEAPI_ACCOUNTS": "a", "DATABASE_URL": postgres_url, **FAST}
+    bots = await asyncio.gather(start_bot(**env), start_bot(**env))
+    await escalate(discord_stub, "a")
+    upstream.add_account("a", features(hours=30))
+    [message] = await discord_stub.wait_for(lambda: alert_messages(discord_stub))
+    leader = leader_of(*bots)
+    assert await leader.stop() == 0, "the leader goes before the follow-up is due"
+    await leader.start()
+    [reply] = await discord_stub.wait_for(lambda: replies_to(discord_stub, message["id"]), 20)
+    assert reply["content"].startswith(f"<@&{ESCALATION_ROLE}> ⏫")
+    await past(WAIT, upstream, "a")
+    assert len(replies_to(discord_stub, message["id"])) == 1, "once, by one process"
+
+
+def window_around_now() -> str:
+    """A quiet window in force now: from an hour ago to two hours on (UTC)."""
+    now = datetime.now(UTC)
+    start, end = now - timedelta(hours=1), now + timedelta(hours=2)
+    return f"daily {start:%H:%M}-{end:%H:%M} UTC"
+
+
+async def test_inside_quiet_hours_no_alert_pings_but_the_last_hour_step_does(
+    start_bot: StartBot, discord_stub: DiscordStub, upstream: FakeUseapi
+) -> None:
+    for account in ("a", "b"):
+        upstream.add_account(account, features())
+    await start_bot(USEAPI_ACCOUNTS="a,b", ALERT_MENTION_ROLE_ID=str(TEAM_ROLE), **FAST)
+    said = await alerts(discord_stub, "quiet", windows=window_around_now())
+    assert "in force" in str(said), said
+    upstream.add_account("a", features(hours=30))  # the 72-hour step: waits for the morning
+    upstream.add_account("b", features(hours=0.9))  # the 1-hour step: pings anyway
+    found = await discord_stub.wait_for(lambda: len(m := alert_messages(discord_stub)) >= 2 and m)
+    by_account = {m["embeds"][0]["title"].split()[-1]: m for m in found}
+    quiet, urgent = by_account["a"], by_account["b"]
+    assert f"<@&{TEAM_ROLE}>" not in (quiet["content"] or "")
+    assert not (quiet["allowed_mentions"] or {}).get("roles"), "nobody pinged at night"
+    assert urgent["content"].startswith(f"<@&{TEAM_ROLE}>")
+    assert [str(r) for r in urgent["allowed_mentions"]["roles"]] == [str(TEAM_ROLE)]
+    status = await alerts(discord_stub, "status")
+    assert "Quiet hours" in str(status) and "UTC" in str(status), status

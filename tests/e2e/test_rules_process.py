@@ -206,16 +206,27 @@ async def test_the_useapi_account_alerts_once_and_clears(
     assert message["embeds"][0]["title"] == "MiniMax accounts in error at useapi.net"
     assert "**1** of 4 MiniMax accounts" in message["embeds"][0]["description"]
     upstream.useapi_account = useapi_account_payload(total=4, active=False)
-    await discord_stub.wait_for(lambda: len(posted_in(discord_stub, CHANNEL_ID)) >= 3)
+    await discord_stub.wait_for(lambda: len(posted_in(discord_stub, CHANNEL_ID)) >= 2)
+    errors = await resolved(discord_stub, message["id"])
+    assert "no MiniMax account is in error" in errors, "the accounts error cleared"
     await ticks(upstream, "a", 2)
-    assert sorted(titles_in(discord_stub, CHANNEL_ID)[1:]) == [
-        "useapi.net accounts back to normal",
-        "useapi.net subscription not active",
-    ]
+    assert titles_in(discord_stub, CHANNEL_ID)[1:] == ["useapi.net subscription not active"]
+    subscription = posted_in(discord_stub, CHANNEL_ID)[1]["id"]
     upstream.useapi_account = useapi_account_payload(total=4)
-    await discord_stub.wait_for(lambda: len(posted_in(discord_stub, CHANNEL_ID)) >= 4)
+    said = await resolved(discord_stub, subscription)
+    assert "the useapi.net subscription is active again" in said
     await ticks(upstream, "a", 2)
-    assert titles_in(discord_stub, CHANNEL_ID)[3:] == ["useapi.net subscription back to normal"]
+    assert len(posted_in(discord_stub, CHANNEL_ID)) == 2, "resolved in place: nothing new"
+
+
+async def resolved(stub: DiscordStub, message_id: str) -> str:
+    """The Resolved line an alert message shows, once it shows one."""
+    message = await stub.wait_for(
+        lambda: (m := stub.message(message_id))["embeds"][0].get("fields") and m
+    )
+    [field] = message["embeds"][0]["fields"]
+    assert field["name"] == "Resolved" and not message["components"]
+    return str(field["value"])
 
 
 async def test_rules_outlive_the_process_and_only_managers_set_them(
