@@ -172,6 +172,16 @@ alerts whose cause ended (the line their message shows; `drawn` once the message
 and the follow-ups pinging a role while nobody answers (`sent` of at most `most`, the next
 at `due_at`)."""
 
+RULE_FIELDS = """
+    ALTER TABLE alert_rules ADD COLUMN low_audio DOUBLE PRECISION;
+    ALTER TABLE alert_rules ADD COLUMN escalate_after DOUBLE PRECISION;
+    ALTER TABLE alert_rules ADD COLUMN escalate_to TEXT;
+    ALTER TABLE alert_rules ADD COLUMN escalate_repeat INTEGER;
+    """
+"""More of the rules: the low balance of the audio credits (`low_balance` is the video/image
+credits' from now on), and the escalation of an alert nobody answers: after how many
+seconds, pinging which role (an id as text, "0" for none), repeated at most how often."""
+
 SQLITE: tuple[str, ...] = (
     """
     CREATE TABLE meta (
@@ -236,6 +246,7 @@ SQLITE: tuple[str, ...] = (
     JOBS,
     FAILURE_RULES,
     FOLLOW_UPS,
+    RULE_FIELDS,
 )
 
 POSTGRES: tuple[str, ...] = (
@@ -296,6 +307,7 @@ POSTGRES: tuple[str, ...] = (
     JOBS,
     FAILURE_RULES,
     FOLLOW_UPS,
+    RULE_FIELDS,
 )
 
 
