@@ -51,12 +51,14 @@ NONE = "none"
 _ROLE_MENTION = re.compile(r"<@&(\d{15,20})>|(\d{15,20})")
 
 
-def role_of(guild: discord.Guild, option: str, text: str) -> int:
+def role_of(guild: discord.Guild | None, option: str, text: str) -> int:
     """The role id a role option names: “none” (NO_ROLE), `<@&id>`, an id or an exact name
     of `guild`'s roles; BadRule in one line when it names none, or one alerts cannot ping."""
     cleaned = text.strip()
     if cleaned.lower() == NONE:
         return NO_ROLE
+    if guild is None:
+        raise BadRule(f"{option}: I do not know this server's roles yet; try again in a minute")
     found = _ROLE_MENTION.fullmatch(cleaned)
     role = (
         guild.get_role(int(found[1] or found[2]))
@@ -323,7 +325,7 @@ class Alerts(commands.Cog):
             return
         try:
             roles = {
-                option: role_of(interaction.guild, option, text) if interaction.guild else None
+                option: role_of(interaction.guild, option, text)
                 for option, text in (("mention", mention), ("escalate_to", escalate_to))
                 if text is not None
             }
