@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from datetime import UTC, datetime
 from functools import partial
 
@@ -15,7 +16,14 @@ from discord.ext import commands
 from alerts.chat.channel import Postable, PostableOption, cannot_ping, cannot_post
 from alerts.chat.controls import sample_alert_with_buttons
 from alerts.chat.parts import AlertParts
-from alerts.domain.account_rules import ALL, BadRule, proposed
+from alerts.domain.account_rules import (
+    ALL,
+    NO_ROLE,
+    BadRule,
+    Field,
+    proposed,
+    rule_interval_warnings,
+)
 from alerts.domain.notices import TOKEN_SUBJECT
 from alerts.domain.port import Refused
 from alerts.domain.quiet import BadWindows, parse_windows, unparse
@@ -42,11 +50,83 @@ from chat.lookup import account_choices, rule_account_choices
 from minimax_api import MiniMaxClient, Priority, UseapiAccount, UseapiError
 from minimax_api.problems import describe
 from settings import Settings
+from state import StoreUnavailable
 from usage.domain.history import History
 
 log = logging.getLogger(__name__)
 
 MAX_FAILED_SHOWN = 5
+NONE = "none"
+"""What a role option takes for “ping nobody” (over the levels below)."""
+_ROLE_MENTION = re.compile(r"<@&(\d{15,20})>|(\d{15,20})")
+
+
+def role_of(guild: discord.Guild | None, option: str, text: str) -> int:
+    """The role id a role option names: “none” (NO_ROLE), `<@&id>`, an id or an exact name
+    of `guild`'s roles; BadRule in one line when it names none, or one alerts cannot ping."""
+    cleaned = text.strip()
+    if cleaned.lower() == NONE:
+        return NO_ROLE
+    if guild is None:
+        raise BadRule(f"{option}: I do not know this server's roles yet; try again in a minute")
+    found = _ROLE_MENTION.fullmatch(cleaned)
+    role = (
+        guild.get_role(int(found[1] or found[2]))
+        if found
+        else discord.utils.get(guild.roles, name=cleaned.removeprefix("@"))
+    )
+    if role is None:
+        raise BadRule(
+            f"{option}: no role “{limits.safe(cleaned, 40)}” in this server: pick one from the "
+            f"list, or write its name, its id or {NONE}"
+        )
+    if (problem := cannot_ping(role)) is not None:
+        raise BadRule(f"{option}: {problem.rstrip('.')}")
+    return role.id
+
+
+async def role_choices(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    """Autocomplete for the role options: “none”, then the server's roles by name."""
+    typed = current.strip().lower().removeprefix("@")
+    found = [app_commands.Choice(name="none (ping nobody)", value=NONE)]
+    if typed and not NONE.startswith(typed):
+        found = []
+    roles = interaction.guild.roles if interaction.guild else []
+    found += [
+        app_commands.Choice(name=limits.clip(f"@{r.name}", 100), value=str(r.id))
+        for r in sorted(roles, key=lambda r: -r.position)
+        if not r.is_default() and typed in r.name.lower()
+    ]
+    return found[:25]
+
+
+def fields_of(text: str) -> list[Field]:
+    """The fields `unset` names, separated by commas; BadRule in one line for any other."""
+    names = [n.strip().lower() for n in text.split(",") if n.strip()]
+    if bad := [n for n in names if n not in set(Field)]:
+        raise BadRule(
+            f"unset: “{limits.safe(bad[0], 40)}” is not a field; give one or more of "
+            + ", ".join(Field)
+            + " separated by commas"
+        )
+    return [Field(n) for n in dict.fromkeys(names)]
+
+
+async def field_choices(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    """Autocomplete for `unset`: the field names, completing the last of those typed."""
+    *before, last = current.split(",")
+    done = [b.strip() for b in before if b.strip()]
+    prefix = "".join(f"{b}," for b in done)
+    typed = last.strip().lower()
+    return [
+        app_commands.Choice(name=prefix + f, value=prefix + f)
+        for f in Field
+        if f not in done and f.startswith(typed)
+    ][:25]
 
 
 class Alerts(commands.Cog):
@@ -81,6 +161,13 @@ class Alerts(commands.Cog):
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(*self.controls)  # presses on alerts posted before a restart too
+        try:
+            book = await self.rules()
+        except StoreUnavailable:
+            pass  # the checks say so when they start
+        else:
+            for warning in rule_interval_warnings(book, self.settings.check_interval_minutes):
+                log.warning("%s", warning)
         if self.channel_id is None:
             log.info(
                 "ALERT_CHANNEL_ID is not set: only accounts given a channel with /alerts rules "
@@ -229,38 +316,63 @@ class Alerts(commands.Cog):
         await replies.say(interaction, quiet_said(found, datetime.now(UTC)))
 
     @alerts.command(name="rules", extras={MANAGES: True})
-    @app_commands.autocomplete(account=rule_account_choices)
+    @app_commands.autocomplete(
+        account=rule_account_choices,
+        mention=role_choices,
+        escalate_to=role_choices,
+        unset=field_choices,
+    )
     @app_commands.describe(
-        account="useapi.net MiniMax account, or “all” for every account",
+        account="useapi.net MiniMax account, or “all” for every account (the server default)",
         channel="Post its alerts in this channel",
-        mention="Ping this role with its alerts",
+        mention="Ping this role with its alerts (none: ping nobody)",
         steps="Hours before expiry to warn at, e.g. 72,24,1",
-        low_balance="Alert once when a balance falls below this many credits (0: off)",
+        low_balance="Alert once when the video/image credits fall below this many (0: off)",
+        low_audio="Alert once when the audio credits fall below this many (0: off)",
         runs_out_days="Alert once when, at its pace, the balance runs out within this many "
         "days (0: off)",
         failure_rate="Alert once when fewer than this percent of its last jobs succeed (0: off; "
         "default 50)",
         failure_min_jobs="How many of its last jobs the failure rate is judged over (default 10)",
-        reset="Drop the account's rule first (back to the rule for all, or the settings)",
+        escalate_after="Ping escalate_to when nobody answers an alert this long: 30m, 2h, 20s "
+        "(off)",
+        escalate_to="The role an unanswered alert escalates to (none: no escalation)",
+        escalate_repeat="Repeat the escalation at most this many more times (0 to 10; default 0)",
+        unset="Fields back to the level below, separated by commas, e.g. mention,steps",
+        reset="Drop the account's rule first (back to the server default, or the settings)",
     )
     async def rules_command(
         self,
         interaction: discord.Interaction,
         account: str,
         channel: app_commands.Transform[PostableOption, Postable] | None = None,
-        mention: discord.Role | None = None,
+        mention: str | None = None,
         steps: str | None = None,
         low_balance: float | None = None,
+        low_audio: float | None = None,
         runs_out_days: float | None = None,
         failure_rate: float | None = None,
         failure_min_jobs: int | None = None,
+        escalate_after: str | None = None,
+        escalate_to: str | None = None,
+        escalate_repeat: int | None = None,
+        unset: str | None = None,
         reset: bool = False,
     ) -> None:
-        """Show or set an account's alert rules: channel, role, steps, balance, job failures."""
+        """Show or set an account's alert rules: channel, role, steps, balances, escalation."""
         name = ALL if account.strip().lower() in {"all", ALL} else account
-        problem = (channel and cannot_post(channel)) or (mention and cannot_ping(mention))
-        if problem:
+        if channel and (problem := cannot_post(channel)):
             await replies.say(interaction, problem)
+            return
+        try:
+            roles = {
+                option: role_of(interaction.guild, option, text)
+                for option, text in (("mention", mention), ("escalate_to", escalate_to))
+                if text is not None
+            }
+            cleared = fields_of(unset) if unset is not None else []
+        except BadRule as exc:
+            await replies.say(interaction, f"{exc}.")
             return
         await replies.defer(interaction, public=False)
         if name != ALL and (unknown := await self._unknown(name)) is not None:
@@ -269,13 +381,19 @@ class Alerts(commands.Cog):
         edit = partial(
             proposed,
             channel_id=channel.id if channel else None,
-            role_id=mention.id if mention else None,
+            role_id=roles.get("mention"),
             steps=steps,
             low_balance=low_balance,
             runs_out_days=runs_out_days,
             failure_rate=failure_rate,
             failure_min_jobs=failure_min_jobs,
+            low_audio=low_audio,
+            escalate_after=escalate_after,
+            escalate_to=roles.get("escalate_to"),
+            escalate_repeat=escalate_repeat,
+            unset=cleared,
             reset=reset,
+            interval_minutes=self.settings.check_interval_minutes,
         )
         try:
             changed = await self.rule_store.edit(name, edit, interaction.user.id, datetime.now(UTC))

@@ -186,6 +186,16 @@ FOLLOWS = """
 """Members who get an account's alerts by DM as well (epoch seconds), from the server they
 followed in; `dm_closed_at`: Discord refused their DM (50007), no more until they follow again."""
 
+RULE_FIELDS = """
+    ALTER TABLE alert_rules ADD COLUMN low_audio DOUBLE PRECISION;
+    ALTER TABLE alert_rules ADD COLUMN escalate_after DOUBLE PRECISION;
+    ALTER TABLE alert_rules ADD COLUMN escalate_to TEXT;
+    ALTER TABLE alert_rules ADD COLUMN escalate_repeat INTEGER;
+    """
+"""More of the rules: the low balance of the audio credits (`low_balance` is the video/image
+credits' from now on), and the escalation of an alert nobody answers: after how many
+seconds, pinging which role (an id as text, "0" for none), repeated at most how often."""
+
 SQLITE: tuple[str, ...] = (
     """
     CREATE TABLE meta (
@@ -251,6 +261,7 @@ SQLITE: tuple[str, ...] = (
     FAILURE_RULES,
     FOLLOW_UPS,
     FOLLOWS,
+    RULE_FIELDS,
 )
 
 POSTGRES: tuple[str, ...] = (
@@ -312,6 +323,7 @@ POSTGRES: tuple[str, ...] = (
     FAILURE_RULES,
     FOLLOW_UPS,
     FOLLOWS,
+    RULE_FIELDS,
 )
 
 

@@ -4,6 +4,7 @@ they are stored and logged (both databases), and the conditions they alert on.""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from alerts.domain.account_rules import (
     ALL,
     FALLBACK,
+    NO_ROLE,
     BadRule,
     Change,
     Field,
@@ -18,6 +20,7 @@ from alerts.domain.account_rules import (
     RuleBook,
     changes,
     proposed,
+    rule_interval_warnings,
     unusable,
 )
 from alerts.domain.conditions import (
@@ -38,7 +41,7 @@ from alerts.domain.notices import (
     UseapiTrouble,
 )
 from alerts.domain.rule_store import RuleStore
-from alerts.render.rules import change_line, rules_embed
+from alerts.render.rules import change_line, rule_line, rules_embed
 from state import Database
 from usage.domain.forecast import forecast
 from usage.domain.outlook import Outlook
@@ -226,8 +229,23 @@ def test_runs_out_at_the_pace_counts_credits_with_and_without_an_end_time() -> N
     assert runs_out_at(outlook(1e9, 0.25), NOW) is None, "millennia away: no date to overflow"
 
 
+def test_the_video_and_the_audio_credits_each_have_their_own_low_balance() -> None:
+    both = [Pool.VIDEO, Pool.AUDIO]
+    video_only = RuleBook(DEFAULTS, {"a": Rule(low_balance=100.0)}).of("a")
+    judged = balance_conditions(snapshot(500.0, audio=5.0), both, video_only, {}, NOW)
+    assert judged == Judged({}, frozenset({"low:video"})), "low_balance never judges audio"
+    audio_only = RuleBook(DEFAULTS, {"a": Rule(low_audio=50.0)}).of("a")
+    judged = balance_conditions(snapshot(5.0, audio=5.0), both, audio_only, {}, NOW)
+    assert judged.true == {"low:audio": LowBalance("audio", 5.0, 50.0)}
+    assert judged.false == frozenset(), "low_audio never judges the video/image credits"
+    judged = balance_conditions(snapshot(5.0), [Pool.VIDEO], audio_only, {}, NOW)
+    assert judged == Judged({}, frozenset()), "no audio credits: no audio alert"
+    assert switched_off({"low:video", "low:audio"}, audio_only) == {"low:video"}
+    assert switched_off({"low:video", "low:audio"}, video_only) == {"low:audio"}
+
+
 def test_balance_conditions_judge_only_what_the_rules_and_the_history_allow() -> None:
-    book = RuleBook(DEFAULTS, {"a": Rule(low_balance=100.0, runs_out_days=3.0)})
+    book = RuleBook(DEFAULTS, {"a": Rule(low_balance=100.0, runs_out_days=3.0, low_audio=400.0)})
     rules = book.of("a")
     dated = (Batch(Pool.VIDEO, 90.0, NOW + timedelta(days=30)),)
     judged = balance_conditions(
@@ -241,7 +259,7 @@ def test_balance_conditions_judge_only_what_the_rules_and_the_history_allow() ->
         "low:video": LowBalance("video", 90.0, 100.0),
         "runs_out:video": RunningOut("video", 90.0, 45.0, NOW + timedelta(days=2), 3.0),
     }
-    assert judged.false == {"low:audio"}, "audio has no pace: running out is not judged"
+    assert judged.false == {"low:audio"}, "500 audio credits are not below 400; no pace"
     slow = balance_conditions(
         snapshot(100.0), [Pool.VIDEO], rules, {Pool.VIDEO: outlook(100.0, 10.0, dated)}, NOW
     )
@@ -284,7 +302,7 @@ def test_the_rules_answer_warns_when_checks_are_further_apart_than_a_step() -> N
     )
     usual = rules_embed("b", book.of("b"), None, [], interval_minutes=30)
     assert "⚠️" not in str(usual.description)
-    assert "Running out: not set\n" in str(usual.description), "no “(not set)” twice"
+    assert "Running out: off\n" in str(usual.description), "no “(not set)” after it"
 
 
 async def test_two_edits_of_one_rule_at_once_both_land(database: Database) -> None:
@@ -303,3 +321,173 @@ async def test_two_edits_of_one_rule_at_once_both_land(database: Database) -> No
     await asyncio.gather(hold(), hold())
     await asyncio.gather(edit(rules, low_balance=5.0), edit(other, runs_out_days=2.0))
     assert (await rules.book(DEFAULTS)).rules["a"] == Rule(low_balance=5.0, runs_out_days=2.0)
+
+
+def test_a_field_can_be_unset_back_to_the_level_below_or_set_to_none() -> None:
+    current = Rule(channel_id=2, role_id=7, steps=(48.0,), low_balance=5.0)
+    assert proposed(current, unset=[Field.MENTION, Field.STEPS]) == Rule(2, low_balance=5.0)
+    assert proposed(Rule(role_id=7), unset=[Field.MENTION]) is None, "nothing left: no rule"
+    assert proposed(current, role_id=NO_ROLE) == replace(current, role_id=NO_ROLE)
+    book = RuleBook(Rule(role_id=5), {ALL: Rule(role_id=7), "a": Rule(role_id=NO_ROLE)})
+    assert book.of("a").role_id is None, "“none” pings nobody, over the server default"
+    assert book.of("a").sources[Field.MENTION] == "this account's rule"
+    assert book.of("b").role_id == 7
+    assert RuleBook(Rule(role_id=5), {"a": Rule(channel_id=3)}).of("a").role_id == 5
+    assert said(changes(Rule(role_id=7), Rule(role_id=NO_ROLE))) == ["mention: <@&7> → none"]
+
+
+@pytest.mark.parametrize(
+    ("options", "says"),
+    [
+        (
+            {"low_balance": 5.0, "unset": [Field.LOW_BALANCE]},
+            "low_balance: given and unset in one command",
+        ),
+        (
+            {"role_id": 7, "escalate_to": 8, "unset": [Field.MENTION, Field.ESCALATE_TO]},
+            "mention, escalate_to: given and unset in one command",
+        ),
+        ({"escalate_after": "0s"}, "escalate_after must be more than 0 and at most 30 days"),
+        ({"escalate_after": "31d"}, "escalate_after must be more than 0 and at most 30 days"),
+        ({"escalate_after": "soon"}, "escalate_after “soon” is not a duration: e.g. 30m"),
+        ({"escalate_after": "20"}, "is not a duration"),
+        ({"escalate_repeat": 11}, "escalate_repeat must be 0 (one follow-up) to 10 more"),
+        ({"escalate_repeat": -1}, "escalate_repeat must be 0 (one follow-up) to 10 more"),
+        ({"low_audio": -1.0}, "low_audio must be 0 (off) to 1000000000 credits"),
+        (
+            {"steps": "24,0.25", "interval_minutes": 30},
+            "steps: 0.25 h is shorter than the check interval (30 min): it could be missed; "
+            "use ≥ 0.5 or lower CHECK_INTERVAL_MINUTES",
+        ),
+        (
+            {"steps": "1.25,1", "interval_minutes": 30},
+            "steps: two are 0.25 h apart, less than the check interval (30 min)",
+        ),
+    ],
+)
+def test_bad_new_options_are_refused_in_one_line(options: dict, says: str) -> None:
+    with pytest.raises(BadRule) as caught:
+        proposed(Rule(low_balance=1.0), **options)
+    assert says in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_steps_the_checks_can_keep_up_with_are_taken() -> None:
+    assert proposed(None, steps="24,0.5", interval_minutes=30) == Rule(steps=(24.0, 0.5))
+    assert proposed(None, steps="24,0.25", interval_minutes=15) == Rule(steps=(24.0, 0.25))
+    assert proposed(None, steps="24,0.25") == Rule(steps=(24.0, 0.25)), "no interval: no check"
+    assert proposed(Rule(steps=(0.1,)), low_balance=5.0, interval_minutes=30) == Rule(
+        steps=(0.1,), low_balance=5.0
+    ), "only the steps being set are judged (the answer warns of the others)"
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("20s", 20), ("30m", 1800), ("2h", 7200), ("1d", 86400), ("1h 30m", 5400), ("30d", 2592000)],
+)
+def test_escalate_after_takes_seconds_to_days(text: str, seconds: float) -> None:
+    rule = proposed(None, escalate_after=text, escalate_to=9)
+    assert rule is not None and rule == Rule(escalate_after=seconds, escalate_to=9)
+    assert RuleBook(DEFAULTS, {"a": rule}).of("a").escalate_after == timedelta(seconds=seconds)
+
+
+def test_the_escalation_fields_stack_like_the_others_and_off_unsets_escalate_after() -> None:
+    server = Rule(escalate_after=1800.0, escalate_to=9, escalate_repeat=2)
+    book = RuleBook(DEFAULTS, {ALL: server, "quiet": Rule(escalate_to=NO_ROLE)})
+    every = book.of("a")
+    assert (every.escalate_after, every.escalate_to, every.escalate_repeat) == (
+        timedelta(minutes=30),
+        9,
+        2,
+    )
+    assert every.sources[Field.ESCALATE_TO] == "the rule for all accounts"
+    quiet = book.of("quiet")
+    assert quiet.escalate_to is None, "“none”: no escalation ping, so no escalation"
+    plain = RuleBook(DEFAULTS, {}).of("a")
+    assert (plain.escalate_after, plain.escalate_to, plain.escalate_repeat) == (None, None, 0)
+    assert proposed(server, escalate_after="off") == Rule(escalate_to=9, escalate_repeat=2)
+    assert proposed(server, escalate_after="OFF", unset=[Field.ESCALATE_AFTER]) == Rule(
+        escalate_to=9, escalate_repeat=2
+    ), "off and unset say the same"
+    assert unusable(Rule(escalate_after=0.0)) == "an escalation delay out of range"
+    assert unusable(Rule(escalate_repeat=99)) == "an escalation repeat out of range"
+    assert unusable(server) is None
+
+
+def test_the_rules_of_every_account_are_compared_with_the_check_interval_at_start() -> None:
+    book = RuleBook(
+        DEFAULTS,
+        {ALL: Rule(steps=(24.0, 0.25)), "a": Rule(steps=(48.0,)), "b": Rule(steps=(2.0, 1.9))},
+    )
+    assert rule_interval_warnings(book, 30) == [
+        "the rule for all accounts: steps: 0.25 h is shorter than the check interval (30 min): "
+        "it could be missed; use ≥ 0.5 or lower CHECK_INTERVAL_MINUTES",
+        "the rule of 'b': steps: two are 0.1 h apart, less than the check interval (30 min): one "
+        "could be missed; put them ≥ 0.5 h apart or lower CHECK_INTERVAL_MINUTES",
+    ]
+    assert rule_interval_warnings(book, 5) == []
+
+
+async def test_the_new_fields_are_stored_and_read_back(database: Database) -> None:
+    rules = RuleStore(database)
+    rule = Rule(
+        role_id=NO_ROLE,
+        low_balance=100.0,
+        low_audio=20.0,
+        escalate_after=20.0,
+        escalate_to=900000000000000777,
+        escalate_repeat=3,
+    )
+    assert said(await rules.edit("a", lambda _: rule, 1, NOW)) == [
+        "mention: not set → none",
+        "low_balance: not set → below 100 video/image credits",
+        "low_audio: not set → below 20 audio credits",
+        "escalate_after: not set → 20 s",
+        "escalate_to: not set → <@&900000000000000777>",
+        "escalate_repeat: not set → at most 3 more times",
+    ]
+    assert (await rules.book(DEFAULTS)).rules == {"a": rule}
+    unset = [Field.LOW_AUDIO, Field.ESCALATE_TO]
+    later = NOW + timedelta(minutes=1)
+    changed = await rules.edit("a", lambda now: proposed(now, unset=unset), 2, later)
+    assert said(changed) == [
+        "low_audio: below 20 audio credits → not set",
+        "escalate_to: <@&900000000000000777> → not set",
+    ]
+    stored = (await rules.book(DEFAULTS)).rules["a"]
+    assert stored == replace(rule, low_audio=None, escalate_to=None)
+    [latest, first] = await rules.changes("a")
+    assert latest.fields[0] == Change(Field.LOW_AUDIO, 20.0, None), "the log reads back too"
+    assert first.fields[0] == Change(Field.MENTION, None, NO_ROLE)
+
+
+def test_the_rules_answer_says_where_each_value_comes_from() -> None:
+    book = RuleBook(
+        Rule(channel_id=1, role_id=5, steps=(72.0,), failure_rate=50.0, failure_min_jobs=10),
+        {
+            ALL: Rule(low_balance=100.0, escalate_after=1800.0, escalate_to=9),
+            "a": Rule(role_id=NO_ROLE, low_audio=20.0),
+        },
+    )
+    text = str(rules_embed("a", book.of("a"), book.rules["a"], []).description)
+    lines = text.splitlines()
+    assert "Channel: <#1> (the settings (ALERT_CHANNEL_ID))" in lines
+    assert "Pings: none (this account's rule)" in lines
+    assert "Expiry steps: 72 h (the settings (EXPIRY_WARNING_HOURS))" in lines
+    assert "Low balance: below 100 video/image credits (the server default)" in lines
+    assert "Low audio balance: below 20 audio credits (this account's rule)" in lines
+    assert "Running out: off" in lines
+    assert "Job failures: below 50 % succeeded (the default)" in lines
+    assert "Escalates after: 30 min (the server default)" in lines
+    assert "Escalates to: <@&9> (the server default)" in lines
+    assert "Escalation repeats: not set" in lines
+    assert "⚠️" not in text
+    server = str(rules_embed(ALL, book.of(ALL), book.rules[ALL], []).description)
+    assert "Low balance: below 100 video/image credits (this rule, the server default)" in server
+    assert "Pings: <@&5> (the settings (ALERT_MENTION_ROLE_ID))" in server
+    half = RuleBook(DEFAULTS, {"b": Rule(escalate_after=60.0)})
+    warned = str(rules_embed("b", half.of("b"), half.rules["b"], []).description)
+    assert "⚠️ Nothing escalates: an alert escalates with both escalate_after and a role" in warned
+    assert "rules for all" not in rule_line(book.of("a"))
+    assert "low balance below 100 video/image credits (the server default)" in rule_line(
+        book.of("a")
+    )

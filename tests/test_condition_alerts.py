@@ -124,6 +124,36 @@ async def test_low_balance_alerts_once_per_crossing_and_rearms_above_it(
     assert [(n.account, n.payload) for n in again] == [("a", LowBalance("video", 99.0, 100.0))]
 
 
+async def test_the_audio_credits_alert_low_by_low_audio_only_and_never_without_audio(
+    client: MiniMaxClient, store: AlertStore, database: Database, upstream: FakeUseapi
+) -> None:
+    upstream.add_account("a", features(500, audio=True))  # 100 audio credits
+    upstream.add_account("b", features(500))  # none
+    rules = RuleStore(database)
+    now = datetime.now(UTC)
+    await rules.edit(ALL, lambda _: Rule(low_audio=1000.0), 1, now)
+    await rules.edit("a", lambda _: Rule(low_audio=150.0), 1, now)  # no low_balance
+    w = watching(client, store, database, Ticking())
+    await w.check()
+    lows = [n for n in await queued(store) if n.kind is NoticeKind.LOW_BALANCE]
+    assert [(n.account, n.payload) for n in lows] == [("a", LowBalance("audio", 100.0, 150.0))], (
+        "a's video/image credits have no threshold; b has no audio credits to judge"
+    )
+    assert set((await store.conditions())["a"]) == {"low:audio"}
+    await rules.edit("a", lambda _: Rule(low_balance=100.0, low_audio=0.0), 1, now)
+    await w.check()
+    assert await queued(store) == [] and "a" not in await store.conditions(), (
+        "its rule turned it off: re-armed"
+    )
+    await rules.edit("a", lambda _: Rule(low_balance=600.0), 1, now)
+    await w.check()
+    again = {(n.account, n.payload) for n in await queued(store)}
+    assert again == {
+        ("a", LowBalance("video", 500.0, 600.0)),
+        ("a", LowBalance("audio", 100.0, 1000.0)),
+    }, "unset in its rule, low_audio is the server default's"
+
+
 async def test_a_snoozed_account_says_nothing_of_its_balance_until_the_snooze_ends(
     client: MiniMaxClient, store: AlertStore, database: Database, upstream: FakeUseapi
 ) -> None:

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import asyncpg
 
+from alerts.domain.account_rules import Rule
+from alerts.domain.rule_store import RuleStore
 from state import PostgresTarget, SqliteTarget, migrations, open_database
 
 # PostgreSQL support came when SQLite was at version 4: PostgreSQL's migration 1 is SQLite's
@@ -162,3 +164,31 @@ async def test_sqlite_and_postgresql_have_the_same_schema(
     assert sqlite_tables["outbox"].indexes == {"outbox_pending": Index(("created_at",), False)}
     assert sqlite_tables["snapshots"].primary_key == ("account", "at")
     assert sqlite_tables["outbox"].columns["attempts"] == Column("INTEGER", True, "0")
+    rules = sqlite_tables["alert_rules"].columns
+    assert [rules[c].family for c in ("low_audio", "escalate_after", "escalate_to")] == [
+        family("DOUBLE PRECISION"),
+        family("DOUBLE PRECISION"),
+        family("TEXT"),
+    ]
+
+
+async def test_a_rule_stored_before_the_escalation_fields_reads_back_with_them_unset(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "old.sqlite3"
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        for number, script in enumerate(migrations.SQLITE[:-1], start=1):
+            conn.executescript(script)
+            conn.execute(f"PRAGMA user_version = {number}")
+        conn.execute(
+            "INSERT INTO alert_rules(account, role_id, low_balance, by_user, at) "
+            "VALUES ('a', '7', 100, '1', 0)"
+        )
+        conn.commit()
+    db = await open_database(SqliteTarget(path))
+    try:
+        book = await RuleStore(db).book(Rule())
+    finally:
+        await db.close()
+    assert book.rules == {"a": Rule(role_id=7, low_balance=100.0)}, "low_audio etc. not set"
+    assert sqlite_schema(path)[0] == len(migrations.SQLITE)

@@ -14,6 +14,7 @@ from alerts.domain.conditions import (
     Judged,
     balance_conditions,
     gone_pools,
+    low_threshold,
     switched_off,
     transitions,
 )
@@ -50,7 +51,8 @@ async def balance(
     active = tick.conditions.get(account, {})
     if features is None or current is None:
         return
-    if rules.low_balance is None and rules.runs_out_days is None and not active:
+    off = rules.low_balance is None and rules.low_audio is None
+    if off and rules.runs_out_days is None and not active:
         return
     try:
         pools = [Pool.VIDEO] + ([Pool.AUDIO] if features.audio is not None else [])
@@ -104,7 +106,7 @@ def resolution(account: str, condition: str, judged: Judged, tick: Tick) -> str:
     rules = tick.rules(account)
     snapshot = tick.snapshots.get(account)
     if name == Condition.LOW_BALANCE:
-        if rules.low_balance is None or snapshot is None:
+        if low_threshold(rules, Pool(pool)) is None or snapshot is None:
             return "its low-balance alert is off now"
         return f"the balance is back to {snapshot.total(Pool(pool)):.0f}, at or above the threshold"
     if rules.runs_out_days is None:

@@ -79,6 +79,12 @@ def runs_out_at(outlook: Outlook, now: datetime) -> datetime | None:
     return start + timedelta(days=days)
 
 
+def low_threshold(rules: Effective, pool: Pool) -> float | None:
+    """The balance of `pool` below which to alert (None: off): `low_balance` for the
+    video/image credits, `low_audio` for the audio credits."""
+    return rules.low_audio if pool is Pool.AUDIO else rules.low_balance
+
+
 def balance_conditions(
     snapshot: Snapshot | None,
     pools: Iterable[Pool],
@@ -86,14 +92,15 @@ def balance_conditions(
     outlooks: Mapping[Pool, Outlook],
     now: datetime,
 ) -> Judged:
-    """Low balance and running out for each of the account's `pools`, by its rules."""
+    """Low balance (each pool by its own threshold) and running out for each of the
+    account's `pools`, by its rules."""
     true: dict[str, Payload] = {}
     false: set[str] = set()
     if snapshot is None:
         return Judged(true, frozenset())
     for pool in pools:
         balance = snapshot.total(pool)
-        if (threshold := rules.low_balance) is not None:
+        if (threshold := low_threshold(rules, pool)) is not None:
             k = key(Condition.LOW_BALANCE, pool)
             if balance < threshold:
                 true[k] = LowBalance(str(pool), balance, threshold)
@@ -113,11 +120,14 @@ def balance_conditions(
 
 def switched_off(active: Collection[str], rules: Effective) -> frozenset[str]:
     """Announced balance conditions whose rule is now off: they re-arm."""
-    off = {
-        Condition.LOW_BALANCE: rules.low_balance is None,
-        Condition.RUNS_OUT: rules.runs_out_days is None,
-    }
-    return frozenset(k for k in active if off.get(Condition(k.split(":")[0]), False))
+
+    def off(k: str) -> bool:
+        name, _, pool = k.partition(":")
+        if name == Condition.LOW_BALANCE and pool:
+            return low_threshold(rules, Pool(pool)) is None
+        return name == Condition.RUNS_OUT and rules.runs_out_days is None
+
+    return frozenset(k for k in active if off(k))
 
 
 def gone_pools(active: Collection[str], pools: Collection[Pool]) -> frozenset[str]:

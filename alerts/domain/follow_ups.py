@@ -418,8 +418,6 @@ def escalation_plan(book: RuleBook, account: str) -> Plan | None:
     """The escalation of `account`'s alerts by its rules: after `escalate_after`, pinging
     `escalate_to`, one follow-up and `escalate_repeat` more at most."""
     rules = book.of(account)
-    after = getattr(rules, "escalate_after", None)  # TODO(merge): the rules' own fields
-    role = getattr(rules, "escalate_to", None)
-    if after is None or not role:
+    if rules.escalate_after is None or rules.escalate_to is None:
         return None
-    return Plan(after, role, 1 + getattr(rules, "escalate_repeat", 0))
+    return Plan(rules.escalate_after, rules.escalate_to, 1 + rules.escalate_repeat)

@@ -14,7 +14,26 @@ from state.moments import from_epoch, to_epoch
 
 log = logging.getLogger(__name__)
 
-_COLUMNS = "channel_id, role_id, steps, low_balance, runs_out_days, failure_rate, failure_min_jobs"
+_FIELDS = (
+    "channel_id",
+    "role_id",
+    "steps",
+    "low_balance",
+    "runs_out_days",
+    "failure_rate",
+    "failure_min_jobs",
+    "low_audio",
+    "escalate_after",
+    "escalate_to",
+    "escalate_repeat",
+)
+_COLUMNS = ", ".join(_FIELDS)
+_UPSERT = (
+    f"INSERT INTO alert_rules(account, {_COLUMNS}, by_user, at) VALUES "
+    f"({', '.join(f'${i}' for i in range(1, len(_FIELDS) + 4))}) "
+    "ON CONFLICT (account) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in (*_FIELDS, "by_user", "at"))
+)
 
 
 @dataclass(frozen=True)
@@ -50,8 +69,12 @@ def _number(value: object) -> float | None:
     return None if value is None else float(value)  # type: ignore[arg-type]
 
 
+def _whole(value: object) -> int | None:
+    return None if value is None else int(value)  # type: ignore[call-overload]
+
+
 def _rule(row: Row) -> Rule:
-    channel, role, steps, low, days, rate, jobs = row
+    channel, role, steps, low, days, rate, jobs, audio, after, to, repeat = row
     return Rule(
         _id(channel),
         _id(role),
@@ -59,8 +82,16 @@ def _rule(row: Row) -> Rule:
         _number(low),
         _number(days),
         _number(rate),
-        None if jobs is None else int(jobs),
+        _whole(jobs),
+        _number(audio),
+        _number(after),
+        _id(to),
+        _whole(repeat),
     )
+
+
+def _text(value: int | None) -> str | None:
+    return None if value is None else str(value)
 
 
 def _readable(account: str, row: Row) -> Rule | str:
@@ -127,22 +158,19 @@ class RuleStore:
                 await tx.execute("DELETE FROM alert_rules WHERE account = $1", account)
             else:
                 await tx.execute(
-                    f"INSERT INTO alert_rules(account, {_COLUMNS}, by_user, at) "
-                    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
-                    "ON CONFLICT (account) DO UPDATE SET "
-                    "channel_id = excluded.channel_id, role_id = excluded.role_id, "
-                    "steps = excluded.steps, low_balance = excluded.low_balance, "
-                    "runs_out_days = excluded.runs_out_days, failure_rate = excluded.failure_rate, "
-                    "failure_min_jobs = excluded.failure_min_jobs, by_user = excluded.by_user, "
-                    "at = excluded.at",
+                    _UPSERT,
                     account,
-                    None if rule.channel_id is None else str(rule.channel_id),
-                    None if rule.role_id is None else str(rule.role_id),
+                    _text(rule.channel_id),
+                    _text(rule.role_id),
                     None if rule.steps is None else json.dumps(list(rule.steps)),
                     rule.low_balance,
                     rule.runs_out_days,
                     rule.failure_rate,
                     rule.failure_min_jobs,
+                    rule.low_audio,
+                    rule.escalate_after,
+                    _text(rule.escalate_to),
+                    rule.escalate_repeat,
                     str(by),
                     to_epoch(at),
                 )

@@ -6,7 +6,17 @@ from collections.abc import Sequence
 
 import discord
 
-from alerts.domain.account_rules import ALL, Change, Effective, Field, Rule
+from alerts.domain.account_rules import (
+    ALL,
+    BUILT_IN,
+    FALLBACK,
+    ROLES,
+    SETTINGS,
+    Change,
+    Effective,
+    Field,
+    Rule,
+)
 from alerts.domain.rule_store import RuleChange
 from alerts.render.names import subject
 from chat import limits
@@ -19,10 +29,28 @@ LABELS = {
     Field.MENTION: "Pings",
     Field.STEPS: "Expiry steps",
     Field.LOW_BALANCE: "Low balance",
+    Field.LOW_AUDIO: "Low audio balance",
     Field.RUNS_OUT_DAYS: "Running out",
     Field.FAILURE_RATE: "Job failures",
     Field.FAILURE_MIN_JOBS: "Over the last",
+    Field.ESCALATE_AFTER: "Escalates after",
+    Field.ESCALATE_TO: "Escalates to",
+    Field.ESCALATE_REPEAT: "Escalation repeats",
 }
+OWN = "this account's rule"
+SERVER_DEFAULT = "the rule for all accounts"
+"""The sources `Effective.sources` names (alerts/domain/account_rules.py), besides the
+settings' names, BUILT_IN, FALLBACK and "not set"."""
+
+
+def waited(seconds: float) -> str:
+    """ "20 s", "30 min", "2 h", "1 d 12 h"."""
+    left, parts = round(seconds), []
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60), ("s", 1)):
+        if left >= size:
+            parts.append(f"{left // size} {unit}")
+            left %= size
+    return " ".join(parts) or f"{seconds:g} s"
 
 
 def shown(field: Field, value: object) -> str:
@@ -32,18 +60,26 @@ def shown(field: Field, value: object) -> str:
         return "not set"
     if field is Field.CHANNEL:
         return f"<#{value}>"
-    if field is Field.MENTION:
-        return f"<@&{value}>"
+    if field in ROLES:
+        return f"<@&{value}>" if value else "none"
     if isinstance(value, tuple):
         return ", ".join(f"{h:g}" for h in value) + " h"
     assert isinstance(value, float | int)
     if field is Field.FAILURE_MIN_JOBS:
         return f"{value:g} jobs"
+    if field is Field.ESCALATE_REPEAT:
+        return "no more: one follow-up" if value == 0 else f"at most {value:g} more times"
+    if field is Field.ESCALATE_AFTER:
+        return waited(value)
     if value == 0:
         return "off"
     if field is Field.FAILURE_RATE:
         return f"below {value:g} % succeeded"
-    return f"below {value:g} credits" if field is Field.LOW_BALANCE else f"within {value:g} days"
+    if field is Field.LOW_BALANCE:
+        return f"below {value:g} video/image credits"
+    if field is Field.LOW_AUDIO:
+        return f"below {value:g} audio credits"
+    return f"within {value:g} days"
 
 
 def change_line(change: Change) -> str:
@@ -51,9 +87,36 @@ def change_line(change: Change) -> str:
     return f"{change.field}: {shown(change.field, change.old)} → {shown(change.field, change.new)}"
 
 
-def _setting(rules: Effective, field: Field) -> str:
+def source_words(source: str, account: str) -> str:
+    """Where a field's value comes from, in the words of `/alerts rules`: this rule, the
+    server default (the rule for all accounts), the settings (and which), the default."""
+    if source == SERVER_DEFAULT:
+        return "this rule, the server default" if account == ALL else "the server default"
+    if source == OWN:
+        return source
+    if source in SETTINGS.values():
+        return f"the settings ({source})"
+    return source if source in (BUILT_IN, FALLBACK) else "not set"
+
+
+def _setting(rules: Effective, field: Field, account: str) -> str:
     value, source = rules.rule.get(field), rules.sources[field]
-    return shown(field, value) if source == "not set" else f"{shown(field, value)} ({source})"
+    if source == "not set":
+        return "off" if field in _OFF_WHEN_UNSET else shown(field, value)
+    return f"{shown(field, value)} ({source_words(source, account)})"
+
+
+_OFF_WHEN_UNSET = frozenset(
+    {
+        Field.LOW_BALANCE,
+        Field.LOW_AUDIO,
+        Field.RUNS_OUT_DAYS,
+        Field.FAILURE_RATE,
+        Field.ESCALATE_AFTER,
+        Field.ESCALATE_TO,
+    }
+)
+"""The alerts (and the escalation) a field left unset everywhere turns off."""
 
 
 def who(account: str) -> str:
@@ -63,10 +126,14 @@ def who(account: str) -> str:
 def rule_line(rules: Effective) -> str:
     """One line of an account's effective rules, each with where it comes from."""
     return " · ".join(
-        f"{LABELS[f].lower()} {shown(f, rules.rule.get(f))} ({rules.sources[f]})"
+        f"{LABELS[f].lower()} {shown(f, rules.rule.get(f))} ({_briefly(rules.sources[f])})"
         for f in Field
         if rules.rule.get(f) is not None
     )
+
+
+def _briefly(source: str) -> str:
+    return "the server default" if source == SERVER_DEFAULT else source
 
 
 def rules_embed(
@@ -84,7 +151,7 @@ def rules_embed(
     lines = []
     if changed:
         lines += ["**Changed:**", *(f"- {change_line(c)}" for c in changed), ""]
-    lines += [f"{LABELS[f]}: {_setting(rules, f)}" for f in Field]
+    lines += [f"{LABELS[f]}: {_setting(rules, f, account)}" for f in Field]
     if rules.channel_id is None:
         lines.append("⚠️ No channel: its alerts are not posted (the checks still read it).")
     if (
@@ -95,6 +162,11 @@ def rules_embed(
         lines.append(
             f"⚠️ The checks run every {interval_minutes:g} minutes, more than the smallest "
             f"step ({step:g} h): a batch can pass that step between two checks unannounced."
+        )
+    if (rules.escalate_after is None) != (rules.escalate_to is None):
+        lines.append(
+            "⚠️ Nothing escalates: an alert escalates with both escalate_after and a role in "
+            "escalate_to."
         )
     if unusable is not None:
         lines.append(

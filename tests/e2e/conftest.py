@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import asyncpg
 import pytest
 
 from testbed.discord_stub import DiscordStub
@@ -17,6 +18,15 @@ from tests.support.bots import StartBot
 from tests.support.checks import all_problems
 
 DEADLINE = 3.0
+
+
+PINGING = ("mention", "escalate_to")
+"""The rule fields whose role the bot pings (the operator configured them)."""
+
+
+def _roles(rows: list[tuple[str]]) -> list[int]:
+    changes = [c for (text,) in rows for c in json.loads(text)]
+    return [int(new) for field, _, new in changes if field in PINGING and new]
 
 
 def roles_of_rules(path: Path) -> list[int]:
@@ -29,8 +39,22 @@ def roles_of_rules(path: Path) -> list[int]:
             rows = db.execute("SELECT change FROM alert_rule_changes").fetchall()
     except sqlite3.OperationalError:  # a database the bot never set up
         return []
-    changes = [c for (text,) in rows for c in json.loads(text)]
-    return [int(new) for field, _, new in changes if field == "mention" and new is not None]
+    return _roles(rows)
+
+
+async def roles_of_postgres_rules(url: str) -> list[int]:
+    """As `roles_of_rules`, for the bots' PostgreSQL database."""
+    try:
+        conn = await asyncpg.connect(url)
+    except (OSError, asyncpg.PostgresError):  # a test stopped the server: no rules to read
+        return []
+    try:
+        rows = await conn.fetch("SELECT change FROM alert_rule_changes")
+    except asyncpg.UndefinedTableError:
+        return []
+    finally:
+        await conn.close()
+    return _roles([(r[0],) for r in rows])
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -47,11 +71,14 @@ async def start_bot(
     bots: list[BotProcess] = []
     extra_roles: list[int] = []
     secrets: list[str] = []
+    databases: set[str] = set()
 
     async def factory(**env: str) -> BotProcess:
         full = {**base_env(upstream, tmp_path), "LOG_LEVEL": "DEBUG", **env}
         if password := urlsplit(full["DATABASE_URL"]).password:
             secrets.append(password)
+        if full["DATABASE_URL"].startswith("postgres"):
+            databases.add(full["DATABASE_URL"])
         if env.get("ALERT_MENTION_ROLE_ID"):
             extra_roles.append(int(env["ALERT_MENTION_ROLE_ID"]))
         name = "bot.log" if not bots else f"bot-{len(bots) + 1}.log"
@@ -77,6 +104,8 @@ async def start_bot(
     expected = sum(bot.tracebacks_expected for bot in bots)
     assert logs.count("Traceback") == expected, logs
     extra_roles += roles_of_rules(tmp_path / "bot.sqlite3")
+    for url in databases:
+        extra_roles += await roles_of_postgres_rules(url)
     problems = all_problems(discord_stub.calls, [DISCORD_TOKEN, upstream.token], extra_roles)
     late = [
         f"interaction {i.id} first answered after {i.calls[0].at - i.at:.2f}s"

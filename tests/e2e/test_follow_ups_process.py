@@ -23,7 +23,6 @@ from tests.support.watching import FAST, ticks
 ESCALATION_ROLE = 900000000000000777
 TEAM_ROLE = 900000000000000888
 WAIT = 3  # seconds: escalate_after in these tests
-ESCALATE = False  # TODO(merge)
 
 
 def features(*, hours: float = 500, total: int = 1000) -> dict[str, Any]:
@@ -56,7 +55,9 @@ def alert_messages(stub: DiscordStub) -> list[dict[str, Any]]:
 
 def replies_to(stub: DiscordStub, message_id: str) -> list[dict[str, Any]]:
     return [
-        m for m in stub.posted if (m.get("message_reference") or {}).get("message_id") == message_id
+        m
+        for m in stub.posted
+        if str((m.get("message_reference") or {}).get("message_id")) == message_id
     ]
 
 
@@ -109,8 +110,7 @@ async def test_a_topped_up_balance_resolves_its_alert_and_cancels_its_escalation
     upstream.add_account("a", features(total=1000))
     await start_bot(USEAPI_ACCOUNTS="a", **FAST)
     await alerts(discord_stub, "rules", account="a", low_balance=100)
-    if ESCALATE:
-        await escalate(discord_stub, "a")
+    await escalate(discord_stub, "a")
     upstream.add_account("a", features(total=50))
     [message] = await discord_stub.wait_for(lambda: alert_messages(discord_stub))
     assert message["embeds"][0]["title"] == "Low balance on account a"

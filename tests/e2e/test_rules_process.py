@@ -1,7 +1,9 @@
 """Rules per account through the real bot process: `/alerts rules` routes an account's alerts
 to its channel with its role and its steps, low balance and running out alert once per
-crossing, the useapi.net account's alerts fire once and clear, rules outlive the process,
-only managers set them, and bad input gets one line."""
+crossing (the video/image and the audio credits each by its own threshold), a role set to
+none or unset back to the server default pings as it says, the useapi.net account's alerts
+fire once and clear, rules outlive the process, only managers set them, and bad input gets
+one line."""
 
 from __future__ import annotations
 
@@ -13,12 +15,12 @@ from state import SqliteTarget, open_database
 from testbed.discord_payloads import (
     CHANNEL_ID,
     EPHEMERAL,
+    GUILD_ID,
     HIDDEN_CHANNEL_ID,
     MANAGER_PERMISSIONS,
     MUTED_CHANNEL_ID,
     ROUTED_CHANNEL_ID,
     ChannelRef,
-    RoleRef,
 )
 from testbed.discord_stub import DiscordStub
 from testbed.upstream import FakeUseapi, sample_features, useapi_account_payload
@@ -27,17 +29,36 @@ from tests.support.watching import FAST, ticks
 from usage.domain.history import History
 from usage.domain.snapshot import Snapshot
 
-TEAM_ROLE = 900000000000000777
+TEAM_ROLE = 900000000000000777  # "minimax-team" in the stand-in's server
+MANAGERS_ROLE = 900000000000000888  # "alert-managers"
 
 
 def features(*, hours: float = 500, total: int = 1000) -> dict[str, Any]:
     return sample_features(batches_in_hours=[hours], audio_in_hours=None, total=total)
 
 
+def with_audio(*, total: int, audio: int) -> dict[str, Any]:
+    """Video/image credits `total` and audio credits `audio`, nothing expiring soon."""
+    payload = sample_features(batches_in_hours=[500], audio_in_hours=[500], total=total)
+    payload["audio"]["total_credit"] = audio
+    return payload
+
+
 async def rules(stub: DiscordStub, **options: Any) -> dict[str, Any]:
     """`/alerts rules` by a server manager: its one answer (content and embeds)."""
     item = await stub.inject("alerts", options, subcommand="rules", permissions=MANAGER_PERMISSIONS)
     return await reply_of(stub, item)
+
+
+async def offered(stub: DiscordStub, focused: str, **options: Any) -> list[str]:
+    """The values `/alerts rules` autocompletes for its option `focused`, typed as given."""
+    item = await stub.inject(
+        "alerts", options, subcommand="rules", focused=focused, permissions=MANAGER_PERMISSIONS
+    )
+    call = await stub.wait_for(
+        lambda: next((c for c in item.calls if c.path.endswith("/callback")), None)
+    )
+    return [c["value"] for c in call.body["data"]["choices"]]
 
 
 def posted_in(stub: DiscordStub, channel_id: int) -> list[dict[str, Any]]:
@@ -58,7 +79,7 @@ async def test_a_rule_routes_one_account_to_its_channel_with_its_role_and_steps(
         discord_stub,
         account="b",
         channel=ChannelRef(ROUTED_CHANNEL_ID),
-        mention=RoleRef(TEAM_ROLE),
+        mention=f"<@&{TEAM_ROLE}>",
         steps="48,2",
     )
     await ticks(upstream, "b", 2)  # a check that read the rules before they changed is over
@@ -247,8 +268,8 @@ async def test_rules_outlive_the_process_and_only_managers_set_them(
     await discord_stub.wait_for(lambda: posted_in(discord_stub, CHANNEL_ID))
     assert titles_in(discord_stub, CHANNEL_ID) == ["Low balance on account a"]
     again = (await rules(discord_stub, account="a"))["embeds"][0]["description"]
-    assert "Low balance: below 100 credits (this account's rule)" in again
-    assert "low_balance: not set → below 100 credits" in again, "the change log says who and what"
+    assert "Low balance: below 100 video/image credits (this account's rule)" in again
+    assert "low_balance: not set → below 100 video/image credits" in again, "the change log says"
     assert "<@900000000000000300>" in again
 
 
@@ -272,6 +293,25 @@ async def test_bad_rules_are_answered_in_one_line_and_change_nothing(
         (
             {"account": "a", "channel": ChannelRef(MUTED_CHANNEL_ID)},
             f"I cannot post alerts in <#{MUTED_CHANNEL_ID}>: give the bot Send Messages",
+        ),
+        (
+            {"account": "a", "steps": "24,0.25"},
+            "steps: 0.25 h is shorter than the check interval (30 min): it could be missed; "
+            "use ≥ 0.5 or lower CHECK_INTERVAL_MINUTES",
+        ),
+        ({"account": "a", "mention": "on-call"}, "mention: no role “on-call” in this server"),
+        ({"account": "a", "escalate_to": "123456789012345678"}, "escalate_to: no role “1234"),
+        (
+            {"account": "a", "mention": f"<@&{GUILD_ID}>"},
+            "mention: Alerts never ping @everyone: pick a role",
+        ),
+        ({"account": "a", "escalate_after": "0s"}, "escalate_after must be more than 0"),
+        ({"account": "a", "escalate_after": "31d"}, "at most 30 days"),
+        ({"account": "a", "escalate_repeat": 11}, "escalate_repeat must be 0 (one follow-up)"),
+        ({"account": "a", "unset": "mention,colour"}, "unset: “colour” is not a field"),
+        (
+            {"account": "a", "low_balance": 5.0, "unset": "steps, low_balance"},
+            "low_balance: given and unset in one command",
         ),
     ]
     for options, says in cases:
@@ -336,3 +376,73 @@ async def test_a_stored_rule_that_cannot_work_is_skipped_and_the_account_alerts_
     )
     shown = str(final_messages(status)[0]["embeds"])
     assert "The rule of account acc1 cannot be used (a step over 2160 hours)" in shown
+
+
+async def test_the_video_and_the_audio_credits_alert_low_each_by_its_own_threshold(
+    start_bot: StartBot, discord_stub: DiscordStub, upstream: FakeUseapi
+) -> None:
+    upstream.add_account("a", with_audio(total=1000, audio=100))
+    upstream.add_account("b", features(total=1000))  # no audio credits at all
+    await start_bot(USEAPI_ACCOUNTS="a,b", **FAST)
+    said = await rules(discord_stub, account="all", low_balance=500.0, low_audio=50.0)
+    shown = said["embeds"][0]["description"]
+    assert "Low audio balance: below 50 audio credits (this rule, the server default)" in shown
+    await ticks(upstream, "a", 2)  # a check that read the rules before they changed is over
+    upstream.add_account("a", with_audio(total=400, audio=100))  # video/image low, audio not
+    await discord_stub.wait_for(lambda: posted_in(discord_stub, CHANNEL_ID))
+    await ticks(upstream, "a", 3)
+    [video] = posted_in(discord_stub, CHANNEL_ID)
+    assert "**400** video/image credits left, below the 500" in video["embeds"][0]["description"]
+    upstream.add_account("a", with_audio(total=400, audio=10))  # audio low too, video still
+    upstream.add_account("b", features(total=1000))
+    await discord_stub.wait_for(lambda: len(posted_in(discord_stub, CHANNEL_ID)) >= 2)
+    await ticks(upstream, "a", 3)
+    await ticks(upstream, "b", 2)
+    [_, audio] = posted_in(discord_stub, CHANNEL_ID)
+    assert [e["title"] for e in audio["embeds"]] == ["Low balance on account a"]
+    assert "**10** audio credits left, below the 50" in audio["embeds"][0]["description"]
+    upstream.add_account("a", with_audio(total=1000, audio=10))  # video topped up
+    await ticks(upstream, "a", 3)
+    assert len(posted_in(discord_stub, CHANNEL_ID)) == 2, "the audio alert stays said"
+    assert "Resolved" in str(discord_stub.message(video["id"])["embeds"])
+    assert "Resolved" not in str(discord_stub.message(audio["id"])["embeds"])
+    assert all("account b" not in str(m["embeds"]) for m in posted_in(discord_stub, CHANNEL_ID))
+
+
+async def test_a_role_set_to_none_or_unset_pings_as_it_says_while_the_server_default_pings(
+    start_bot: StartBot, discord_stub: DiscordStub, upstream: FakeUseapi
+) -> None:
+    for account in ("a", "b", "c"):
+        upstream.add_account(account, features())
+    await start_bot(USEAPI_ACCOUNTS="a,b,c", **FAST)
+    assert await offered(discord_stub, "mention", account="a", mention="team") == [str(TEAM_ROLE)]
+    roles = await offered(discord_stub, "escalate_to", account="a", escalate_to="")
+    assert roles[0] == "none" and {str(TEAM_ROLE), str(MANAGERS_ROLE)} <= set(roles)
+    assert str(GUILD_ID) not in roles, "never @everyone"
+    unset = await offered(discord_stub, "unset", account="a", unset="steps,me")
+    assert unset == ["steps,mention"]
+    await rules(discord_stub, account="all", mention="minimax-team")  # an exact name
+    await rules(discord_stub, account="b", mention=str(MANAGERS_ROLE))  # an id
+    none = await rules(discord_stub, account="a", mention="none")
+    assert "Pings: none (this account's rule)" in none["embeds"][0]["description"]
+    back = await rules(discord_stub, account="b", unset="mention")
+    text = back["embeds"][0]["description"]
+    assert f"mention: <@&{MANAGERS_ROLE}> → not set" in text
+    assert f"Pings: <@&{TEAM_ROLE}> (the server default)" in text
+    await ticks(upstream, "c", 2)  # a check that read the rules before they changed is over
+    for account in ("a", "b", "c"):
+        upstream.add_account(account, features(total=1000, hours=30))
+    await discord_stub.wait_for(lambda: len(posted_in(discord_stub, CHANNEL_ID)) >= 2)
+    await ticks(upstream, "a", 3)
+    found = posted_in(discord_stub, CHANNEL_ID)
+    pinging = [m for m in found if m["allowed_mentions"].get("roles")]
+    [quiet] = [m for m in found if not m["allowed_mentions"].get("roles")]
+    assert [e["title"] for e in quiet["embeds"]] == ["Expiring soon on account a"]
+    assert "<@&" not in quiet["content"] and quiet["allowed_mentions"]["parse"] == []
+    [loud] = pinging
+    assert sorted(e["title"] for e in loud["embeds"]) == [
+        "Expiring soon on account b",
+        "Expiring soon on account c",
+    ], "b is back on the server default, with c"
+    assert loud["content"].startswith(f"<@&{TEAM_ROLE}> ")
+    assert [str(r) for r in loud["allowed_mentions"]["roles"]] == [str(TEAM_ROLE)]
