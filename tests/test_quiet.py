@@ -331,3 +331,13 @@ def test_several_windows_agree_with_the_clock_and_run_on_to_the_first_free_momen
     for k in range(1, 40):
         assert in_force(windows, moment + timedelta(seconds=span * k / 40)) is not None
     assert in_force(windows, end - timedelta(seconds=1)) is not None
+
+
+async def test_windows_accepted_near_the_length_limit_are_read_back_from_the_store(
+    database: Database,
+) -> None:
+    # 494 characters typed; written back with two-digit hours and "; " they are 520
+    text = ";".join(f"Mon,Wed,Fri {h}:00-{h}:30 America/Argentina/ComodRivadavia" for h in range(9))
+    windows = parse_windows(text)
+    await QuietHours(database).set(windows)
+    assert await QuietHours(database).get() == windows

@@ -186,10 +186,16 @@ def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
 
 def parse_windows(text: str) -> tuple[Window, ...]:
     """The windows `text` sets (`off` or nothing: none), or BadWindows saying what is wrong."""
+    return _parse(text, MAX_TEXT)
+
+
+def _parse(text: str, most: int | None) -> tuple[Window, ...]:
+    """`most` bounds what is typed; the stored text, written back with two-digit hours and
+    "; ", may be a little longer and is read without it."""
     cleaned = text.strip()
     if cleaned.lower() in ("", "off", "none"):
         return ()
-    if len(cleaned) > MAX_TEXT:
+    if most is not None and len(cleaned) > most:
         raise BadWindows(f"at most {MAX_TEXT} characters of windows, {EXAMPLE}")
     windows = tuple(_window(p.strip()) for p in cleaned.split(";") if p.strip())
     if len(windows) > MAX_WINDOWS:
@@ -288,7 +294,7 @@ class QuietHours:
         if not text:
             return ()
         try:
-            return parse_windows(text)
+            return _parse(text, None)
         except BadWindows as exc:
             if text != self._warned:
                 self._warned = text
