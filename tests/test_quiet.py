@@ -80,12 +80,27 @@ def test_a_skipped_hour_starts_at_the_jump_and_a_repeated_hour_ends_at_its_first
         ("Mon-Fri 22:00-08:00", "days, a time range and a time zone"),
         ("Mon-Fri 22:00-08:00 UTC; Tue 07:00-09:00 UTC", "overlap"),
         ("; ".join(["Mon 01:00-02:00 UTC"] * 11), "at most 10 windows"),
+        ("daily 22:00-08:00 Europe", "is not a time zone"),  # a folder of zones
+        ("daily 22:00-08:00 localtime", "is not a time zone"),  # the host's, not a name
+        ("Monkey 22:00-08:00 UTC", "is not a day"),
+        ("Mon-Fri-Sat 22:00-08:00 UTC", "is not a day"),
+        ("Mon- 22:00-08:00 UTC", "is not a day"),
+        ("Mon 22:00-08:00 UTC and\nmore", "days, a time range and a time zone"),
+        ("daily 22:00-08:00 UTC; daily 08:00-22:00 UTC", "the whole week"),
     ],
 )
 def test_bad_windows_are_one_line_saying_what_is_wrong(text: str, said: str) -> None:
     with pytest.raises(BadWindows) as caught:
         parse_windows(text)
     assert said in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_day_names_and_zones_in_any_case() -> None:
+    assert parse_windows("monday-FRIDAY 22:00-08:00 europe/berlin") == parse_windows(
+        "Mon-Fri 22:00-08:00 Europe/Berlin"
+    )
+    assert parse_windows("Tues,Weds,Thurs 22:00-08:00 utc")[0].days == frozenset({1, 2, 3})
+    assert parse_windows("daily 00:00-23:59 UTC"), "a minute a day left to ping is allowed"
 
 
 def test_off_is_none_and_text_reads_back_to_the_same() -> None:
@@ -219,3 +234,110 @@ async def test_a_stored_text_that_no_longer_parses_is_none(
     quiet = QuietHours(database)
     assert await quiet.get() == () and await quiet.get() == ()
     assert caplog.text.count("the quiet hours stored cannot be used") == 1
+
+
+WORDS = (
+    "daily",
+    "Mon",
+    "mon-fri",
+    "Fri-Mon",
+    "Sat,Sun",
+    "Funday",
+    "-",
+    ",",
+    "Mon-",
+    "22:00-08:00",
+    "07:00-07:00",
+    "24:00",
+    "9:5",
+    "25:00-01:00",
+    "Europe/Berlin",
+    "Europe",
+    "America",
+    "UTC",
+    "localtime",
+    "../UTC",
+    "/etc/passwd",
+    "Gone/Zone",
+    "off",
+    ";",
+    "２２:００-01:00",
+    "\n",
+    "\x00",
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(WORDS) | st.text(max_size=12), max_size=12))
+def test_any_text_is_windows_or_one_line_saying_what_is_wrong(words: list[str]) -> None:
+    text = " ".join(words)
+    try:
+        windows = parse_windows(text)
+    except BadWindows as exc:
+        said = str(exc)
+        assert len(said.splitlines()) == 1 and len(said) < 300
+    else:
+        assert parse_windows(unparse(windows)) == windows
+
+
+@st.composite
+def window_sets(draw: st.DrawFn) -> tuple[Window, ...]:
+    """One to four windows of one zone that may touch (one's end is the next one's start)."""
+    zone = draw(st.sampled_from(ZONES))
+    count = draw(st.integers(1, 4))
+    minutes = sorted(draw(st.sets(st.sampled_from(range(0, 1440, 30)), min_size=2, max_size=5)))
+    windows = []
+    for _ in range(count):
+        a, b = draw(st.sampled_from(minutes)), draw(st.sampled_from(minutes))
+        if a == b:
+            continue
+        days = draw(st.frozensets(st.integers(0, 6), min_size=1))
+        windows.append(Window(days, time(a // 60, a % 60), time(b // 60, b % 60), zone))
+    try:
+        found = parse_windows(unparse(windows))
+    except BadWindows:
+        found = ()
+    return found or draw(st.nothing())
+
+
+@settings(max_examples=200, deadline=None)
+@given(window_sets())
+def test_the_text_of_any_windows_reads_back_to_them(windows: tuple[Window, ...]) -> None:
+    assert parse_windows(unparse(windows)) == windows
+    assert "\n" not in describe(windows)
+
+
+@st.composite
+def windows_and_moment(draw: st.DrawFn) -> tuple[tuple[Window, ...], datetime]:
+    windows = draw(window_sets())
+    return windows, draw(near_a_transition(windows[0].zone))
+
+
+@settings(max_examples=200, deadline=None)
+@given(windows_and_moment())
+def test_several_windows_agree_with_the_clock_and_run_on_to_the_first_free_moment(
+    case: tuple[tuple[Window, ...], datetime],
+) -> None:
+    windows, moment = case
+    if not ambiguous(moment, windows[0].tz):
+        assert (in_force(windows, moment) is not None) == any(oracle(w, moment) for w in windows)
+    end = quiet_until(windows, moment)
+    if end is None:
+        assert in_force(windows, moment) is None
+        return
+    assert end > moment
+    assert in_force(windows, end) is None, "not quiet at its end"
+    span = (end - moment).total_seconds()
+    for k in range(1, 40):
+        assert in_force(windows, moment + timedelta(seconds=span * k / 40)) is not None
+    assert in_force(windows, end - timedelta(seconds=1)) is not None
+
+
+async def test_windows_accepted_near_the_length_limit_are_read_back_from_the_store(
+    database: Database,
+) -> None:
+    # 494 characters typed; written back with two-digit hours and "; " they are 520
+    text = ";".join(f"Mon,Wed,Fri {h}:00-{h}:30 America/Argentina/ComodRivadavia" for h in range(9))
+    windows = parse_windows(text)
+    await QuietHours(database).set(windows)
+    assert await QuietHours(database).get() == windows

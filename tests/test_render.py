@@ -172,3 +172,72 @@ def test_alerts_due_together_are_packed_rendered_once_and_each_carries_its_ref(
         assert sum(len(e) for e in embeds) + messages.ANSWER_ROOM * len(embeds) <= 6000
         assert message.content and message.content.startswith("<@&7> ")
         assert message.allowed_mentions.roles == [discord.Object(7)]
+
+
+def quiet_status(quiet_text: str | list[str], now: datetime) -> str:
+    """The /alerts status description with these quiet hours (a text, or texts read one by
+    one, beyond what one text may hold), checked sendable."""
+    from alerts.domain.account_rules import RuleBook, defaults
+    from alerts.domain.quiet import parse_windows
+    from alerts.render.status import AlertsShown, status_embed
+    from settings import load_settings
+
+    settings = load_settings({"DISCORD_TOKEN": "x", "USEAPI_TOKEN": "y", "ALERT_CHANNEL_ID": "5"})
+    shown = AlertsShown(
+        [],
+        running=True,
+        leader=None,
+        last_run=None,
+        send_errors={},
+        book=RuleBook(defaults(settings), {}),
+        quiet=tuple(
+            w
+            for t in ([quiet_text] if isinstance(quiet_text, str) else quiet_text)
+            for w in parse_windows(t)
+        ),
+        now=now,
+    )
+    embed = status_embed(settings, shown)
+    assert_sendable([embed])
+    return embed.description or ""
+
+
+def test_status_shows_the_quiet_hours_and_until_when_they_are_in_force() -> None:
+    from zoneinfo import ZoneInfo
+
+    berlin = ZoneInfo("Europe/Berlin")
+    friday_night = datetime(2026, 12, 4, 23, 0, tzinfo=berlin).astimezone(UTC)
+    ends = int(datetime(2026, 12, 5, 8, 0, tzinfo=berlin).timestamp())
+    text = quiet_status("Mon-Fri 22:00-08:00 Europe/Berlin", friday_night)
+    assert (
+        f"Quiet hours: Mon–Fri 22:00–08:00 Europe/Berlin: **in force** until <t:{ends}:t>" in text
+    )
+    text = quiet_status("Mon-Fri 22:00-08:00 Europe/Berlin", friday_night - timedelta(hours=12))
+    assert "Mon–Fri 22:00–08:00 Europe/Berlin: not in force now" in text
+    assert "<t:" not in text.split("Quiet hours")[1].split("\n")[0]
+    text = quiet_status("off", friday_night)
+    assert "Europe/Berlin" not in text and "in force" not in text
+
+
+def test_ten_long_quiet_windows_keep_the_status_within_limits() -> None:
+    now = datetime(2026, 12, 1, 12, tzinfo=UTC)  # a Tuesday
+    zone = "America/Argentina/ComodRivadavia"
+    windows = [f"Mon,Wed,Fri {h}:00-{h}:30 {zone}" for h in range(10)]
+    text = quiet_status(windows, now)
+    shown = "; ".join(f"Mon,Wed,Fri {h:02d}:00–{h:02d}:30 {zone}" for h in range(10))
+    assert f"Quiet hours: {shown}: not in force now" in text, "all ten, unclipped"
+
+
+def test_the_quiet_answer_says_what_is_set_whether_in_force_and_the_last_hour_pings() -> None:
+    from alerts.domain.quiet import parse_windows
+    from alerts.render.status import quiet_said
+
+    windows = parse_windows("daily 00:00-07:00 UTC")
+    night, noon = datetime(2026, 12, 4, 3, tzinfo=UTC), datetime(2026, 12, 4, 12, tzinfo=UTC)
+    said = quiet_said(windows, night)
+    ends = int(datetime(2026, 12, 4, 7, tzinfo=UTC).timestamp())
+    assert "daily 00:00–07:00 UTC" in said and f"**in force** until <t:{ends}:t>" in said
+    assert "without pings" in said and "1 hour or less pings anyway" in said
+    assert "not in force now" in quiet_said(windows, noon)
+    assert "off" in quiet_said((), noon) and "in force" not in quiet_said((), noon)
+    assert len(quiet_said(windows, night)) <= 2000

@@ -11,12 +11,13 @@ means the first of the two.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from state import Database
 from state.meta import Meta
@@ -24,6 +25,7 @@ from state.meta import Meta
 log = logging.getLogger(__name__)
 
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_FULL_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 EXAMPLE = "e.g. `Mon-Fri 22:00-08:00 Europe/Berlin; daily 00:00-07:00 UTC`"
 MAX_WINDOWS = 10
 MAX_TEXT = 500
@@ -86,22 +88,28 @@ def _days(text: str) -> frozenset[int]:
         return frozenset(range(7))
     found: set[int] = set()
     for part in lowered.split(","):
-        first, _, last = part.partition("-")
-        a, b = _day(first), _day(last) if last else None
-        if b is None:
-            found.add(a)
-            continue
-        span = (b - a) % 7
-        found.update((a + i) % 7 for i in range(span + 1))
+        ends = [_day(end, part) for end in part.split("-")]
+        if len(ends) > 2:
+            raise _not_days(part)
+        a, b = ends[0], ends[-1]
+        found.update((a + i) % 7 for i in range((b - a) % 7 + 1))
     return frozenset(found)
 
 
-def _day(text: str) -> int:
-    name = text.strip()[:3]
-    for i, known in enumerate(DAY_NAMES):
-        if name == known.lower() and len(text.strip()) >= 3:
-            return i
-    raise BadWindows(f"“{text[:20]}” is not a day: write Mon…Sun, a range like Mon-Fri, or daily")
+def _day(text: str, part: str) -> int:
+    """The weekday `text` names: at least its first three letters (or "weds")."""
+    if len(text) >= 3:
+        for i, full in enumerate(_FULL_DAYS):
+            if full.startswith(text) or (i == 2 and text == "weds"):
+                return i
+    raise _not_days(part)
+
+
+def _not_days(part: str) -> BadWindows:
+    return BadWindows(
+        f"“{part[:20]}” is not a day: write Mon…Sun, a range like Mon-Fri, days like Sat,Sun, "
+        "or daily"
+    )
 
 
 def _time(text: str, what: str) -> time:
@@ -116,21 +124,40 @@ def _time(text: str, what: str) -> time:
     return time(hours, minutes)
 
 
+@functools.cache
+def _zones() -> dict[str, str]:
+    """The IANA names this machine knows (its own and tzdata's), by their lower-case spelling."""
+    return {name.lower(): name for name in available_timezones()}
+
+
 def _zone(text: str) -> str:
+    """The IANA name `text` spells, in any case."""
+    if _loads(text):
+        return text
+    name = _zones().get(text.lower())
+    if name is not None and _loads(name):
+        return name
+    raise BadWindows(
+        f"“{text[:40]}” is not a time zone: use an IANA name like Europe/Berlin, "
+        "America/New_York or UTC"
+    )
+
+
+def _loads(name: str) -> bool:
+    if name.lower() == "localtime":  # the host's zone, whatever that is: not a name
+        return False
     try:
-        ZoneInfo(text)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise BadWindows(
-            f"“{text[:40]}” is not a time zone: use an IANA name like Europe/Berlin, "
-            "America/New_York or UTC"
-        ) from None
-    return text
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder, like Europe
+        return False
+    return True
 
 
 def _window(text: str) -> Window:
     parts = text.split()
     if len(parts) != 3:
-        raise BadWindows(f"“{text[:60]}”: write days, a time range and a time zone, {EXAMPLE}")
+        shown = " ".join(parts)[:60]
+        raise BadWindows(f"“{shown}”: write days, a time range and a time zone, {EXAMPLE}")
     days, span, zone = parts
     start_text, dash, end_text = span.partition("-")
     if not dash:
@@ -159,10 +186,16 @@ def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
 
 def parse_windows(text: str) -> tuple[Window, ...]:
     """The windows `text` sets (`off` or nothing: none), or BadWindows saying what is wrong."""
+    return _parse(text, MAX_TEXT)
+
+
+def _parse(text: str, most: int | None) -> tuple[Window, ...]:
+    """`most` bounds what is typed; the stored text, written back with two-digit hours and
+    "; ", may be a little longer and is read without it."""
     cleaned = text.strip()
     if cleaned.lower() in ("", "off", "none"):
         return ()
-    if len(cleaned) > MAX_TEXT:
+    if most is not None and len(cleaned) > most:
         raise BadWindows(f"at most {MAX_TEXT} characters of windows, {EXAMPLE}")
     windows = tuple(_window(p.strip()) for p in cleaned.split(";") if p.strip())
     if len(windows) > MAX_WINDOWS:
@@ -176,6 +209,13 @@ def parse_windows(text: str) -> tuple[Window, ...]:
                     f"“{describe([one])}” and “{describe([other])}” overlap: make them one "
                     "window or move one"
                 )
+    for zone in dict.fromkeys(w.zone for w in windows):
+        # disjoint on the week's circle (checked above): as long as the week means all of it
+        if sum(b - a for w in windows if w.zone == zone for a, b in _spans(w)) >= WEEK:
+            raise BadWindows(
+                f"the windows in {zone} cover the whole week, so no alert would ever ping: "
+                "leave some hours out"
+            )
     return windows
 
 
@@ -195,7 +235,9 @@ def in_force(windows: Iterable[Window], now: datetime) -> Window | None:
 
 def quiet_until(windows: Sequence[Window], now: datetime) -> datetime | None:
     """The first moment from `now` on when no window is in force (windows that touch or
-    overlap run on); None when none is in force now."""
+    overlap run on); None when none is in force now. Windows of one zone never cover the
+    whole week (parse_windows refuses them); should windows of several zones do so, this is
+    the end of the chain after more than a week, when quiet is looked at again."""
     found = occurrence(windows, now)
     if found is None:
         return None
@@ -252,7 +294,7 @@ class QuietHours:
         if not text:
             return ()
         try:
-            return parse_windows(text)
+            return _parse(text, None)
         except BadWindows as exc:
             if text != self._warned:
                 self._warned = text
