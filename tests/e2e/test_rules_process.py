@@ -446,3 +446,19 @@ async def test_a_role_set_to_none_or_unset_pings_as_it_says_while_the_server_def
     ], "b is back on the server default, with c"
     assert loud["content"].startswith(f"<@&{TEAM_ROLE}> ")
     assert [str(r) for r in loud["allowed_mentions"]["roles"]] == [str(TEAM_ROLE)]
+
+
+async def test_a_rule_whose_steps_the_interval_could_miss_is_warned_at_start(
+    start_bot: StartBot, discord_stub: DiscordStub, upstream: FakeUseapi
+) -> None:
+    upstream.add_account("a", features())
+    first = await start_bot(USEAPI_ACCOUNTS="a", ALERT_CHANNEL_ID=str(CHANNEL_ID))
+    await rules(discord_stub, account="a", steps="48,6")
+    assert await first.stop() == 0
+    again = await start_bot(
+        USEAPI_ACCOUNTS="a",
+        ALERT_CHANNEL_ID=str(CHANNEL_ID),
+        CHECK_INTERVAL_MINUTES="600",
+        EXPIRY_WARNING_HOURS="72,48",
+    )
+    assert "the rule of 'a':" in again.log(), "its 6-hour step is shorter than 10 hours"
