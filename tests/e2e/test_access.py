@@ -17,7 +17,7 @@ from testbed.discord_payloads import (
 )
 from testbed.discord_stub import DiscordStub, Injected
 from testbed.upstream import FakeUseapi, sample_features
-from tests.support.bots import StartBot, command, embeds_of, final_messages
+from tests.support.bots import SLASH_COMMANDS, StartBot, command, embeds_of, final_messages
 
 REFUSAL = "This bot serves its own team's server only."
 PUBLIC_WARNING = "anyone can add this bot to a server and read the team's credits"
@@ -32,7 +32,7 @@ async def test_every_command_is_registered_for_servers_and_server_installs_only(
     assert {k for k, v in discord_stub.commands.items() if v} == {str(GUILD_ID)}
     assert discord_stub.sync_count == 3  # global, the server, and the global ones removed
     synced = [c.body for c in discord_stub.calls if c.method == "PUT" and c.body]
-    assert [len(body) for body in synced] == [4, 4]
+    assert [len(body) for body in synced] == [len(SLASH_COMMANDS)] * 2
     for body in synced:
         for definition in body:
             assert definition["contexts"] == [0], definition["name"]
