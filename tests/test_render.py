@@ -241,3 +241,28 @@ def test_the_quiet_answer_says_what_is_set_whether_in_force_and_the_last_hour_pi
     assert "not in force now" in quiet_said(windows, noon)
     assert "off" in quiet_said((), noon) and "in force" not in quiet_said((), noon)
     assert len(quiet_said(windows, night)) <= 2000
+
+
+def test_an_answer_and_a_resolution_both_show_whole_and_fit_the_room_kept_for_them() -> None:
+    from alerts.domain.notices import LowBalance, Notice
+    from alerts.render import messages
+
+    now = datetime(2026, 12, 3, 12, tzinfo=UTC)
+    notices = [
+        Notice(f"a{i:024x}", f"account-{i}", LowBalance("video", 5, 100), now) for i in range(12)
+    ]
+    answer = messages.snoozed_line(900000000000000300, now + timedelta(days=7))
+    reason = "the balance is back to 1000000, at or above the threshold of its rule now"
+    for unit, message in messages.alert_messages(notices, None):
+        accounts = [n.account for n in unit]
+        embeds = messages.with_answers(
+            message.embeds or [],
+            accounts,
+            dict.fromkeys(accounts, answer),
+            {n.nonce: (reason, now) for n in unit},
+        )
+        for embed in embeds:
+            answered, resolved = embed.fields
+            assert answered.value == answer, "the answer whole, beside a resolution"
+            assert resolved.value == messages.resolved_line(reason, now)
+        assert sum(len(e) for e in embeds) <= 6000

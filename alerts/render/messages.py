@@ -328,7 +328,11 @@ def _pinging(summary: str, embeds: list[discord.Embed], role_id: int | None) -> 
 
 
 ANSWER_FIELD = "Answered"
-ANSWER_ROOM = 160  # characters kept free in each alert embed for the answer added later
+RESOLVED_FIELD = "Resolved"
+ANSWER_LINE = 140  # the longest answer line shown (who acknowledged or snoozed, and when)
+RESOLVED_LINE = 120  # the longest resolution line shown (when, and what changed)
+ANSWER_ROOM = ANSWER_LINE + RESOLVED_LINE + len(ANSWER_FIELD) + len(RESOLVED_FIELD)
+"""Characters kept free in each alert embed for the answer and the resolution added later."""
 
 
 def alert_messages(
@@ -382,9 +386,7 @@ def already_line(already: Mapping[str, str]) -> str:
     return limits.clip(" ".join(parts), limits.CONTENT)
 
 
-RESOLVED_FIELD = "Resolved"
 RESOLVED_COLOUR = discord.Colour.dark_grey()
-RESOLVED_ROOM = 120  # of ANSWER_ROOM: the resolution's field
 
 
 def resolved_line(reason: str, at: datetime) -> str:
@@ -418,11 +420,10 @@ def with_answers(
             if field.name not in (ANSWER_FIELD, RESOLVED_FIELD):
                 copy.add_field(name=field.name or "", value=field.value or "", inline=False)
         if account in said:
-            room = ANSWER_ROOM - 10 - (RESOLVED_ROOM if resolved else 0)
-            copy.add_field(name=ANSWER_FIELD, value=limits.clip(said[account], max(40, room)))
+            copy.add_field(name=ANSWER_FIELD, value=limits.clip(said[account], ANSWER_LINE))
         if resolved and (found := resolved.get(_nonce_of(embed) or "")) is not None:
             line = resolved_line(*found)
-            copy.add_field(name=RESOLVED_FIELD, value=limits.clip(line, RESOLVED_ROOM - 10))
+            copy.add_field(name=RESOLVED_FIELD, value=limits.clip(line, RESOLVED_LINE))
             copy.colour = RESOLVED_COLOUR
         answered.append(copy)
     return answered
