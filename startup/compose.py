@@ -167,7 +167,6 @@ def _alerts(
         db,
         groups,
         silences,
-        rules=rules,
         policy=escalation_plan,
         edits=channel,
         quiet_until=quiet.until,

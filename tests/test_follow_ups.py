@@ -29,6 +29,7 @@ NOW = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
 ROLE = 900000000000000777
 CHANNEL, MESSAGE = 111, 222
 EVERY = timedelta(minutes=30)
+BOOK = RuleBook(defaults(load_settings({"DISCORD_TOKEN": "x", "USEAPI_TOKEN": "y"})), {})
 
 
 def expiry(account: str, nonce: str, hours: float = 20) -> Notice:
@@ -37,11 +38,6 @@ def expiry(account: str, nonce: str, hours: float = 20) -> Notice:
 
 
 def follow_ups(db: Database, *, most: int = 1, quiet: datetime | None = None) -> FollowUps:
-    book = RuleBook(defaults(load_settings({"DISCORD_TOKEN": "x", "USEAPI_TOKEN": "y"})), {})
-
-    async def rules() -> RuleBook:
-        return book
-
     async def quiet_until(now: datetime) -> datetime | None:
         return quiet if quiet is not None and now < quiet else None
 
@@ -49,7 +45,6 @@ def follow_ups(db: Database, *, most: int = 1, quiet: datetime | None = None) ->
         db,
         AlertGroups(db),
         Silences(db),
-        rules=rules,
         policy=lambda book, account: Plan(EVERY, ROLE, most),
         quiet_until=quiet_until,
     )
@@ -64,7 +59,7 @@ async def post(db: Database, ups: FollowUps, *notices: Notice, ref: str = "aref"
     about = [Announced(n.account, "video", NOW + timedelta(hours=20)) for n in notices]
     group = AlertGroup(ref, [n.account for n in notices], about, nonces=[n.nonce for n in notices])
     await AlertGroups(db).save(group, NOW)
-    await ups.posted(list(notices), ref, CHANNEL, MESSAGE, NOW)
+    await ups.posted(list(notices), ref, CHANNEL, MESSAGE, NOW, BOOK)
 
 
 async def replies(db: Database) -> list[Notice]:

@@ -224,7 +224,7 @@ class Delivery(Generic[Message]):
             roles: dict[int | None, list[Notice]] = {}
             for notice in notices:
                 roles.setdefault(self._role(notice, book, quiet), []).append(notice)
-            posted += await self._flush_to(channel_id, roles)
+            posted += await self._flush_to(channel_id, roles, book)
         return posted
 
     @staticmethod
@@ -238,7 +238,9 @@ class Delivery(Generic[Message]):
             return None
         return book.of(notice.account).role_id
 
-    async def _flush_to(self, channel_id: int, roles: dict[int | None, list[Notice]]) -> Posted:
+    async def _flush_to(
+        self, channel_id: int, roles: dict[int | None, list[Notice]], book: RuleBook
+    ) -> Posted:
         """Post the notices of one channel, each group pinging its role."""
         live = [n for notices in roles.values() for n in notices]
         role_of = {n.nonce: role for role, notices in roles.items() for n in notices}
@@ -255,7 +257,7 @@ class Delivery(Generic[Message]):
         for notice in live:
             if (message_id := posted.get(notice.nonce)) is not None:
                 log.info("alert %s was already posted; not posting it again", notice.nonce)
-                await self._sent([notice], message_id, channel_id, notice.nonce)
+                await self._sent([notice], message_id, channel_id, notice.nonce, book)
                 messages.add(message_id)
                 sent += 1
             else:
@@ -296,7 +298,7 @@ class Delivery(Generic[Message]):
                     continue
                 await self._refused(draft.notices[0], exc)
                 continue
-            await self._sent(unit, message_id, channel_id, ref)
+            await self._sent(unit, message_id, channel_id, ref, book)
             messages.add(message_id)
             sent += len(unit)
         return Posted(len(messages), sent)
@@ -312,10 +314,15 @@ class Delivery(Generic[Message]):
         await self.groups.save(group, self.clock())
 
     async def _sent(
-        self, unit: Sequence[Notice], message_id: int, channel_id: int, ref: str
+        self,
+        unit: Sequence[Notice],
+        message_id: int,
+        channel_id: int,
+        ref: str,
+        book: RuleBook,
     ) -> None:
         if self.follow_ups is not None:
-            await self.follow_ups.posted(unit, ref, channel_id, message_id, self.clock())
+            await self.follow_ups.posted(unit, ref, channel_id, message_id, self.clock(), book)
         for notice in unit:
             await self.store.mark_sent(notice.nonce, message_id, self.clock())
             self.on_sent(notice)

@@ -186,7 +186,6 @@ class FollowUps:
         groups: AlertGroups,
         silences: Silences,
         *,
-        rules: Callable[[], Awaitable[RuleBook]],
         policy: Policy,
         edits: Redraws | None = None,
         quiet_until: QuietUntil = _never_quiet,
@@ -194,20 +193,25 @@ class FollowUps:
         self.db = db
         self.groups = groups
         self.silences = silences
-        self.rules = rules
         self.policy = policy
         self.edits = edits
         self.quiet_until = quiet_until
 
     async def posted(
-        self, unit: Sequence[Notice], ref: str, channel_id: int, message_id: int, at: datetime
+        self,
+        unit: Sequence[Notice],
+        ref: str,
+        channel_id: int,
+        message_id: int,
+        at: datetime,
+        book: RuleBook,
     ) -> None:
         """The alerts of `unit` went out in the message `message_id`: remember where, and
-        schedule the escalation of each of its accounts whose rules say so."""
+        schedule the escalation of each of its accounts whose rules (in `book`, the
+        delivery's) say so."""
         alerts = [n for n in unit if shared(n)]
         if not alerts:
             return
-        book = await self.rules()
         async with self.db.transaction() as tx:
             await tx.executemany(
                 "INSERT INTO alert_posts(nonce, ref, account, channel_id, message_id, position, "
@@ -308,8 +312,11 @@ class FollowUps:
         snoozed = await self.silences.snoozed(now)
         acks = await self.silences.acks(now)
         together: dict[tuple[str, int], list[Due]] = {}
+        messages: dict[str, tuple[AlertGroup | None, list[Notice]]] = {}
         for row in due:
-            why = await self._closed(row, snoozed, acks, now)
+            if row.ref not in messages:  # read once per message, however many accounts
+                messages[row.ref] = (await self.groups.get(row.ref), await self._notices(row.ref))
+            why = self._closed(row, *messages[row.ref], snoozed, acks, now)
             if why is not None:
                 await self.db.execute(
                     "UPDATE escalations SET state = $1 WHERE ref = $2 AND account = $3 "
@@ -349,18 +356,24 @@ class FollowUps:
             for r, a, c, m, role, s, d, e, n, most in rows
         ]
 
-    async def _closed(
-        self, row: Due, snoozed: Mapping[str, Snooze], acks: Sequence[Ack], now: datetime
+    @staticmethod
+    def _closed(
+        row: Due,
+        group: AlertGroup | None,
+        notices: Sequence[Notice],
+        snoozed: Mapping[str, Snooze],
+        acks: Sequence[Ack],
+        now: datetime,
     ) -> str | None:
-        """Why the alert needs no follow-up any more (None: it still does)."""
+        """Why the alert needs no follow-up any more (None: it still does): its message's
+        `group` and `notices` say what was answered and resolved."""
         if row.account in snoozed:
             return "snoozed"
-        group = await self.groups.get(row.ref)
         if group is not None and row.account in group.said:
             return "answered"
         live = [
             n
-            for n in await self._notices(row.ref)
+            for n in notices
             if n.account == row.account and (group is None or n.nonce not in group.resolved)
         ]
         if not live:
