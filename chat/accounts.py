@@ -37,7 +37,7 @@ class AccountDirectory:
 
     async def only_one(self) -> str | None:
         """The account's name when there is exactly one (configured, or else listed)."""
-        names = list(self.configured) or await self.names()
+        names = await self.watched()
         return names[0] if len(names) == 1 else None
 
     async def names(self) -> list[str]:
@@ -46,6 +46,10 @@ class AccountDirectory:
         for info in await self.listing():
             names.setdefault(info.account, None)
         return list(names)
+
+    async def watched(self) -> list[str]:
+        """The accounts the bot watches: the configured ones, or else the whole listing."""
+        return list(self.configured) or [info.account for info in await self.listing()]
 
     async def suggest(self, typed: str) -> list[tuple[str, str]]:
         """Up to 25 (label, value) pairs for autocomplete, best matches first."""

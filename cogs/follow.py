@@ -18,15 +18,14 @@ from alerts.render.status import unknown_account
 from chat import replies
 from chat.accounts import AccountDirectory
 from chat.lookup import account_choices
-from settings import Settings
 from state import StoreUnavailable
 
 log = logging.getLogger(__name__)
 
 
 class Follow(commands.Cog):
-    def __init__(self, follows: Follows, accounts: AccountDirectory, settings: Settings) -> None:
-        self.follows, self.accounts, self.settings = follows, accounts, settings
+    def __init__(self, follows: Follows, accounts: AccountDirectory) -> None:
+        self.follows, self.accounts = follows, accounts
 
     @app_commands.command(name="follow")
     @app_commands.autocomplete(account=account_choices)
@@ -84,10 +83,7 @@ class Follow(commands.Cog):
     async def _unknown(self, account: str) -> str | None:
         """What to say of an account the bot does not watch (None: it does, or cannot tell
         because no account is configured and the listing cannot be read)."""
-        configured = self.settings.useapi_accounts
-        if configured:
-            return None if account in configured else unknown_account(account, configured)
-        names = await self.accounts.names()
+        names = await self.accounts.watched()
         if not names or account in names:
             return None
         return unknown_account(account, names)

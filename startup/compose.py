@@ -108,7 +108,7 @@ def compose(
                 minimax=minimax,
                 access=access,
             ),
-            Follow(follows, accounts, settings),
+            Follow(follows, accounts),
         ],
     )
     followers = Followers(bot, follows, access.serves)
